@@ -1,0 +1,55 @@
+import type { LogRecordRecord, SpanRecord } from './model.js';
+
+/**
+ * Every pipeline part has a lifecycle. `shutdown` is safe to call twice and before `start`, and it
+ * flushes whatever the component buffers.
+ */
+export interface Component {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** A batch of spans as decoded from one OTLP request. */
+export interface SpanBatch {
+  spans: SpanRecord[];
+}
+
+export interface LogBatch {
+  logs: LogRecordRecord[];
+}
+
+/**
+ * Consumes a batch. Resolves once the batch is durably handled (for the DuckDB exporter: committed),
+ * which is what lets the receiver acknowledge with 200. Rejects with a `PipelineError`.
+ */
+export interface TracesConsumer {
+  consumeTraces(batch: SpanBatch): Promise<void>;
+}
+
+export interface LogsConsumer {
+  consumeLogs(batch: LogBatch): Promise<void>;
+}
+
+/**
+ * A span processor: a pure (or nearly pure) transformation of a batch. Processors never drop a
+ * span silently; they return the batch (possibly with new objects) for the next stage.
+ */
+export interface SpanProcessor {
+  readonly name: string;
+  processSpans(spans: SpanRecord[]): SpanRecord[] | Promise<SpanRecord[]>;
+  /** Optional: log records (GenAI events, evaluation results) pass through here too. */
+  processLogs?(logs: LogRecordRecord[]): LogRecordRecord[] | Promise<LogRecordRecord[]>;
+}
+
+/** Retryable errors map to 429/503 at the receiver, permanent ones to 400. */
+export class PipelineError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** Seconds the client should wait before retrying, for Retry-After. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'PipelineError';
+  }
+}
