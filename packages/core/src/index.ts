@@ -1,1 +1,66 @@
-export {};
+export * from './semconv.js';
+export { getEnv, getEnvBoolean, getEnvInt, getEnvList } from './env.js';
+export {
+  type CaptureMode,
+  type ContentCaptureConfig,
+  type ContentPolicy,
+  DEFAULT_MAX_CONTENT_LENGTH,
+  ENV_CAPTURE_MAX_LENGTH,
+  ENV_CAPTURE_MEDIA,
+  ENV_CAPTURE_MESSAGE_CONTENT,
+  type RedactContext,
+  type RedactHook,
+  resolveContentPolicy,
+  sanitizeContent,
+  type SerializedContent,
+  serializeWithCap,
+  setGlobalRedactHook,
+} from './content-capture.js';
+export type {
+  BlobPart,
+  FilePart,
+  FunctionToolDefinition,
+  GenericPart,
+  InputMessage,
+  MessagePart,
+  OutputMessage,
+  ReasoningPart,
+  Role,
+  SystemInstructions,
+  TextPart,
+  ToolCallPart,
+  ToolCallResponsePart,
+  ToolDefinition,
+  UriPart,
+} from './messages.js';
+export { mapFinishReason, parseToolArguments } from './messages.js';
+export { errorType, isAbortError } from './errors.js';
+export { GenAIClientMetrics } from './metrics.js';
+export {
+  ATTR_GENAI_OPS_CONTENT_TRUNCATED,
+  type CallContent,
+  type CallStart,
+  GenAICall,
+  type GenAITelemetry,
+  type Usage,
+} from './call.js';
+export {
+  endCallWhenCollected,
+  observeIteratorFactory,
+  observeStream,
+  type StreamOutcome,
+  type StreamReducer,
+} from './stream.js';
+export {
+  type CallGuard,
+  type GuardCallInfo,
+  type GuardTextSegment,
+  getCallGuard,
+  type InputGuardResult,
+  isGuardError,
+  type OutputGuard,
+  setCallGuard,
+  type TextSlots,
+  type TextSource,
+} from './guard.js';
+export { dataUrlToBlobPart, serverFromUrl } from './url.js';

@@ -1,0 +1,302 @@
+import {
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  context,
+  diag,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import type { Logger } from '@opentelemetry/api-logs';
+import { type ContentPolicy, sanitizeContent, serializeWithCap } from './content-capture.js';
+import { errorType } from './errors.js';
+import type { InputMessage, OutputMessage, SystemInstructions, ToolDefinition } from './messages.js';
+import type { GenAIClientMetrics } from './metrics.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+  ATTR_GEN_AI_RESPONSE_ID,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_DEFINITIONS,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+} from './semconv.js';
+
+/** Our own attribute: set to true when captured content was cut to fit the size cap. */
+export const ATTR_GENAI_OPS_CONTENT_TRUNCATED = 'genai_ops.content.truncated' as const;
+
+/** What every instrumentation hands to a call: its tracer, metrics, logger and content policy. */
+export interface GenAITelemetry {
+  readonly tracer: Tracer;
+  readonly metrics: GenAIClientMetrics;
+  /** For content events (EVENT_ONLY / SPAN_AND_EVENT). */
+  readonly logger?: Logger;
+  readonly content: ContentPolicy;
+}
+
+/** What is known when a call starts. These attributes are set at span creation (sampling-relevant). */
+export interface CallStart {
+  operation: string;
+  provider: string;
+  requestModel?: string;
+  serverAddress?: string;
+  serverPort?: number;
+  /** Request attributes (parameters, stream flag, provider-specific keys). */
+  attributes?: Attributes;
+  /** Default: `{operation} {requestModel}`. */
+  spanName?: string;
+  /** Default: CLIENT. */
+  kind?: SpanKind;
+  /** Parent context; default: the active one. */
+  parentContext?: Context;
+}
+
+/** Token counts in the conventions' sense (input includes cached tokens; output includes reasoning). */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadInputTokens?: number;
+  cacheCreationInputTokens?: number;
+  reasoningOutputTokens?: number;
+}
+
+/** Content of a call, built lazily: the builder runs only when capture is on. */
+export interface CallContent {
+  systemInstructions?: SystemInstructions;
+  inputMessages?: InputMessage[];
+  toolDefinitions?: ToolDefinition[];
+}
+
+/** The metric attribute keys the conventions list for the client metrics. */
+const METRIC_KEYS = [
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+] as const;
+
+function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0;
+}
+
+/**
+ * One logical GenAI call: its span, its metrics and its content, ended exactly once. Every method is
+ * safe to call in any order and never throws into the caller.
+ */
+export class GenAICall {
+  readonly span: Span;
+  /** The context with this call's span active, for work done on its behalf. */
+  readonly context: Context;
+  private readonly _telemetry: GenAITelemetry;
+  private readonly _metricAttributes: Attributes;
+  private readonly _startMs: number;
+  private _firstChunkMs: number | undefined;
+  private _lastChunkMs: number | undefined;
+  private _chunkGaps: number[] | undefined;
+  private _usage: Usage | undefined;
+  private _ended = false;
+  private _content: CallContent | undefined;
+  private _output: OutputMessage[] | undefined;
+  private _eventAttributes: Attributes | undefined;
+  private _extraMetricKeys: string[] | undefined;
+
+  constructor(telemetry: GenAITelemetry, start: CallStart) {
+    this._telemetry = telemetry;
+    this._startMs = performance.now();
+    const attributes: Attributes = {
+      [ATTR_GEN_AI_OPERATION_NAME]: start.operation,
+      [ATTR_GEN_AI_PROVIDER_NAME]: start.provider,
+    };
+    if (start.requestModel) attributes[ATTR_GEN_AI_REQUEST_MODEL] = start.requestModel;
+    if (start.serverAddress) attributes[ATTR_SERVER_ADDRESS] = start.serverAddress;
+    if (start.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = start.serverPort;
+    if (start.attributes) {
+      for (const key in start.attributes) {
+        const v = start.attributes[key];
+        if (v !== undefined && v !== null) attributes[key] = v;
+      }
+    }
+    this._metricAttributes = {};
+    for (const key of METRIC_KEYS) if (attributes[key] !== undefined) this._metricAttributes[key] = attributes[key];
+    const parent = start.parentContext ?? context.active();
+    const name = start.spanName ?? (start.requestModel ? `${start.operation} ${start.requestModel}` : start.operation);
+    this.span = telemetry.tracer.startSpan(name, { kind: start.kind ?? SpanKind.CLIENT, attributes }, parent);
+    this.context = trace.setSpan(parent, this.span);
+    if (telemetry.content.onEvent) this._eventAttributes = { ...attributes };
+  }
+
+  /** Whether content (messages) is captured for this call. Check it before building content. */
+  get capturesContent(): boolean {
+    return this._telemetry.content.onSpan || this._telemetry.content.onEvent;
+  }
+
+  /** Whether the call already ended. */
+  get ended(): boolean {
+    return this._ended;
+  }
+
+  /** Sets attributes; null and undefined values are skipped. */
+  setAttributes(attributes: Record<string, AttributeValue | null | undefined>): void {
+    if (this._ended) return;
+    for (const key in attributes) {
+      const v = attributes[key];
+      if (v === undefined || v === null) continue;
+      this.span.setAttribute(key, v);
+      if (this._eventAttributes) this._eventAttributes[key] = v;
+      if (key === ATTR_GEN_AI_RESPONSE_MODEL) this._metricAttributes[key] = v;
+      else if (this._extraMetricKeys?.includes(key)) this._metricAttributes[key] = v;
+    }
+  }
+
+  /** Adds provider-refinement keys (e.g. `openai.response.service_tier`) to the metric attributes. */
+  addMetricKeys(...keys: string[]): void {
+    this._extraMetricKeys = [...(this._extraMetricKeys ?? []), ...keys];
+  }
+
+  /** Response identity and finish reasons. */
+  setResponse(response: { id?: string | null; model?: string | null; finishReasons?: string[] }): void {
+    this.setAttributes({
+      [ATTR_GEN_AI_RESPONSE_ID]: response.id,
+      [ATTR_GEN_AI_RESPONSE_MODEL]: response.model,
+      [ATTR_GEN_AI_RESPONSE_FINISH_REASONS]:
+        response.finishReasons && response.finishReasons.length > 0 ? response.finishReasons : undefined,
+    });
+  }
+
+  /** Token usage; recorded on the span now and on the token metric when the call ends. */
+  setUsage(usage: Usage): void {
+    if (this._ended) return;
+    this._usage = usage;
+    this.setAttributes({
+      [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: isCount(usage.inputTokens) ? usage.inputTokens : undefined,
+      [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: isCount(usage.outputTokens) ? usage.outputTokens : undefined,
+      [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: isCount(usage.cacheReadInputTokens)
+        ? usage.cacheReadInputTokens
+        : undefined,
+      [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: isCount(usage.cacheCreationInputTokens)
+        ? usage.cacheCreationInputTokens
+        : undefined,
+      [ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: isCount(usage.reasoningOutputTokens)
+        ? usage.reasoningOutputTokens
+        : undefined,
+    });
+  }
+
+  /** Records the request content, when capture is on. The builder is not called otherwise. */
+  recordInput(build: () => CallContent): void {
+    if (this._ended || !this.capturesContent) return;
+    try {
+      const content = build();
+      this._content = content;
+      if (this._telemetry.content.onSpan) {
+        this._setContentAttribute(ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, content.systemInstructions);
+        this._setContentAttribute(ATTR_GEN_AI_INPUT_MESSAGES, content.inputMessages);
+        this._setContentAttribute(ATTR_GEN_AI_TOOL_DEFINITIONS, content.toolDefinitions);
+      }
+    } catch (err) {
+      diag.debug('genai-ops: failed to record input content', err);
+    }
+  }
+
+  /** Records the response content, when capture is on. The builder is not called otherwise. */
+  recordOutput(build: () => OutputMessage[]): void {
+    if (this._ended || !this.capturesContent) return;
+    try {
+      this._output = build();
+      if (this._telemetry.content.onSpan) this._setContentAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, this._output);
+    } catch (err) {
+      diag.debug('genai-ops: failed to record output content', err);
+    }
+  }
+
+  /** Marks the arrival of a streamed chunk (time to first chunk, time per output chunk). */
+  chunk(): void {
+    const now = performance.now();
+    if (this._firstChunkMs === undefined) {
+      this._firstChunkMs = now;
+    } else if (this._lastChunkMs !== undefined) {
+      (this._chunkGaps ??= []).push(now - this._lastChunkMs);
+    }
+    this._lastChunkMs = now;
+  }
+
+  /**
+   * Ends the call once: sets error status and `error.type` when `error` is given, records metrics,
+   * emits the content event, ends the span. Later calls do nothing.
+   */
+  end(error?: unknown, options: { errorType?: string } = {}): void {
+    if (this._ended) return;
+    this._ended = true;
+    try {
+      const endMs = performance.now();
+      if (error !== undefined || options.errorType !== undefined) {
+        const type = options.errorType ?? errorType(error);
+        this.span.setAttribute(ATTR_ERROR_TYPE, type);
+        this._metricAttributes[ATTR_ERROR_TYPE] = type;
+        const message = error instanceof Error ? error.message : undefined;
+        this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+        if (error instanceof Error) this.span.recordException(error);
+      }
+      const metrics = this._telemetry.metrics;
+      const attrs = this._metricAttributes;
+      metrics.recordDuration((endMs - this._startMs) / 1000, attrs);
+      if (this._usage) metrics.recordTokens(this._usage.inputTokens, this._usage.outputTokens, attrs);
+      if (this._firstChunkMs !== undefined) {
+        const ttfc = (this._firstChunkMs - this._startMs) / 1000;
+        this.span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc);
+        metrics.recordTimeToFirstChunk(ttfc, attrs);
+        if (this._chunkGaps) for (const gap of this._chunkGaps) metrics.recordTimePerOutputChunk(gap / 1000, attrs);
+      }
+      this._emitDetailsEvent();
+    } catch (err) {
+      diag.debug('genai-ops: failed to finish call telemetry', err);
+    }
+    this.span.end();
+  }
+
+  private _setContentAttribute(key: string, value: unknown): void {
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) return;
+    const policy = this._telemetry.content;
+    const clean = sanitizeContent(value, policy, key);
+    const { json, truncated } = serializeWithCap(clean, policy.maxLength);
+    this.span.setAttribute(key, json);
+    if (truncated) this.span.setAttribute(ATTR_GENAI_OPS_CONTENT_TRUNCATED, true);
+  }
+
+  private _emitDetailsEvent(): void {
+    const logger = this._telemetry.logger;
+    if (!this._eventAttributes || !logger) return;
+    const policy = this._telemetry.content;
+    const attributes: Record<string, unknown> = { ...this._eventAttributes };
+    const add = (key: string, value: unknown) => {
+      if (value !== undefined) attributes[key] = JSON.parse(serializeWithCap(sanitizeContent(value, policy, key), policy.maxLength).json);
+    };
+    add(ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, this._content?.systemInstructions);
+    add(ATTR_GEN_AI_INPUT_MESSAGES, this._content?.inputMessages);
+    add(ATTR_GEN_AI_TOOL_DEFINITIONS, this._content?.toolDefinitions);
+    add(ATTR_GEN_AI_OUTPUT_MESSAGES, this._output);
+    logger.emit({
+      eventName: EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+      context: this.context,
+      attributes: attributes as never,
+    });
+  }
+}

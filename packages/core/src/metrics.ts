@@ -1,0 +1,69 @@
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import {
+  ATTR_GEN_AI_TOKEN_TYPE,
+  DURATION_BUCKETS,
+  GEN_AI_TOKEN_TYPE_VALUES,
+  METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
+  METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  TOKEN_USAGE_BUCKETS,
+} from './semconv.js';
+
+/**
+ * The four client histograms of the conventions, with their names, units and advised bucket
+ * boundaries. Created once per Meter; instrumentations recreate it when their meter provider changes.
+ */
+export class GenAIClientMetrics {
+  private readonly _tokenUsage: Histogram;
+  private readonly _duration: Histogram;
+  private readonly _timeToFirstChunk: Histogram;
+  private readonly _timePerOutputChunk: Histogram;
+
+  constructor(meter: Meter) {
+    this._tokenUsage = meter.createHistogram(METRIC_GEN_AI_CLIENT_TOKEN_USAGE, {
+      description: 'Number of input and output tokens used.',
+      unit: '{token}',
+      advice: { explicitBucketBoundaries: [...TOKEN_USAGE_BUCKETS] },
+    });
+    this._duration = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
+      description: 'GenAI operation duration.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
+    });
+    this._timeToFirstChunk = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK, {
+      description: 'Time to receive the first chunk of a streaming response.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
+    });
+    this._timePerOutputChunk = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK, {
+      description: 'Time between consecutive chunks of a streaming response, after the first.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
+    });
+  }
+
+  recordDuration(seconds: number, attributes: Attributes): void {
+    this._duration.record(seconds, attributes);
+  }
+
+  recordTokens(input: number | undefined, output: number | undefined, attributes: Attributes): void {
+    if (input !== undefined) {
+      this._tokenUsage.record(input, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUES.INPUT });
+    }
+    if (output !== undefined) {
+      this._tokenUsage.record(output, {
+        ...attributes,
+        [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUES.OUTPUT,
+      });
+    }
+  }
+
+  recordTimeToFirstChunk(seconds: number, attributes: Attributes): void {
+    this._timeToFirstChunk.record(seconds, attributes);
+  }
+
+  recordTimePerOutputChunk(seconds: number, attributes: Attributes): void {
+    this._timePerOutputChunk.record(seconds, attributes);
+  }
+}
