@@ -26,7 +26,6 @@ export interface Route {
   /** Matched against the path without the query string; named groups become `params`. */
   pattern: RegExp;
   provider: ProviderKind;
-  /** Whether the request asks for a streamed answer (decides what `dropAfterChunks` means). */
   handle(ctx: RequestContext): Promise<void> | void;
 }
 
