@@ -30,7 +30,7 @@ const meterProvider = new MeterProvider({
 });
 const loggerProvider = new LoggerProvider({
   resource,
-  processors: [new BatchLogRecordProcessor(new OTLPLogExporter(), { scheduledDelayMillis: 20 })],
+  processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(), scheduledDelayMillis: 20 })],
 });
 logs.setGlobalLoggerProvider(loggerProvider);
 

@@ -146,29 +146,39 @@ export interface SerializedContent {
 export function serializeWithCap(value: unknown, maxLength: number): SerializedContent {
   const json = JSON.stringify(value) ?? 'null';
   if (json.length <= maxLength) return { json, truncated: false };
-  let current = value;
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const leaves: number[] = [];
-    collectStringLengths(current, leaves);
-    const overhead = (JSON.stringify(current) ?? '').length - leaves.reduce((a, b) => a + b + 2, 0);
-    const budget = maxLength - overhead - leaves.length * (TRUNCATION_MARK.length + 8);
-    if (budget > leaves.length * 16) {
-      const limit = fitLimit(leaves, budget);
-      const cut = truncateStrings(current, limit);
-      const out = JSON.stringify(cut) ?? 'null';
-      if (out.length <= maxLength) return { json: out, truncated: true };
-      current = cut;
-      continue;
-    }
-    if (Array.isArray(current) && current.length > 1) {
-      current = current.slice(Math.ceil(current.length / 4));
-      const out = JSON.stringify(current) ?? 'null';
-      if (out.length <= maxLength) return { json: out, truncated: true };
-      continue;
-    }
-    break;
+  const cut = truncateToFit(value, maxLength);
+  if (cut !== undefined) return { json: cut, truncated: true };
+  if (Array.isArray(value) && value.length > 1) {
+    // Too many elements for even short strings: keep the newest elements that fit.
+    const sizes = value.map((v) => (JSON.stringify(v) ?? 'null').length + 1);
+    let total = 1;
+    let first = value.length;
+    while (first > 0 && total + sizes[first - 1]! <= maxLength) total += sizes[--first]!;
+    if (first === value.length) first = value.length - 1;
+    const tail = value.slice(first);
+    const tailJson = JSON.stringify(tail) ?? '[]';
+    if (tailJson.length <= maxLength) return { json: tailJson, truncated: true };
+    const tailCut = truncateToFit(tail, maxLength);
+    if (tailCut !== undefined) return { json: tailCut, truncated: true };
   }
   return { json: Array.isArray(value) ? '[]' : 'null', truncated: true };
+}
+
+/** Cuts string leaves evenly until the JSON fits; undefined when strings alone cannot make it fit. */
+function truncateToFit(value: unknown, maxLength: number): string | undefined {
+  let current = value;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const leaves: number[] = [];
+    collectStringLengths(current, leaves);
+    if (leaves.length === 0) return undefined;
+    const overhead = (JSON.stringify(current) ?? '').length - leaves.reduce((a, b) => a + b + 2, 0);
+    const budget = maxLength - overhead - leaves.length * (TRUNCATION_MARK.length + 8);
+    if (budget < leaves.length * 4) return undefined;
+    current = truncateStrings(current, fitLimit(leaves, budget));
+    const out = JSON.stringify(current) ?? 'null';
+    if (out.length <= maxLength) return out;
+  }
+  return undefined;
 }
 
 function collectStringLengths(v: unknown, out: number[]): void {

@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Http2ServerResponse, constants as http2Constants } from 'node:http2';
 import type { Shaping } from './content';
 
-/** Everything a route handler needs to answer one request. */
+/**
+ * Everything a route handler needs to answer one request. Over HTTP/2 (the Bedrock SDK's default transport),
+ * `req`/`res` are the `node:http2` compatibility objects, which implement the same methods used here.
+ */
 export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
@@ -29,6 +33,25 @@ export interface Route {
   handle(ctx: RequestContext): Promise<void> | void;
 }
 
+/** Whether the response can no longer be written (client gone, or dropped). */
+export function isGone(res: ServerResponse): boolean {
+  const r: unknown = res;
+  return r instanceof Http2ServerResponse ? r.stream.destroyed || r.stream.closed : res.destroyed;
+}
+
+/**
+ * Break the connection without a clean end: HTTP/1.1 destroys the socket; HTTP/2 resets the stream with
+ * INTERNAL_ERROR (the HTTP/2 equivalent, which leaves other streams of the session alone).
+ */
+export function dropConnection(res: ServerResponse): void {
+  const r: unknown = res;
+  if (r instanceof Http2ServerResponse) {
+    r.stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
+  (res.socket ?? res).destroy();
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Write a complete JSON response. */
@@ -38,7 +61,7 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  if (res.destroyed || res.headersSent) return;
+  if (isGone(res) || res.headersSent) return;
   const payload = Buffer.from(JSON.stringify(body));
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -79,7 +102,7 @@ export class ChunkWriter {
   async send(chunk: string | Uint8Array): Promise<boolean> {
     if (this._gone) return false;
     if (this._count > 0 && this._delayMs > 0) await sleep(this._delayMs);
-    if (this._gone || this._res.destroyed) return false;
+    if (this._gone || isGone(this._res)) return false;
     await new Promise<void>((resolve) => {
       this._res.write(chunk, () => resolve());
     });
@@ -92,13 +115,12 @@ export class ChunkWriter {
   }
 
   end(): void {
-    if (!this._gone && !this._res.destroyed) this._res.end();
+    if (!this._gone && !isGone(this._res)) this._res.end();
   }
 
   private _drop(): void {
     this._gone = true;
-    // Destroy the socket itself: the client sees a connection reset / premature close, never a clean end.
-    (this._res.socket ?? this._res).destroy();
+    dropConnection(this._res);
   }
 }
 
@@ -111,7 +133,6 @@ export function sseEvent(data: unknown, event?: string): string {
 export const SSE_HEADERS: Record<string, string> = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
-  connection: 'keep-alive',
 };
 
 /** Parse a non-negative integer header, or undefined. */

@@ -98,7 +98,7 @@ async function generate(ctx: RequestContext, stream: boolean): Promise<void> {
   const functionCall = plan.kind === 'tool' ? { name: plan.toolName, args: JSON.parse(plan.args) } : undefined;
 
   if (!stream) {
-    const parts = functionCall ? [...thoughtParts, { functionCall }] : [...thoughtParts, { text: plan.text }];
+    const parts = plan.kind === 'tool' ? [...thoughtParts, { functionCall }] : [...thoughtParts, { text: plan.text }];
     sendJson(ctx.res, 200, response(parts, true));
     return;
   }
@@ -106,6 +106,15 @@ async function generate(ctx: RequestContext, stream: boolean): Promise<void> {
   const chunks: Part[][] = thoughtParts.map((p) => [p]);
   if (functionCall) chunks.push([{ functionCall }]);
   else if (plan.kind === 'text') chunks.push(...plan.pieces.map((t) => [{ text: t }]));
+  if (ctx.url.searchParams.get('alt') !== 'sse') {
+    // Without alt=sse the API answers with one JSON array of the chunks.
+    sendJson(
+      ctx.res,
+      200,
+      chunks.map((parts, i) => response(parts, i === chunks.length - 1)),
+    );
+    return;
+  }
   const w = new ChunkWriter(ctx.res, ctx.chunkDelayMs, ctx.dropAfterChunks, 200, SSE_HEADERS);
   for (let i = 0; i < chunks.length; i++) {
     if (!(await w.send(sseEvent(response(chunks[i]!, i === chunks.length - 1))))) return;

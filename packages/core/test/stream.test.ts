@@ -1,0 +1,168 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import {
+  GenAICall,
+  GenAIClientMetrics,
+  observeIteratorFactory,
+  observeStream,
+  resolveContentPolicy,
+  type StreamReducer,
+} from '../src/index.js';
+
+function setup() {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 60_000 });
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const telemetry = {
+    tracer: provider.getTracer('test'),
+    metrics: new GenAIClientMetrics(meterProvider.getMeter('test')),
+    content: resolveContentPolicy({ captureMessageContent: false }),
+  };
+  const call = () => new GenAICall(telemetry, { operation: 'chat', provider: 'openai', requestModel: 'm' });
+  return { exporter, call, reader, metricExporter };
+}
+
+async function* source(n: number, failAt?: number): AsyncGenerator<number> {
+  for (let i = 0; i < n; i++) {
+    if (i === failAt) throw new TypeError('connection dropped');
+    yield i;
+  }
+}
+
+function reducer(hideOdd = false) {
+  const seen: number[] = [];
+  const finishes: Array<{ completed: boolean; error?: unknown }> = [];
+  const r: StreamReducer<number> = {
+    hide: hideOdd ? (c) => c % 2 === 1 : undefined,
+    fold: (c) => {
+      seen.push(c);
+    },
+    finish: (_call, outcome) => {
+      finishes.push(outcome);
+    },
+  };
+  return { r, seen, finishes };
+}
+
+describe('observeStream', () => {
+  it('passes every chunk through and ends the span once on completion', async () => {
+    const { exporter, call } = setup();
+    const { r, seen, finishes } = reducer();
+    const got: number[] = [];
+    for await (const c of observeStream(source(5), call(), r)) got.push(c);
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(finishes).toEqual([{ completed: true }]);
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.status.code).toBe(SpanStatusCode.UNSET);
+    expect(typeof spans[0]!.attributes['gen_ai.response.time_to_first_chunk']).toBe('number');
+  });
+
+  it('ends the span once on early break, counting the chunk the caller stopped at, and closes the source', async () => {
+    const { exporter, call } = setup();
+    const { r, seen, finishes } = reducer();
+    let closed = false;
+    async function* src() {
+      try {
+        yield* source(10);
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const c of observeStream(src(), call(), r)) if (c === 2) break;
+    expect(seen).toEqual([0, 1, 2]);
+    expect(closed).toBe(true);
+    expect(finishes).toEqual([{ completed: false }]);
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+  });
+
+  it('rethrows the source error unchanged and marks the span', async () => {
+    const { exporter, call } = setup();
+    const { r, finishes } = reducer();
+    const got: number[] = [];
+    const err = await (async () => {
+      try {
+        for await (const c of observeStream(source(5, 3), call(), r)) got.push(c);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(TypeError);
+    expect(got).toEqual([0, 1, 2]);
+    expect(finishes).toHaveLength(1);
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span!.attributes['error.type']).toBe('TypeError');
+  });
+
+  it('hides chunks the reducer asks to hide but still folds them', async () => {
+    const { call } = setup();
+    const { r, seen } = reducer(true);
+    const got: number[] = [];
+    for await (const c of observeStream(source(6), call(), r)) got.push(c);
+    expect(got).toEqual([0, 2, 4]);
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('survives a reducer that throws', async () => {
+    const { exporter, call } = setup();
+    const bad: StreamReducer<number> = {
+      fold: () => {
+        throw new Error('bug');
+      },
+      finish: () => {
+        throw new Error('bug');
+      },
+    };
+    const got: number[] = [];
+    for await (const c of observeStream(source(3), call(), bad)) got.push(c);
+    expect(got).toEqual([0, 1, 2]);
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+  });
+
+  it('observes only the first iteration of a factory (double iteration, tee) and never ends twice', async () => {
+    const { exporter, call } = setup();
+    const { r, seen } = reducer();
+    let created = 0;
+    const factory = () => {
+      created++;
+      return source(3);
+    };
+    const observed = observeIteratorFactory(factory, call(), r);
+    const a: number[] = [];
+    const b: number[] = [];
+    const it1 = observed();
+    const it2 = observed();
+    for await (const c of { [Symbol.asyncIterator]: () => it1 }) a.push(c);
+    for await (const c of { [Symbol.asyncIterator]: () => it2 }) b.push(c);
+    expect(created).toBe(2);
+    expect(a).toEqual([0, 1, 2]);
+    expect(b).toEqual([0, 1, 2]);
+    expect(seen).toEqual([0, 1, 2]);
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+  });
+
+  it('records time to first chunk and one time-per-output-chunk point per chunk after the first', async () => {
+    const { call, reader, metricExporter } = setup();
+    const { r } = reducer();
+    for await (const _ of observeStream(source(4), call(), r)) {
+      // consume
+    }
+    await reader.forceFlush();
+    const metrics = metricExporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
+    const byName = Object.fromEntries(metrics.map((m) => [m.descriptor.name, m]));
+    const count = (name: string) => (byName[name]?.dataPoints[0]?.value as { count: number } | undefined)?.count;
+    expect(count('gen_ai.client.operation.time_to_first_chunk')).toBe(1);
+    expect(count('gen_ai.client.operation.time_per_output_chunk')).toBe(3);
+    expect(count('gen_ai.client.operation.duration')).toBe(1);
+    expect((byName['gen_ai.client.operation.duration']!.dataPoints[0]!.value as any).buckets.boundaries).toEqual([
+      0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+    ]);
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * Text normalization for the injection and canary detectors. It undoes the common obfuscations: Unicode
+ * tag-character smuggling, zero-width and invisible characters, compatibility forms (NFKC), Cyrillic/Greek
+ * homoglyphs, diacritics, leetspeak and spaced-out letters. The result is lowercase and is NOT offset-aligned
+ * with the input (findings from it are reported per rule, not per offset).
+ */
+
+/** What normalization found and undid; each becomes a weak injection feature. */
+export interface NormalizeResult {
+  text: string;
+  /** Text that was hidden in Unicode tag characters (U+E0020-E007E), decoded to ASCII. */
+  smuggled: string;
+  obfuscation: string[];
+}
+
+// Zero-width, bidi controls, soft hyphen, variation selectors, fillers.
+const INVISIBLE_RE =
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+const TAG_RE = /\uDB40[\uDC00-\uDC7F]/g;
+const GREEK_CYRILLIC_RE = /[\u0370-\u03FF\u0400-\u04FF\u0500-\u052F]/;
+
+const HOMOGLYPHS: Readonly<Record<string, string>> = {
+  // Cyrillic
+  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
+  ѕ: 's', і: 'i', ї: 'i', ј: 'j', ԁ: 'd', һ: 'h', ԛ: 'q', ԝ: 'w', ɡ: 'g', ӏ: 'l', ԍ: 'g', ү: 'y', ո: 'n',
+  А: 'a', В: 'b', Е: 'e', К: 'k', М: 'm', Н: 'h', О: 'o', Р: 'p', С: 'c', Т: 't', У: 'y', Х: 'x', Ѕ: 's',
+  І: 'i', Ј: 'j', Ԁ: 'd', Һ: 'h', Ԛ: 'q', Ԝ: 'w', Ү: 'y',
+  // Greek
+  α: 'a', β: 'b', γ: 'y', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x',
+  ω: 'w', ς: 's', Α: 'a', Β: 'b', Ε: 'e', Ζ: 'z', Η: 'h', Ι: 'i', Κ: 'k', Μ: 'm', Ν: 'n', Ο: 'o', Ρ: 'p',
+  Τ: 't', Υ: 'y', Χ: 'x',
+};
+const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g');
+
+const LEET: Readonly<Record<string, string>> = {
+  '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i', '|': 'l',
+};
+const LEET_HINT = /[a-z][0-9@$!|][a-z0-9@$!|]|[0-9@$|][a-z]/;
+const UNIT_TOKEN =
+  /^\d+(?:px|em|rem|pt|gb|mb|kb|tb|ms|s|k|m|km|cm|mm|kg|g|th|st|nd|rd|x|d|h|am|pm|fps|hz|mhz|ghz|v|w|p|i|b|l|ml)$/;
+
+/** Normalize `input` for rule matching. Pure function; fast path for ASCII. */
+export function normalizeForMatching(input: string): NormalizeResult {
+  const obfuscation: string[] = [];
+  let s = input;
+  let smuggled = '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check
+  if (/[^\x00-\x7F]/.test(s)) {
+    if (s.includes('\uDB40')) {
+      s = s.replace(TAG_RE, (ch) => {
+        const cp = ch.codePointAt(0)! - 0xe0000;
+        if (cp >= 0x20 && cp <= 0x7e) {
+          smuggled += String.fromCharCode(cp);
+          return String.fromCharCode(cp);
+        }
+        return '';
+      });
+      if (smuggled.length > 0) obfuscation.push('obfuscation.tag-chars');
+    }
+    const stripped = s.replace(INVISIBLE_RE, '');
+    if (stripped.length !== s.length) obfuscation.push('obfuscation.invisible');
+    s = stripped.normalize('NFKC');
+    if (GREEK_CYRILLIC_RE.test(s)) {
+      // Mixed script inside one word (Latin next to a look-alike) is a deliberate evasion.
+      if (/[a-zA-Z][\u0370-\u052F]|[\u0370-\u052F][a-zA-Z]/.test(s)) obfuscation.push('obfuscation.homoglyph');
+      s = s.replace(HOMOGLYPH_RE, (ch) => HOMOGLYPHS[ch] ?? ch);
+    }
+    s = s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ß/g, 'ss');
+  }
+  s = s.toLowerCase();
+  if (LEET_HINT.test(s)) {
+    const t = undoLeet(s);
+    if (t !== s) {
+      s = t;
+      obfuscation.push('obfuscation.leetspeak');
+    }
+  }
+  const c = collapseSpaced(s);
+  if (c !== s) {
+    s = c;
+    obfuscation.push('obfuscation.spaced');
+  }
+  return { text: s, smuggled, obfuscation };
+}
+
+function isTokenChar(c: number): boolean {
+  // a-z 0-9 @ $ ! |
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 64 || c === 36 || c === 33 || c === 124;
+}
+function isLower(c: number): boolean {
+  return c >= 97 && c <= 122;
+}
+
+/** Replace leet characters in tokens that mix letters with leet digits/symbols ("1gn0r3" -> "ignore"). */
+function undoLeet(s: string): string {
+  let out = '';
+  let last = 0;
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    if (!isTokenChar(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let letters = 0;
+    let leet = 0;
+    while (i < n && isTokenChar(s.charCodeAt(i))) {
+      if (isLower(s.charCodeAt(i))) letters++;
+      else leet++;
+      i++;
+    }
+    const len = i - start;
+    if (letters === 0 || leet === 0 || len < 3 || len > 40) continue;
+    const tok = s.slice(start, i);
+    if (UNIT_TOKEN.test(tok) || /^[a-z]{1,4}\d+$/.test(tok)) continue; // 10px, 3rd, mp3, h264
+    let t = '';
+    for (const ch of tok) t += LEET[ch] ?? ch;
+    out += s.slice(last, start) + t;
+    last = i;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+function isSpacer(c: number): boolean {
+  // space . _ * -
+  return c === 32 || c === 46 || c === 95 || c === 42 || c === 45;
+}
+
+/**
+ * Collapse runs of single letters separated by 1-2 spacers ("i g n o r e" -> "ignore"); a gap of 2+ spacers
+ * inside a run is a word break. Runs need at least 4 letters. Linear scan.
+ */
+function collapseSpaced(s: string): string {
+  let out = '';
+  let last = 0;
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    // A run starts at a letter not preceded by a letter and followed by a spacer.
+    if (!isLower(s.charCodeAt(i)) || (i > 0 && isLower(s.charCodeAt(i - 1)))) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let letters = 0;
+    let word = '';
+    let end = i;
+    while (j < n && isLower(s.charCodeAt(j)) && !(j + 1 < n && isLower(s.charCodeAt(j + 1)))) {
+      letters++;
+      word += s[j];
+      end = j + 1;
+      let k = j + 1;
+      while (k < n && k - j - 1 < 3 && isSpacer(s.charCodeAt(k))) k++;
+      const gapLen = k - j - 1;
+      if (gapLen === 0 || gapLen > 2 || k >= n || !isLower(s.charCodeAt(k))) break;
+      if (gapLen === 2) word += ' ';
+      j = k;
+    }
+    if (letters >= 4) {
+      out += s.slice(last, i) + word.replace(/ +$/, '');
+      last = end;
+      i = end;
+    } else {
+      i = j + 1;
+    }
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
