@@ -71,7 +71,8 @@ function blockToParts(b: unknown): MessagePart[] {
   const type = typeof b.type === 'string' ? b.type : undefined;
   // Already canonical (conventions part shapes).
   if (type === 'text' && typeof b.content === 'string') return [{ type: 'text', content: b.content }];
-  if (type === 'reasoning' && typeof b.content === 'string') return [{ type: 'reasoning', content: b.content }];
+  if (type === 'reasoning' && typeof b.content === 'string')
+    return [{ type: 'reasoning', content: b.content }];
   if (type === 'tool_call' && typeof b.name === 'string') return [b as unknown as MessagePart];
   if (type === 'tool_call_response' && 'response' in b) return [b as unknown as MessagePart];
   if ((type === 'blob' || type === 'uri' || type === 'file') && typeof b.modality === 'string') {
@@ -170,7 +171,11 @@ export function toOutputMessage(m: unknown, finishReason?: unknown): OutputMessa
   const base = toInputMessage(m);
   if (!base) return undefined;
   const fr = str(finishReason) ?? (isObj(m) ? str(m.finish_reason) : undefined);
-  return { ...base, role: base.role === 'user' ? 'assistant' : base.role, finish_reason: mapFinishReason(fr) };
+  return {
+    ...base,
+    role: base.role === 'user' ? 'assistant' : base.role,
+    finish_reason: mapFinishReason(fr),
+  };
 }
 
 /**
@@ -219,9 +224,9 @@ function compact(v: unknown): unknown {
 
 /** OpenAI-style tool / function definitions to canonical tool definitions. */
 export function toToolDefinition(t: unknown): ToolDefinition | undefined {
-  let d = parseJsonValue(t) ?? t;
-  if (!isObj(d)) return undefined;
-  if (d.type === 'function' && isObj(d.function)) d = d.function as Obj;
+  const raw = parseJsonValue(t) ?? t;
+  if (!isObj(raw)) return undefined;
+  const d: Obj = raw.type === 'function' && isObj(raw.function) ? raw.function : raw;
   const name = str(d.name);
   if (!name) return undefined;
   const params = parseJsonValue(d.parameters ?? d.inputSchema ?? d.input_schema);

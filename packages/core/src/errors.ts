@@ -9,7 +9,8 @@ export function errorType(error: unknown): string {
   if (typeof error === 'object') {
     const e = error as { name?: unknown; constructor?: { name?: unknown } };
     const ctor = typeof e.constructor?.name === 'string' ? e.constructor.name : undefined;
-    if (ctor && ctor !== 'Error' && ctor !== 'Object') return ctor;
+    // A DOMException's class says nothing; its name (AbortError, TimeoutError) does.
+    if (ctor && ctor !== 'Error' && ctor !== 'Object' && ctor !== 'DOMException') return ctor;
     if (typeof e.name === 'string' && e.name !== 'Error' && e.name !== '') return e.name;
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && code !== '') return code;

@@ -69,7 +69,12 @@ export function getCallGuard(): CallGuard | undefined {
   return installed;
 }
 
-/** Marks errors thrown by guards, so instrumentations rethrow them instead of treating them as bugs. */
+/**
+ * Whether an error comes from a guard (a block), so instrumentations rethrow it instead of treating it
+ * as a bug of their own: errors marked `isGuardrailViolation: true` or named `GuardrailViolationError`.
+ */
 export function isGuardError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { isGuardrailViolation?: unknown }).isGuardrailViolation === true;
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { isGuardrailViolation?: unknown; name?: unknown };
+  return e.isGuardrailViolation === true || e.name === 'GuardrailViolationError';
 }

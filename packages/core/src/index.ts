@@ -63,4 +63,5 @@ export {
   type TextSlots,
   type TextSource,
 } from './guard.js';
+export { guardOutputStream } from './output-guard-stream.js';
 export { dataUrlToBlobPart, serverFromUrl } from './url.js';

@@ -3,7 +3,15 @@
  * the message object, the SSE event sequence, count_tokens and the error shape. The Bedrock `anthropic.*`
  * invoke family reuses {@link anthropicReply}.
  */
-import { type Conversation, isRecord, planReply, type Shaping, type ToolDef, textOf, thinkingText } from './content';
+import {
+  type Conversation,
+  isRecord,
+  planReply,
+  type Shaping,
+  type ToolDef,
+  textOf,
+  thinkingText,
+} from './content';
 import { ChunkWriter, type RequestContext, type Route, SSE_HEADERS, sendJson, sseEvent } from './context';
 
 type Block = Record<string, unknown>;
@@ -13,7 +21,13 @@ function contentText(content: unknown): string {
   if (!Array.isArray(content)) return '';
   return content
     .filter(isRecord)
-    .map((b) => (b.type === 'tool_result' ? textOf(b.content) : b.type === 'tool_use' ? JSON.stringify(b.input ?? {}) : textOf(b)))
+    .map((b) =>
+      b.type === 'tool_result'
+        ? textOf(b.content)
+        : b.type === 'tool_use'
+          ? JSON.stringify(b.input ?? {})
+          : textOf(b),
+    )
     .filter((t) => t.length > 0)
     .join(' ');
 }
@@ -27,7 +41,9 @@ export function anthropicConversation(body: Record<string, unknown>): Conversati
   const toolResult = lastBlocks.find((b) => b.type === 'tool_result');
   const lastUser = [...messages].reverse().find((m) => m.role === 'user');
   const tools: ToolDef[] = Array.isArray(body.tools)
-    ? body.tools.filter(isRecord).flatMap((t) => (typeof t.name === 'string' ? [{ name: t.name, schema: t.input_schema }] : []))
+    ? body.tools
+        .filter(isRecord)
+        .flatMap((t) => (typeof t.name === 'string' ? [{ name: t.name, schema: t.input_schema }] : []))
     : [];
   return {
     inputTexts,
@@ -55,7 +71,8 @@ export function anthropicReply(
   nextId: (prefix: string) => string,
 ): AnthropicReply {
   const conv = anthropicConversation(body);
-  const thinking = isRecord(body.thinking) && body.thinking.type === 'enabled' ? thinkingText(conv) : undefined;
+  const thinking =
+    isRecord(body.thinking) && body.thinking.type === 'enabled' ? thinkingText(conv) : undefined;
   const thinkingTokens = thinking && shaping.reasoningTokens === 0 ? thinking.split(' ').length : 0;
   const plan = planReply(conv, { ...shaping, reasoningTokens: shaping.reasoningTokens + thinkingTokens });
   const model = typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5';
@@ -82,7 +99,11 @@ export function anthropicReply(
   let index = 0;
   if (thinking) {
     content.push({ type: 'thinking', thinking, signature });
-    events.push({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+    events.push({
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'thinking', thinking: '', signature: '' },
+    });
     events.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking } });
     events.push({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature } });
     events.push({ type: 'content_block_stop', index });
@@ -90,13 +111,23 @@ export function anthropicReply(
   }
   if (plan.kind === 'tool') {
     content.push({ type: 'tool_use', id: toolId, name: plan.toolName, input: JSON.parse(plan.args) });
-    events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: toolId, name: plan.toolName, input: {} } });
-    for (const p of plan.pieces) events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: p } });
+    events.push({
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'tool_use', id: toolId, name: plan.toolName, input: {} },
+    });
+    for (const p of plan.pieces)
+      events.push({
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'input_json_delta', partial_json: p },
+      });
   } else {
     content.push({ type: 'text', text: plan.text });
     events.push({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
     events.push({ type: 'ping' });
-    for (const p of plan.pieces) events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: p } });
+    for (const p of plan.pieces)
+      events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: p } });
   }
   events.push({ type: 'content_block_stop', index });
   events.push({
@@ -121,7 +152,10 @@ async function messages(ctx: RequestContext): Promise<void> {
     sendJson(ctx.res, 200, reply.message, headers);
     return;
   }
-  const w = new ChunkWriter(ctx.res, ctx.chunkDelayMs, ctx.dropAfterChunks, 200, { ...SSE_HEADERS, ...headers });
+  const w = new ChunkWriter(ctx.res, ctx.chunkDelayMs, ctx.dropAfterChunks, 200, {
+    ...SSE_HEADERS,
+    ...headers,
+  });
   for (const e of reply.events) if (!(await w.send(sseEvent(e, String(e.type))))) return;
   w.end();
 }

@@ -30,7 +30,9 @@ export function converseConversation(body: Json): Conversation {
   for (const m of messages) inputTexts.push(...blocksOf(m.content).map(blockText));
   const last = messages[messages.length - 1];
   const toolResult = last ? blocksOf(last.content).find((b) => isRecord(b.toolResult)) : undefined;
-  const lastUser = [...messages].reverse().find((m) => m.role === 'user' && blocksOf(m.content).some((b) => typeof b.text === 'string'));
+  const lastUser = [...messages]
+    .reverse()
+    .find((m) => m.role === 'user' && blocksOf(m.content).some((b) => typeof b.text === 'string'));
   const toolConfig = isRecord(body.toolConfig) ? body.toolConfig : {};
   const tools: ToolDef[] = [];
   for (const t of blocksOf(toolConfig.tools)) {
@@ -78,7 +80,8 @@ export function converseReply(body: Json, shaping: Shaping, nextId: (p: string) 
       : {}),
   };
   const metrics = { latencyMs: 1 };
-  const trace = guard && guard.trace !== 'disabled' ? { guardrail: guardrailTrace(guard, conv, intervene) } : undefined;
+  const trace =
+    guard && guard.trace !== 'disabled' ? { guardrail: guardrailTrace(guard, conv, intervene) } : undefined;
   let content: Json[];
   let stopReason: string;
   const events: [string, Json][] = [['messageStart', { role: 'assistant' }]];
@@ -91,13 +94,18 @@ export function converseReply(body: Json, shaping: Shaping, nextId: (p: string) 
     const toolUseId = nextId('tooluse_');
     content = [{ toolUse: { toolUseId, name: plan.toolName, input: JSON.parse(plan.args) } }];
     stopReason = 'tool_use';
-    events.push(['contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId, name: plan.toolName } } }]);
-    for (const p of plan.pieces) events.push(['contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: p } } }]);
+    events.push([
+      'contentBlockStart',
+      { contentBlockIndex: 0, start: { toolUse: { toolUseId, name: plan.toolName } } },
+    ]);
+    for (const p of plan.pieces)
+      events.push(['contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: p } } }]);
     events.push(['contentBlockStop', { contentBlockIndex: 0 }]);
   } else {
     content = [{ text: plan.text }];
     stopReason = plan.finish === 'length' ? 'max_tokens' : 'end_turn';
-    for (const p of plan.pieces) events.push(['contentBlockDelta', { contentBlockIndex: 0, delta: { text: p } }]);
+    for (const p of plan.pieces)
+      events.push(['contentBlockDelta', { contentBlockIndex: 0, delta: { text: p } }]);
     events.push(['contentBlockStop', { contentBlockIndex: 0 }]);
   }
   events.push(['messageStop', { stopReason }]);
@@ -119,7 +127,19 @@ function guardrailTrace(guard: Json, conv: Conversation, intervene: boolean): Js
   const chars = conv.lastUserText.length;
   const assessment = (blocked: boolean): Json => ({
     ...(blocked
-      ? { contentPolicy: { filters: [{ type: 'MISCONDUCT', confidence: 'HIGH', filterStrength: 'HIGH', action: 'BLOCKED', detected: true }] } }
+      ? {
+          contentPolicy: {
+            filters: [
+              {
+                type: 'MISCONDUCT',
+                confidence: 'HIGH',
+                filterStrength: 'HIGH',
+                action: 'BLOCKED',
+                detected: true,
+              },
+            ],
+          },
+        }
       : {}),
     invocationMetrics: {
       guardrailProcessingLatency: 1,

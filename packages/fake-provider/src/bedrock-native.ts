@@ -6,7 +6,15 @@
  */
 import { anthropicReply } from './anthropic';
 import { converseReply } from './bedrock-converse';
-import { type Conversation, embeddingVector, estimateTokens, isRecord, planReply, type Shaping, textOf } from './content';
+import {
+  type Conversation,
+  embeddingVector,
+  estimateTokens,
+  isRecord,
+  planReply,
+  type Shaping,
+  textOf,
+} from './content';
 
 type Json = Record<string, unknown>;
 
@@ -34,7 +42,9 @@ export type ModelFamily =
  * `us.anthropic.claude-...`, `arn:aws:bedrock:us-east-1:123:inference-profile/eu.meta.llama3-...`.
  */
 export function modelFamily(modelId: string): ModelFamily {
-  const id = modelId.slice(modelId.lastIndexOf('/') + 1).replace(/^(?:us|eu|apac|us-gov|global|jp|au|ca)\./, '');
+  const id = modelId
+    .slice(modelId.lastIndexOf('/') + 1)
+    .replace(/^(?:us|eu|apac|us-gov|global|jp|au|ca)\./, '');
   if (id.startsWith('anthropic.')) return 'anthropic';
   if (id.startsWith('amazon.nova')) return 'nova';
   if (id.startsWith('amazon.titan-embed')) return 'titan-embed';
@@ -81,7 +91,9 @@ function textFamily(
     conv = promptConversation(String(body.prompt ?? ''), body.max_gen_len);
   } else if (family === 'cohere' && typeof body.message === 'string') {
     conv = promptConversation(body.message, body.max_tokens);
-    const history = Array.isArray(body.chat_history) ? body.chat_history.filter(isRecord).map((m) => textOf(m.message)) : [];
+    const history = Array.isArray(body.chat_history)
+      ? body.chat_history.filter(isRecord).map((m) => textOf(m.message))
+      : [];
     conv.inputTexts.push(...history, typeof body.preamble === 'string' ? body.preamble : '');
   } else if (chat) {
     const messages = (body.messages as unknown[]).filter(isRecord);
@@ -109,7 +121,9 @@ function textFamily(
     case 'titan-text':
       result = {
         inputTextTokenCount: inputTokens,
-        results: [{ tokenCount: outputTokens, outputText: plan.text, completionReason: cut ? 'LENGTH' : 'FINISH' }],
+        results: [
+          { tokenCount: outputTokens, outputText: plan.text, completionReason: cut ? 'LENGTH' : 'FINISH' },
+        ],
       };
       chunks = pieces.map((p, i) => ({
         outputText: p,
@@ -142,16 +156,26 @@ function textFamily(
           created: Math.floor(Date.now() / 1000),
           model: 'mistral',
           choices: [{ index: 0, message: { role: 'assistant', content: plan.text }, finish_reason: reason }],
-          usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+          usage: {
+            prompt_tokens: inputTokens,
+            completion_tokens: outputTokens,
+            total_tokens: inputTokens + outputTokens,
+          },
         };
         chunks = pieces.map((p, i) => ({
           choices: [
-            { index: 0, message: { role: 'assistant', content: p }, stop_reason: i === lastIndex ? reason : null },
+            {
+              index: 0,
+              message: { role: 'assistant', content: p },
+              stop_reason: i === lastIndex ? reason : null,
+            },
           ],
         }));
       } else {
         result = { outputs: [{ text: plan.text, stop_reason: reason }] };
-        chunks = pieces.map((p, i) => ({ outputs: [{ text: p, stop_reason: i === lastIndex ? reason : null }] }));
+        chunks = pieces.map((p, i) => ({
+          outputs: [{ text: p, stop_reason: i === lastIndex ? reason : null }],
+        }));
       }
       break;
     }
@@ -193,14 +217,24 @@ function textFamily(
 }
 
 /** Build the native reply for `modelId`, or undefined for an unknown family. */
-export function nativeReply(modelId: string, body: Json, shaping: Shaping, nextId: (p: string) => string): NativeReply | undefined {
+export function nativeReply(
+  modelId: string,
+  body: Json,
+  shaping: Shaping,
+  nextId: (p: string) => string,
+): NativeReply | undefined {
   const family = modelFamily(modelId);
   switch (family) {
     case 'anthropic': {
       const reply = anthropicReply({ model: modelId, ...body }, shaping, nextId);
       // Bedrock's Anthropic bodies carry no `model`; it is in the URL.
       const { model: _drop, ...message } = reply.message;
-      return { body: message, chunks: reply.events, inputTokens: reply.inputTokens, outputTokens: reply.outputTokens };
+      return {
+        body: message,
+        chunks: reply.events,
+        inputTokens: reply.inputTokens,
+        outputTokens: reply.outputTokens,
+      };
     }
     case 'nova': {
       const reply = converseReply(body, shaping, nextId);
@@ -224,10 +258,16 @@ export function nativeReply(modelId: string, body: Json, shaping: Shaping, nextI
     }
     case 'titan-embed': {
       const text = String(body.inputText ?? '');
-      const dims = typeof body.dimensions === 'number' ? body.dimensions : modelId.includes('v2') ? 1024 : 1536;
+      const dims =
+        typeof body.dimensions === 'number' ? body.dimensions : modelId.includes('v2') ? 1024 : 1536;
       const tokens = estimateTokens([text]);
       const embedding = embeddingVector(text, dims);
-      return { body: { embedding, inputTextTokenCount: tokens }, chunks: [], inputTokens: tokens, outputTokens: 0 };
+      return {
+        body: { embedding, inputTextTokenCount: tokens },
+        chunks: [],
+        inputTokens: tokens,
+        outputTokens: 0,
+      };
     }
     case 'cohere-embed': {
       const texts = Array.isArray(body.texts) ? body.texts.map(String) : [];

@@ -4,8 +4,9 @@
  * InvokeModelWithResponseStream, whose bodies are each model family's native JSON (see bedrock-native.ts).
  * Streams use the AWS event-stream framing. Request signatures are accepted without checking.
  */
-import { nativeReply } from './bedrock-native';
+
 import { converseReply } from './bedrock-converse';
+import { nativeReply } from './bedrock-native';
 import { isRecord } from './content';
 import { ChunkWriter, type RequestContext, type Route, sendJson } from './context';
 import { encodeEvent } from './event-stream';
@@ -92,9 +93,14 @@ export function bedrockErrorType(status: number): string {
 }
 
 /** Headers and body of a Bedrock error response. */
-export function bedrockError(status: number, message: string): { headers: Record<string, string>; body: Json } {
+export function bedrockError(
+  status: number,
+  message: string,
+): { headers: Record<string, string>; body: Json } {
   return {
-    headers: { 'x-amzn-errortype': `${bedrockErrorType(status)}:http://internal.amazon.com/coral/com.amazon.bedrock/` },
+    headers: {
+      'x-amzn-errortype': `${bedrockErrorType(status)}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
+    },
     body: { message },
   };
 }
@@ -107,9 +113,24 @@ function sendBedrockError(ctx: RequestContext, status: number, message: string):
 const MODEL = '^/model/(?<modelId>[^/]+)';
 
 export const BEDROCK_ROUTES: Route[] = [
-  { method: 'POST', pattern: new RegExp(`${MODEL}/converse$`), provider: 'bedrock', handle: (c) => converse(c, false) },
-  { method: 'POST', pattern: new RegExp(`${MODEL}/converse-stream$`), provider: 'bedrock', handle: (c) => converse(c, true) },
-  { method: 'POST', pattern: new RegExp(`${MODEL}/invoke$`), provider: 'bedrock', handle: (c) => invoke(c, false) },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${MODEL}/converse$`),
+    provider: 'bedrock',
+    handle: (c) => converse(c, false),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${MODEL}/converse-stream$`),
+    provider: 'bedrock',
+    handle: (c) => converse(c, true),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`${MODEL}/invoke$`),
+    provider: 'bedrock',
+    handle: (c) => invoke(c, false),
+  },
   {
     method: 'POST',
     pattern: new RegExp(`${MODEL}/invoke-with-response-stream$`),

@@ -73,7 +73,12 @@ export type ReplyPlan =
 export const ECHO_WORDS = 8;
 const FILLER = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'consectetur', 'adipiscing', 'elit'];
 
-export const DEFAULT_SHAPING: Shaping = { chunks: 5, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+export const DEFAULT_SHAPING: Shaping = {
+  chunks: 5,
+  cachedTokens: 0,
+  cacheWriteTokens: 0,
+  reasoningTokens: 0,
+};
 
 /** ceil(chars / 4): the token estimate used for all input counts. */
 export function estimateTokens(texts: readonly string[]): number {
@@ -131,12 +136,18 @@ export function planReply(conv: Conversation, shaping: Shaping): ReplyPlan {
       toolName: tool.name,
       args,
       pieces: splitChars(args, shaping.chunks),
-      usage: { ...base, outputTokens: Math.ceil((tool.name.length + args.length) / 4) + shaping.reasoningTokens },
+      usage: {
+        ...base,
+        outputTokens: Math.ceil((tool.name.length + args.length) / 4) + shaping.reasoningTokens,
+      },
     };
   }
   if (conv.jsonSchema !== undefined) {
     const schema = conv.jsonSchema === true ? undefined : conv.jsonSchema;
-    const value = schema === undefined ? { echo: echoWords(conv.lastUserText).join(' ') } : sampleFromSchema(schema, conv.lastUserText);
+    const value =
+      schema === undefined
+        ? { echo: echoWords(conv.lastUserText).join(' ') }
+        : sampleFromSchema(schema, conv.lastUserText);
     const text = JSON.stringify(value);
     return {
       kind: 'text',
@@ -186,7 +197,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  */
 export function sampleFromSchema(schema: unknown, hint = '', root: unknown = schema, depth = 0): unknown {
   if (!isRecord(schema) || depth > 12) return null;
-  if (typeof schema.$ref === 'string') return sampleFromSchema(resolveRef(root, schema.$ref), hint, root, depth + 1);
+  if (typeof schema.$ref === 'string')
+    return sampleFromSchema(resolveRef(root, schema.$ref), hint, root, depth + 1);
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
   for (const key of ['anyOf', 'oneOf', 'allOf']) {
@@ -221,7 +233,8 @@ export function sampleFromSchema(schema: unknown, hint = '', root: unknown = sch
     case 'object': {
       const out: Record<string, unknown> = {};
       if (isRecord(schema.properties)) {
-        for (const [k, v] of Object.entries(schema.properties)) out[k] = sampleFromSchema(v, hint, root, depth + 1);
+        for (const [k, v] of Object.entries(schema.properties))
+          out[k] = sampleFromSchema(v, hint, root, depth + 1);
       }
       return out;
     }
@@ -233,7 +246,10 @@ export function sampleFromSchema(schema: unknown, hint = '', root: unknown = sch
 function resolveRef(root: unknown, ref: string): unknown {
   if (!ref.startsWith('#')) return undefined;
   let node: unknown = root;
-  for (const raw of ref.slice(1).split('/').filter((p) => p.length > 0)) {
+  for (const raw of ref
+    .slice(1)
+    .split('/')
+    .filter((p) => p.length > 0)) {
     const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     if (!isRecord(node)) return undefined;
     node = node[part];
@@ -283,7 +299,11 @@ export function float32Base64(values: readonly number[]): string {
 /** Collect text from a content value that is a string or an array of parts with `text`-like fields. */
 export function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map(textOf).filter((t) => t.length > 0).join(' ');
+  if (Array.isArray(content))
+    return content
+      .map(textOf)
+      .filter((t) => t.length > 0)
+      .join(' ');
   if (isRecord(content)) {
     for (const key of ['text', 'content', 'output', 'thinking', 'input_text']) {
       const v = content[key];

@@ -103,8 +103,15 @@ export class ChunkWriter {
     if (this._gone) return false;
     if (this._count > 0 && this._delayMs > 0) await sleep(this._delayMs);
     if (this._gone || isGone(this._res)) return false;
+    // Wait for the chunk to reach the socket (so a drop never discards it), or for the client to go away:
+    // a write on a connection the client closed may never call back.
     await new Promise<void>((resolve) => {
-      this._res.write(chunk, () => resolve());
+      const done = (): void => {
+        this._res.off('close', done);
+        resolve();
+      };
+      this._res.once('close', done);
+      this._res.write(chunk, done);
     });
     this._count++;
     if (this._dropAfter !== undefined && this._count >= this._dropAfter) {

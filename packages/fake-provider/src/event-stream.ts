@@ -75,8 +75,10 @@ export function decodeMessages(buf: Uint8Array): { headers: Record<string, strin
     const total = b.readUInt32BE(at);
     const headersLen = b.readUInt32BE(at + 4);
     if (total < 16 || at + total > b.length) break;
-    if (crc32(b.subarray(at, at + 8)) !== b.readUInt32BE(at + 8)) throw new Error('event-stream prelude CRC mismatch');
-    if (crc32(b.subarray(at, at + total - 4)) !== b.readUInt32BE(at + total - 4)) throw new Error('event-stream message CRC mismatch');
+    if (crc32(b.subarray(at, at + 8)) !== b.readUInt32BE(at + 8))
+      throw new Error('event-stream prelude CRC mismatch');
+    if (crc32(b.subarray(at, at + total - 4)) !== b.readUInt32BE(at + total - 4))
+      throw new Error('event-stream message CRC mismatch');
     const headers: Record<string, string> = {};
     let h = at + 12;
     const hEnd = h + headersLen;

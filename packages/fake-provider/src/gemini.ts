@@ -37,16 +37,20 @@ function geminiConversation(body: Record<string, unknown>): Conversation {
   const last = contents[contents.length - 1];
   const lastParts = last ? partsOf(last) : [];
   const fnResponse = lastParts.find((p) => isRecord(p.functionResponse));
-  const lastUser = [...contents].reverse().find((c) => c.role !== 'model' && partsOf(c).some((p) => typeof p.text === 'string'));
+  const lastUser = [...contents]
+    .reverse()
+    .find((c) => c.role !== 'model' && partsOf(c).some((p) => typeof p.text === 'string'));
   const tools: ToolDef[] = [];
   for (const t of Array.isArray(body.tools) ? body.tools.filter(isRecord) : []) {
     for (const d of Array.isArray(t.functionDeclarations) ? t.functionDeclarations.filter(isRecord) : []) {
-      if (typeof d.name === 'string') tools.push({ name: d.name, schema: d.parametersJsonSchema ?? d.parameters });
+      if (typeof d.name === 'string')
+        tools.push({ name: d.name, schema: d.parametersJsonSchema ?? d.parameters });
     }
   }
   const gen = isRecord(body.generationConfig) ? body.generationConfig : {};
   let jsonSchema: unknown;
-  if (gen.responseMimeType === 'application/json') jsonSchema = gen.responseJsonSchema ?? gen.responseSchema ?? true;
+  if (gen.responseMimeType === 'application/json')
+    jsonSchema = gen.responseJsonSchema ?? gen.responseSchema ?? true;
   return {
     inputTexts,
     lastUserText: lastUser
@@ -70,7 +74,9 @@ async function generate(ctx: RequestContext, stream: boolean): Promise<void> {
   const responseId = ctx.nextId('resp-');
   const gen = isRecord(body.generationConfig) ? body.generationConfig : {};
   const thought =
-    isRecord(gen.thinkingConfig) && gen.thinkingConfig.includeThoughts === true ? thinkingText(conv) : undefined;
+    isRecord(gen.thinkingConfig) && gen.thinkingConfig.includeThoughts === true
+      ? thinkingText(conv)
+      : undefined;
   const u = plan.usage;
   const promptTokens = u.inputTokens + u.cachedTokens;
   const fullUsage = {
@@ -95,10 +101,12 @@ async function generate(ctx: RequestContext, stream: boolean): Promise<void> {
     responseId,
   });
   const thoughtParts: Part[] = thought ? [{ text: thought, thought: true }] : [];
-  const functionCall = plan.kind === 'tool' ? { name: plan.toolName, args: JSON.parse(plan.args) } : undefined;
+  const functionCall =
+    plan.kind === 'tool' ? { name: plan.toolName, args: JSON.parse(plan.args) } : undefined;
 
   if (!stream) {
-    const parts = plan.kind === 'tool' ? [...thoughtParts, { functionCall }] : [...thoughtParts, { text: plan.text }];
+    const parts =
+      plan.kind === 'tool' ? [...thoughtParts, { functionCall }] : [...thoughtParts, { text: plan.text }];
     sendJson(ctx.res, 200, response(parts, true));
     return;
   }
@@ -126,7 +134,10 @@ const DEFAULT_DIMS = 768;
 
 function embedOne(req: Record<string, unknown>): { values: number[] } {
   const text = partsOf(req.content).map(partText).join(' ');
-  const dims = typeof req.outputDimensionality === 'number' && req.outputDimensionality > 0 ? req.outputDimensionality : DEFAULT_DIMS;
+  const dims =
+    typeof req.outputDimensionality === 'number' && req.outputDimensionality > 0
+      ? req.outputDimensionality
+      : DEFAULT_DIMS;
   return { values: embeddingVector(text, dims) };
 }
 
@@ -162,7 +173,10 @@ function predict(ctx: RequestContext): void {
     predictions: instances.map((i) => {
       const text = textOf(i.content);
       return {
-        embeddings: { values: embeddingVector(text, dims), statistics: { token_count: Math.ceil(text.length / 4), truncated: false } },
+        embeddings: {
+          values: embeddingVector(text, dims),
+          statistics: { token_count: Math.ceil(text.length / 4), truncated: false },
+        },
       };
     }),
   });

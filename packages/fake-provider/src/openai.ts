@@ -3,7 +3,15 @@
  * Shapes follow https://platform.openai.com/docs/api-reference (chat streaming chunks, the typed Responses
  * streaming events, `stream_options.include_usage`).
  */
-import { type Conversation, embeddingVector, float32Base64, isRecord, planReply, type ToolDef, textOf } from './content';
+import {
+  type Conversation,
+  embeddingVector,
+  float32Base64,
+  isRecord,
+  planReply,
+  type ToolDef,
+  textOf,
+} from './content';
 import { ChunkWriter, type RequestContext, type Route, SSE_HEADERS, sendJson, sseEvent } from './context';
 
 /** Snapshot dates the real API appends to model aliases; other models get {@link DEFAULT_DATE}. */
@@ -30,19 +38,19 @@ export function datedModel(model: string): string {
   return `${model}-${MODEL_DATES[model] ?? DEFAULT_DATE}`;
 }
 
-const now = (): number => Math.floor(Date.now() / 1000);
+export const now = (): number => Math.floor(Date.now() / 1000);
 
-function bodyOf(ctx: RequestContext): Record<string, unknown> {
+export function bodyOf(ctx: RequestContext): Record<string, unknown> {
   return isRecord(ctx.body) ? ctx.body : {};
 }
 
 /** Azure puts the deployment in the path; the body may omit `model`. */
-function requestModel(ctx: RequestContext, body: Record<string, unknown>): string {
+export function requestModel(ctx: RequestContext, body: Record<string, unknown>): string {
   if (typeof body.model === 'string') return body.model;
   return ctx.params.deployment ?? 'gpt-4o-mini';
 }
 
-function chatTools(tools: unknown): ToolDef[] {
+export function chatTools(tools: unknown): ToolDef[] {
   if (!Array.isArray(tools)) return [];
   return tools.filter(isRecord).flatMap((t) => {
     const fn = isRecord(t.function) ? t.function : t;
@@ -50,7 +58,7 @@ function chatTools(tools: unknown): ToolDef[] {
   });
 }
 
-function jsonSchemaOf(format: unknown): unknown {
+export function jsonSchemaOf(format: unknown): unknown {
   if (!isRecord(format)) return undefined;
   if (format.type === 'json_object') return true;
   if (format.type === 'json_schema') {
@@ -99,7 +107,8 @@ async function chatCompletions(ctx: RequestContext): Promise<void> {
   const plan = planReply(chatConversation(body), ctx.shaping);
   const id = ctx.nextId('chatcmpl-');
   const created = now();
-  const serviceTier = typeof body.service_tier === 'string' && body.service_tier !== 'auto' ? body.service_tier : 'default';
+  const serviceTier =
+    typeof body.service_tier === 'string' && body.service_tier !== 'auto' ? body.service_tier : 'default';
   const callId = plan.kind === 'tool' ? ctx.nextId('call_') : '';
   const finish = plan.kind === 'tool' ? 'tool_calls' : plan.finish;
   const headers = { 'x-request-id': ctx.nextId('req_'), 'openai-processing-ms': '1' };
@@ -112,7 +121,9 @@ async function chatCompletions(ctx: RequestContext): Promise<void> {
             content: null,
             refusal: null,
             annotations: [],
-            tool_calls: [{ id: callId, type: 'function', function: { name: plan.toolName, arguments: plan.args } }],
+            tool_calls: [
+              { id: callId, type: 'function', function: { name: plan.toolName, arguments: plan.args } },
+            ],
           }
         : { role: 'assistant', content: plan.text, refusal: null, annotations: [] };
     sendJson(
@@ -134,7 +145,10 @@ async function chatCompletions(ctx: RequestContext): Promise<void> {
   }
 
   const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
-  const w = new ChunkWriter(ctx.res, ctx.chunkDelayMs, ctx.dropAfterChunks, 200, { ...SSE_HEADERS, ...headers });
+  const w = new ChunkWriter(ctx.res, ctx.chunkDelayMs, ctx.dropAfterChunks, 200, {
+    ...SSE_HEADERS,
+    ...headers,
+  });
   const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
     id,
     object: 'chat.completion.chunk',
@@ -150,7 +164,9 @@ async function chatCompletions(ctx: RequestContext): Promise<void> {
     deltas.push({
       role: 'assistant',
       content: null,
-      tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: plan.toolName, arguments: '' } }],
+      tool_calls: [
+        { index: 0, id: callId, type: 'function', function: { name: plan.toolName, arguments: '' } },
+      ],
     });
     for (const p of plan.pieces) deltas.push({ tool_calls: [{ index: 0, function: { arguments: p } }] });
   } else {
@@ -164,137 +180,6 @@ async function chatCompletions(ctx: RequestContext): Promise<void> {
     if (!(await w.send(sseEvent(usageChunk)))) return;
   }
   if (!(await w.send(sseEvent('[DONE]')))) return;
-  w.end();
-}
-
-function responsesConversation(body: Record<string, unknown>): Conversation {
-  const inputTexts: string[] = [];
-  if (typeof body.instructions === 'string') inputTexts.push(body.instructions);
-  let lastUserText = '';
-  let lastIsToolResult = false;
-  let toolResultText: string | undefined;
-  if (typeof body.input === 'string') {
-    inputTexts.push(body.input);
-    lastUserText = body.input;
-  } else if (Array.isArray(body.input)) {
-    for (const item of body.input.filter(isRecord)) {
-      if (item.type === 'function_call_output') {
-        const out = typeof item.output === 'string' ? item.output : textOf(item.output);
-        inputTexts.push(out);
-        lastIsToolResult = true;
-        toolResultText = out;
-        continue;
-      }
-      if (item.type === 'function_call') {
-        inputTexts.push(typeof item.arguments === 'string' ? item.arguments : '');
-        continue;
-      }
-      const text = textOf(item.content);
-      inputTexts.push(text);
-      lastIsToolResult = false;
-      if (item.role === 'user') lastUserText = text;
-    }
-  }
-  const format = isRecord(body.text) ? body.text.format : undefined;
-  return {
-    inputTexts,
-    lastUserText,
-    lastIsToolResult,
-    toolResultText,
-    tools: chatTools(body.tools),
-    maxTokens: typeof body.max_output_tokens === 'number' ? body.max_output_tokens : undefined,
-    jsonSchema: jsonSchemaOf(format),
-  };
-}
-
-async function responses(ctx: RequestContext): Promise<void> {
-  const body = bodyOf(ctx);
-  const model = datedModel(requestModel(ctx, body));
-  const plan = planReply(responsesConversation(body), ctx.shaping);
-  const respId = ctx.nextId('resp_');
-  const itemId = ctx.nextId(plan.kind === 'tool' ? 'fc_' : 'msg_');
-  const callId = plan.kind === 'tool' ? ctx.nextId('call_') : '';
-  const incomplete = plan.kind === 'text' && plan.finish === 'length';
-  const u = plan.usage;
-  const usage = {
-    input_tokens: u.inputTokens + u.cachedTokens,
-    input_tokens_details: { cached_tokens: u.cachedTokens },
-    output_tokens: u.outputTokens,
-    output_tokens_details: { reasoning_tokens: u.reasoningTokens },
-    total_tokens: u.inputTokens + u.cachedTokens + u.outputTokens,
-  };
-  const item = (done: boolean): Record<string, unknown> =>
-    plan.kind === 'tool'
-      ? {
-          type: 'function_call',
-          id: itemId,
-          call_id: callId,
-          name: plan.toolName,
-          arguments: done ? plan.args : '',
-          status: done ? 'completed' : 'in_progress',
-        }
-      : {
-          type: 'message',
-          id: itemId,
-          status: done ? (incomplete ? 'incomplete' : 'completed') : 'in_progress',
-          role: 'assistant',
-          content: done ? [{ type: 'output_text', text: plan.text, annotations: [], logprobs: [] }] : [],
-        };
-  const response = (state: 'in_progress' | 'final'): Record<string, unknown> => ({
-    id: respId,
-    object: 'response',
-    created_at: now(),
-    status: state === 'in_progress' ? 'in_progress' : incomplete ? 'incomplete' : 'completed',
-    background: false,
-    error: null,
-    incomplete_details: state === 'final' && incomplete ? { reason: 'max_output_tokens' } : null,
-    instructions: typeof body.instructions === 'string' ? body.instructions : null,
-    max_output_tokens: typeof body.max_output_tokens === 'number' ? body.max_output_tokens : null,
-    model,
-    output: state === 'final' ? [item(true)] : [],
-    parallel_tool_calls: true,
-    previous_response_id: typeof body.previous_response_id === 'string' ? body.previous_response_id : null,
-    reasoning: { effort: null, summary: null },
-    service_tier: 'default',
-    store: true,
-    temperature: typeof body.temperature === 'number' ? body.temperature : 1,
-    text: isRecord(body.text) ? body.text : { format: { type: 'text' } },
-    tool_choice: body.tool_choice ?? 'auto',
-    tools: Array.isArray(body.tools) ? body.tools : [],
-    top_p: typeof body.top_p === 'number' ? body.top_p : 1,
-    truncation: 'disabled',
-    usage: state === 'final' ? usage : null,
-    user: null,
-    metadata: {},
-  });
-  const headers = { 'x-request-id': ctx.nextId('req_') };
-  if (body.stream !== true) {
-    sendJson(ctx.res, 200, response('final'), headers);
-    return;
-  }
-
-  const w = new ChunkWriter(ctx.res, ctx.chunkDelayMs, ctx.dropAfterChunks, 200, { ...SSE_HEADERS, ...headers });
-  let seq = 0;
-  const emit = (type: string, fields: Record<string, unknown>) =>
-    w.send(sseEvent({ type, sequence_number: seq++, ...fields }, type));
-  const at = { item_id: itemId, output_index: 0 };
-  if (!(await emit('response.created', { response: response('in_progress') }))) return;
-  if (!(await emit('response.in_progress', { response: response('in_progress') }))) return;
-  if (!(await emit('response.output_item.added', { output_index: 0, item: item(false) }))) return;
-  if (plan.kind === 'tool') {
-    for (const p of plan.pieces) if (!(await emit('response.function_call_arguments.delta', { ...at, delta: p }))) return;
-    if (!(await emit('response.function_call_arguments.done', { ...at, arguments: plan.args }))) return;
-  } else {
-    const part = (text: string) => ({ type: 'output_text', text, annotations: [], logprobs: [] });
-    const c = { ...at, content_index: 0 };
-    if (!(await emit('response.content_part.added', { ...c, part: part('') }))) return;
-    for (const p of plan.pieces) if (!(await emit('response.output_text.delta', { ...c, delta: p, logprobs: [] }))) return;
-    if (!(await emit('response.output_text.done', { ...c, text: plan.text, logprobs: [] }))) return;
-    if (!(await emit('response.content_part.done', { ...c, part: part(plan.text) }))) return;
-  }
-  if (!(await emit('response.output_item.done', { output_index: 0, item: item(true) }))) return;
-  const final = incomplete ? 'response.incomplete' : 'response.completed';
-  if (!(await emit(final, { response: response('final') }))) return;
   w.end();
 }
 
@@ -312,13 +197,17 @@ function embeddings(ctx: RequestContext): void {
   let inputs: string[];
   if (typeof raw === 'string') inputs = [raw];
   else if (Array.isArray(raw) && raw.every((x) => typeof x === 'number')) inputs = [raw.join(' ')];
-  else if (Array.isArray(raw)) inputs = raw.map((x) => (typeof x === 'string' ? x : Array.isArray(x) ? x.join(' ') : ''));
+  else if (Array.isArray(raw))
+    inputs = raw.map((x) => (typeof x === 'string' ? x : Array.isArray(x) ? x.join(' ') : ''));
   else inputs = [];
   if (inputs.length === 0) {
     sendOpenAIError(ctx, 400, "'input' is required and must be a string or an array");
     return;
   }
-  const dims = typeof body.dimensions === 'number' && body.dimensions > 0 ? body.dimensions : (EMBEDDING_DIMS[model] ?? 1536);
+  const dims =
+    typeof body.dimensions === 'number' && body.dimensions > 0
+      ? body.dimensions
+      : (EMBEDDING_DIMS[model] ?? 1536);
   const base64 = body.encoding_format === 'base64';
   const tokens = Math.ceil(inputs.reduce((n, s) => n + s.length, 0) / 4);
   sendJson(
@@ -338,7 +227,14 @@ function embeddings(ctx: RequestContext): void {
 }
 
 /** Models listed by `GET /v1/models`. */
-export const OPENAI_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1', 'o3-mini', 'text-embedding-3-small', 'text-embedding-3-large'];
+export const OPENAI_MODELS = [
+  'gpt-4o-mini',
+  'gpt-4o',
+  'gpt-4.1',
+  'o3-mini',
+  'text-embedding-3-small',
+  'text-embedding-3-large',
+];
 
 function modelObject(id: string) {
   return { id, object: 'model', created: 1_700_000_000, owned_by: 'system' };
@@ -364,7 +260,8 @@ const ERROR_TYPES: Record<number, [type: string, code: string | null]> = {
 
 /** `{error:{message,type,param,code}}` as the OpenAI API returns it. */
 export function openAIErrorBody(status: number, message: string) {
-  const [type, code] = ERROR_TYPES[status] ?? (status >= 500 ? ['server_error', null] : ['invalid_request_error', null]);
+  const [type, code] =
+    ERROR_TYPES[status] ?? (status >= 500 ? ['server_error', null] : ['invalid_request_error', null]);
   return { error: { message, type, param: null, code } };
 }
 
@@ -372,15 +269,29 @@ function sendOpenAIError(ctx: RequestContext, status: number, message: string): 
   sendJson(ctx.res, status, openAIErrorBody(status, message), { 'x-request-id': ctx.nextId('req_') });
 }
 
-const AZURE = '/openai/deployments/(?<deployment>[^/]+)';
+/** Azure OpenAI deployment path prefix; the deployment stands in for the model. */
+export const AZURE = '/openai/deployments/(?<deployment>[^/]+)';
 
 export const OPENAI_ROUTES: Route[] = [
-  { method: 'POST', pattern: /^(?:\/v1|\/openai\/v1)?\/chat\/completions$/, provider: 'openai', handle: chatCompletions },
-  { method: 'POST', pattern: new RegExp(`^${AZURE}/chat/completions$`), provider: 'openai', handle: chatCompletions },
-  { method: 'POST', pattern: /^(?:\/v1|\/openai\/v1)?\/responses$/, provider: 'openai', handle: responses },
-  { method: 'POST', pattern: new RegExp(`^${AZURE}/responses$`), provider: 'openai', handle: responses },
+  {
+    method: 'POST',
+    pattern: /^(?:\/v1|\/openai\/v1)?\/chat\/completions$/,
+    provider: 'openai',
+    handle: chatCompletions,
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^${AZURE}/chat/completions$`),
+    provider: 'openai',
+    handle: chatCompletions,
+  },
   { method: 'POST', pattern: /^(?:\/v1|\/openai\/v1)?\/embeddings$/, provider: 'openai', handle: embeddings },
   { method: 'POST', pattern: new RegExp(`^${AZURE}/embeddings$`), provider: 'openai', handle: embeddings },
   { method: 'GET', pattern: /^(?:\/v1|\/openai\/v1)?\/models$/, provider: 'openai', handle: listModels },
-  { method: 'GET', pattern: /^(?:\/v1|\/openai\/v1)?\/models\/(?<model>[^/]+)$/, provider: 'openai', handle: getModel },
+  {
+    method: 'GET',
+    pattern: /^(?:\/v1|\/openai\/v1)?\/models\/(?<model>[^/]+)$/,
+    provider: 'openai',
+    handle: getModel,
+  },
 ];

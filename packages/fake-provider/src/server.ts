@@ -1,5 +1,9 @@
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttp2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import {
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { ANTHROPIC_ROUTES, anthropicErrorBody } from './anthropic';
 import { BEDROCK_ROUTES, bedrockError } from './bedrock';
@@ -16,9 +20,16 @@ import {
 } from './context';
 import { GEMINI_ROUTES, geminiErrorBody } from './gemini';
 import { OPENAI_ROUTES, openAIErrorBody } from './openai';
-import type { Fault, FakeProvider, FakeProviderOptions, RecordedRequest } from './types';
+import { OPENAI_RESPONSES_ROUTES } from './openai-responses';
+import type { FakeProvider, FakeProviderOptions, Fault, RecordedRequest } from './types';
 
-const ROUTES: Route[] = [...OPENAI_ROUTES, ...ANTHROPIC_ROUTES, ...GEMINI_ROUTES, ...BEDROCK_ROUTES];
+const ROUTES: Route[] = [
+  ...OPENAI_ROUTES,
+  ...OPENAI_RESPONSES_ROUTES,
+  ...ANTHROPIC_ROUTES,
+  ...GEMINI_ROUTES,
+  ...BEDROCK_ROUTES,
+];
 
 /** Upper bound for `x-fake-chunks`, so a typo cannot make the server build a huge stream. */
 const MAX_CHUNKS = 10_000;
@@ -26,7 +37,12 @@ const MAX_CHUNKS = 10_000;
 const MAX_LATENCY_MS = 120_000;
 
 /** Write the provider-specific error response for `status`. */
-export function sendProviderError(res: ServerResponse, provider: ProviderKind, status: number, message: string): void {
+export function sendProviderError(
+  res: ServerResponse,
+  provider: ProviderKind,
+  status: number,
+  message: string,
+): void {
   switch (provider) {
     case 'openai':
       sendJson(res, status, openAIErrorBody(status, message), { 'x-request-id': 'req_fake_error' });
@@ -64,7 +80,10 @@ function parseBody(raw: Buffer): unknown {
   }
 }
 
-function matchRoute(method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
+function matchRoute(
+  method: string,
+  pathname: string,
+): { route: Route; params: Record<string, string> } | undefined {
   for (const route of ROUTES) {
     if (route.method !== method) continue;
     const m = route.pattern.exec(pathname);
@@ -147,7 +166,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
     const matched = matchRoute(req.method ?? 'GET', url.pathname);
     if (!matched) {
-      sendJson(res, 404, { error: { message: `fake provider: no route for ${req.method} ${url.pathname}`, type: 'not_found' } });
+      sendJson(res, 404, {
+        error: { message: `fake provider: no route for ${req.method} ${url.pathname}`, type: 'not_found' },
+      });
       return;
     }
     const serverFault = takeFault();
@@ -180,7 +201,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     await matched.route.handle(ctx);
   };
 
-  const onRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
+  const onRequest = (
+    req: IncomingMessage | Http2ServerRequest,
+    res: ServerResponse | Http2ServerResponse,
+  ): void => {
     // The HTTP/2 compatibility objects implement the subset of the HTTP/1 API used by the handlers.
     const res1 = res as unknown as ServerResponse;
     handle(req as unknown as IncomingMessage, res1).catch((err: unknown) => {
@@ -201,6 +225,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const server = createTcpServer((socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    // Stream chunks are small writes; without this, Nagle + delayed ACK add ~40 ms stalls per stream.
+    socket.setNoDelay(true);
     socket.on('error', () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       socket.pause();

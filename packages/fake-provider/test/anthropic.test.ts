@@ -15,19 +15,32 @@ const TOOLS = [
   {
     name: 'get_stock_price',
     description: 'Price of a ticker',
-    input_schema: { type: 'object' as const, properties: { ticker: { type: 'string' } }, required: ['ticker'] },
+    input_schema: {
+      type: 'object' as const,
+      properties: { ticker: { type: 'string' } },
+      required: ['ticker'],
+    },
   },
 ];
 
 type AnyClient = Anthropic | AnthropicV0;
 const SDKS: [string, (url: string, headers?: Record<string, string>) => AnyClient][] = [
-  ['anthropic sdk 1.x', (url, h) => new Anthropic({ baseURL: url, apiKey: 'k', maxRetries: 0, defaultHeaders: h })],
-  ['anthropic sdk 0.x', (url, h) => new AnthropicV0({ baseURL: url, apiKey: 'k', maxRetries: 0, defaultHeaders: h })],
+  [
+    'anthropic sdk 1.x',
+    (url, h) => new Anthropic({ baseURL: url, apiKey: 'k', maxRetries: 0, defaultHeaders: h }),
+  ],
+  [
+    'anthropic sdk 0.x',
+    (url, h) => new AnthropicV0({ baseURL: url, apiKey: 'k', maxRetries: 0, defaultHeaders: h }),
+  ],
 ];
 
 describe.each(SDKS)('%s', (_name, make) => {
   it('messages.create (non-streaming) with cache usage', async () => {
-    const client = make(fake.url, { 'x-fake-cached-tokens': '10', 'x-fake-cache-write-tokens': '20' }) as Anthropic;
+    const client = make(fake.url, {
+      'x-fake-cached-tokens': '10',
+      'x-fake-cache-write-tokens': '20',
+    }) as Anthropic;
     const msg = await client.messages.create({
       model: 'claude-sonnet-4-5',
       max_tokens: 100,
@@ -101,7 +114,11 @@ describe.each(SDKS)('%s', (_name, make) => {
     expect(block).toMatchObject({ type: 'tool_use', name: 'get_stock_price', input: { ticker: 'example' } });
 
     const final = await client.messages.stream(params).finalMessage();
-    expect(final.content[0]).toMatchObject({ type: 'tool_use', name: 'get_stock_price', input: { ticker: 'example' } });
+    expect(final.content[0]).toMatchObject({
+      type: 'tool_use',
+      name: 'get_stock_price',
+      input: { ticker: 'example' },
+    });
     expect(final.stop_reason).toBe('tool_use');
 
     const toolUseId = (block as Anthropic.ToolUseBlock).id;

@@ -1,8 +1,8 @@
 import {
   BedrockRuntimeClient,
   ConverseCommand,
-  type ConverseStreamOutput,
   ConverseStreamCommand,
+  type ConverseStreamOutput,
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
   ServiceUnavailableException,
@@ -29,7 +29,10 @@ afterAll(async () => {
 });
 
 /** Send a command with extra request headers (the fake's shaping and fault headers). */
-function withHeaders<T extends { middlewareStack: { add: (...a: any[]) => void } }>(cmd: T, headers: Record<string, string>): T {
+function withHeaders<T extends { middlewareStack: { add: (...a: any[]) => void } }>(
+  cmd: T,
+  headers: Record<string, string>,
+): T {
   cmd.middlewareStack.add(
     (next: any) => async (args: any) => {
       Object.assign(args.request.headers, headers);
@@ -73,7 +76,10 @@ describe('Converse', () => {
   it('converse-stream decodes through the AWS event-stream framing', async () => {
     const res = await client.send(
       withHeaders(
-        new ConverseStreamCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'stream it' }] }] }),
+        new ConverseStreamCommand({
+          modelId: MODEL,
+          messages: [{ role: 'user', content: [{ text: 'stream it' }] }],
+        }),
         { 'x-fake-chunks': '3' },
       ),
     );
@@ -81,7 +87,7 @@ describe('Converse', () => {
     let text = '';
     let usage: unknown;
     for await (const e of res.stream!) {
-      const kind = Object.keys(e).find((k) => (e as Record<string, unknown>)[k] !== undefined)!;
+      const kind = Object.entries(e).find(([, v]) => v !== undefined)![0];
       kinds.push(kind);
       if (e.contentBlockDelta?.delta?.text) text += e.contentBlockDelta.delta.text;
       if (e.metadata) usage = e.metadata.usage;
@@ -105,7 +111,9 @@ describe('Converse', () => {
         {
           toolSpec: {
             name: 'top_song',
-            inputSchema: { json: { type: 'object', properties: { sign: { type: 'string' } }, required: ['sign'] } },
+            inputSchema: {
+              json: { type: 'object', properties: { sign: { type: 'string' } }, required: ['sign'] },
+            },
           },
         },
       ],
@@ -136,7 +144,12 @@ describe('Converse', () => {
         messages: [
           ...messages,
           { role: 'assistant', content: [{ toolUse }] },
-          { role: 'user', content: [{ toolResult: { toolUseId: toolUse.toolUseId!, content: [{ text: 'Elemental Hotel' }] } }] },
+          {
+            role: 'user',
+            content: [
+              { toolResult: { toolUseId: toolUse.toolUseId!, content: [{ text: 'Elemental Hotel' }] } },
+            ],
+          },
         ],
       }),
     );
@@ -144,24 +157,43 @@ describe('Converse', () => {
   });
 
   it('guardrail trace when guardrailConfig is sent, and intervention on the trigger word', async () => {
-    const guardrailConfig = { guardrailIdentifier: 'gr-123', guardrailVersion: '1', trace: 'enabled' as const };
+    const guardrailConfig = {
+      guardrailIdentifier: 'gr-123',
+      guardrailVersion: '1',
+      trace: 'enabled' as const,
+    };
     const ok = await client.send(
-      new ConverseCommand({ modelId: MODEL, guardrailConfig, messages: [{ role: 'user', content: [{ text: 'fine' }] }] }),
+      new ConverseCommand({
+        modelId: MODEL,
+        guardrailConfig,
+        messages: [{ role: 'user', content: [{ text: 'fine' }] }],
+      }),
     );
     expect(ok.stopReason).toBe('end_turn');
-    expect(ok.trace?.guardrail?.inputAssessment?.['gr-123']?.invocationMetrics?.guardrailProcessingLatency).toBe(1);
+    expect(
+      ok.trace?.guardrail?.inputAssessment?.['gr-123']?.invocationMetrics?.guardrailProcessingLatency,
+    ).toBe(1);
     expect(ok.trace?.guardrail?.outputAssessments?.['gr-123']).toHaveLength(1);
 
     const blocked = await client.send(
-      new ConverseCommand({ modelId: MODEL, guardrailConfig, messages: [{ role: 'user', content: [{ text: 'BLOCKED' }] }] }),
+      new ConverseCommand({
+        modelId: MODEL,
+        guardrailConfig,
+        messages: [{ role: 'user', content: [{ text: 'BLOCKED' }] }],
+      }),
     );
     expect(blocked.stopReason).toBe('guardrail_intervened');
-    expect(blocked.trace?.guardrail?.inputAssessment?.['gr-123']?.contentPolicy?.filters?.[0]?.action).toBe('BLOCKED');
+    expect(blocked.trace?.guardrail?.inputAssessment?.['gr-123']?.contentPolicy?.filters?.[0]?.action).toBe(
+      'BLOCKED',
+    );
   });
 
   it('accepts ARNs and inference profiles as model ids', async () => {
-    const arn = 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0';
-    const res = await client.send(new ConverseCommand({ modelId: arn, messages: [{ role: 'user', content: [{ text: 'arn' }] }] }));
+    const arn =
+      'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0';
+    const res = await client.send(
+      new ConverseCommand({ modelId: arn, messages: [{ role: 'user', content: [{ text: 'arn' }] }] }),
+    );
     expect(res.output?.message?.content?.[0]?.text).toBe('Echo: arn lorem ipsum dolor');
     const path = fake.requests[fake.requests.length - 1]!.path;
     expect(path).toContain('/model/arn%3Aaws%3Abedrock');
@@ -171,9 +203,12 @@ describe('Converse', () => {
   it('errors surface as the SDK exception classes', async () => {
     const send = (status: number) =>
       client.send(
-        withHeaders(new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'x' }] }] }), {
-          'x-fake-status': String(status),
-        }),
+        withHeaders(
+          new ConverseCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'x' }] }] }),
+          {
+            'x-fake-status': String(status),
+          },
+        ),
       );
     await expect(send(429)).rejects.toBeInstanceOf(ThrottlingException);
     await expect(send(400)).rejects.toBeInstanceOf(ValidationException);
@@ -185,9 +220,15 @@ describe('Converse', () => {
 
   it('a dropped connection makes the stream throw', async () => {
     const res = await client.send(
-      withHeaders(new ConverseStreamCommand({ modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'drop' }] }] }), {
-        'x-fake-drop-after-chunks': '2',
-      }),
+      withHeaders(
+        new ConverseStreamCommand({
+          modelId: MODEL,
+          messages: [{ role: 'user', content: [{ text: 'drop' }] }],
+        }),
+        {
+          'x-fake-drop-after-chunks': '2',
+        },
+      ),
     );
     const seen: string[] = [];
     const consume = async () => {
@@ -201,13 +242,21 @@ describe('Converse', () => {
 describe('InvokeModel native families', () => {
   const invoke = async (modelId: string, body: unknown) => {
     const res = await client.send(
-      new InvokeModelCommand({ modelId, contentType: 'application/json', body: encoder.encode(JSON.stringify(body)) }),
+      new InvokeModelCommand({
+        modelId,
+        contentType: 'application/json',
+        body: encoder.encode(JSON.stringify(body)),
+      }),
     );
     return JSON.parse(decoder.decode(res.body)) as Record<string, any>;
   };
   const invokeStream = async (modelId: string, body: unknown) => {
     const res = await client.send(
-      new InvokeModelWithResponseStreamCommand({ modelId, contentType: 'application/json', body: JSON.stringify(body) }),
+      new InvokeModelWithResponseStreamCommand({
+        modelId,
+        contentType: 'application/json',
+        body: JSON.stringify(body),
+      }),
     );
     const chunks: Record<string, any>[] = [];
     for await (const e of res.body!) {
@@ -217,7 +266,11 @@ describe('InvokeModel native families', () => {
   };
 
   it('anthropic.* speaks the Messages shape, streaming included', async () => {
-    const body = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 100, messages: [{ role: 'user', content: 'hi claude' }] };
+    const body = {
+      anthropic_version: 'bedrock-2023-05-31',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi claude' }],
+    };
     const res = await invoke(MODEL, body);
     expect(res).toMatchObject({ type: 'message', role: 'assistant', stop_reason: 'end_turn' });
     expect(res.content).toEqual([{ type: 'text', text: 'Echo: hi claude lorem ipsum' }]);
@@ -243,7 +296,10 @@ describe('InvokeModel native families', () => {
   });
 
   it('amazon.nova-*', async () => {
-    const body = { messages: [{ role: 'user', content: [{ text: 'hi nova' }] }], inferenceConfig: { maxTokens: 20 } };
+    const body = {
+      messages: [{ role: 'user', content: [{ text: 'hi nova' }] }],
+      inferenceConfig: { maxTokens: 20 },
+    };
     const res = await invoke('amazon.nova-lite-v1:0', body);
     expect(res.output.message.content).toEqual([{ text: 'Echo: hi nova lorem ipsum' }]);
     expect(res.stopReason).toBe('end_turn');
@@ -263,7 +319,10 @@ describe('InvokeModel native families', () => {
   });
 
   it('amazon.titan-text-*', async () => {
-    const res = await invoke('amazon.titan-text-express-v1', { inputText: 'hi titan', textGenerationConfig: { maxTokenCount: 3 } });
+    const res = await invoke('amazon.titan-text-express-v1', {
+      inputText: 'hi titan',
+      textGenerationConfig: { maxTokenCount: 3 },
+    });
     expect(res).toEqual({
       inputTextTokenCount: 2,
       results: [{ tokenCount: 3, outputText: 'Echo: hi titan', completionReason: 'LENGTH' }],
@@ -288,17 +347,28 @@ describe('InvokeModel native families', () => {
   });
 
   it('mistral.* (prompt and chat shapes)', async () => {
-    const res = await invoke('mistral.mistral-7b-instruct-v0:2', { prompt: '<s>[INST] hi mistral [/INST]', max_tokens: 50 });
+    const res = await invoke('mistral.mistral-7b-instruct-v0:2', {
+      prompt: '<s>[INST] hi mistral [/INST]',
+      max_tokens: 50,
+    });
     expect(res).toEqual({ outputs: [{ text: 'Echo: hi mistral lorem ipsum', stop_reason: 'stop' }] });
-    const chat = await invoke('mistral.mistral-large-2407-v1:0', { messages: [{ role: 'user', content: 'hi large' }] });
-    expect(chat.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'Echo: hi large lorem ipsum' }, finish_reason: 'stop' });
+    const chat = await invoke('mistral.mistral-large-2407-v1:0', {
+      messages: [{ role: 'user', content: 'hi large' }],
+    });
+    expect(chat.choices[0]).toMatchObject({
+      message: { role: 'assistant', content: 'Echo: hi large lorem ipsum' },
+      finish_reason: 'stop',
+    });
     const chunks = await invokeStream('mistral.mistral-7b-instruct-v0:2', { prompt: 'hi mistral' });
     expect(chunks.map((c) => c.outputs[0].text).join('')).toBe('Echo: hi mistral lorem ipsum');
   });
 
   it('cohere.command* (legacy and R) and embeddings families', async () => {
     const legacy = await invoke('cohere.command-text-v14', { prompt: 'hi cohere', max_tokens: 20 });
-    expect(legacy.generations[0]).toMatchObject({ text: 'Echo: hi cohere lorem ipsum', finish_reason: 'COMPLETE' });
+    expect(legacy.generations[0]).toMatchObject({
+      text: 'Echo: hi cohere lorem ipsum',
+      finish_reason: 'COMPLETE',
+    });
     const r = await invoke('cohere.command-r-v1:0', { message: 'hi r' });
     expect(r).toMatchObject({ text: 'Echo: hi r lorem ipsum', finish_reason: 'COMPLETE' });
     const rChunks = await invokeStream('cohere.command-r-v1:0', { message: 'hi r' });
@@ -308,7 +378,10 @@ describe('InvokeModel native families', () => {
     const titan = await invoke('amazon.titan-embed-text-v2:0', { inputText: 'embed me', dimensions: 256 });
     expect(titan.embedding).toHaveLength(256);
     expect(titan.inputTextTokenCount).toBe(2);
-    const cohere = await invoke('cohere.embed-english-v3', { texts: ['a', 'b'], input_type: 'search_document' });
+    const cohere = await invoke('cohere.embed-english-v3', {
+      texts: ['a', 'b'],
+      input_type: 'search_document',
+    });
     expect(cohere.embeddings).toHaveLength(2);
   });
 

@@ -15,7 +15,10 @@ afterEach(() => {
 function readUrl(proc: ChildProcess, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`no URL within ${timeoutMs} ms; output: ${out}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no URL within ${timeoutMs} ms; output: ${out}`)),
+      timeoutMs,
+    );
     proc.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
       const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);

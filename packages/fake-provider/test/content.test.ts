@@ -26,37 +26,84 @@ describe('planReply', () => {
       'echo padded to the chunk count',
       conv({ inputTexts: ['hello'], lastUserText: 'hello' }),
       {},
-      { kind: 'text', text: 'Echo: hello lorem ipsum dolor', pieces: ['Echo:', ' hello', ' lorem', ' ipsum', ' dolor'], finish: 'stop', usage: { inputTokens: 2, outputTokens: 5, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 } },
+      {
+        kind: 'text',
+        text: 'Echo: hello lorem ipsum dolor',
+        pieces: ['Echo:', ' hello', ' lorem', ' ipsum', ' dolor'],
+        finish: 'stop',
+        usage: { inputTokens: 2, outputTokens: 5, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 },
+      },
     ],
     [
       'echo trimmed to 8 words, grouped into 3 chunks',
       conv({ inputTexts: ['a b c d e f g h i j'], lastUserText: 'a b c d e f g h i j' }),
       { chunks: 3, reasoningTokens: 4, cachedTokens: 1 },
-      { kind: 'text', text: 'Echo: a b c d e f g h', pieces: ['Echo: a b', ' c d e', ' f g h'], finish: 'stop', usage: { inputTokens: 5, outputTokens: 13, reasoningTokens: 4, cachedTokens: 1, cacheWriteTokens: 0 } },
+      {
+        kind: 'text',
+        text: 'Echo: a b c d e f g h',
+        pieces: ['Echo: a b', ' c d e', ' f g h'],
+        finish: 'stop',
+        usage: { inputTokens: 5, outputTokens: 13, reasoningTokens: 4, cachedTokens: 1, cacheWriteTokens: 0 },
+      },
     ],
     [
       'max tokens cuts the reply',
       conv({ lastUserText: 'one two three', maxTokens: 2 }),
       { chunks: 1 },
-      { kind: 'text', text: 'Echo: one', pieces: ['Echo: one'], finish: 'length', usage: { inputTokens: 0, outputTokens: 2, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 } },
+      {
+        kind: 'text',
+        text: 'Echo: one',
+        pieces: ['Echo: one'],
+        finish: 'length',
+        usage: { inputTokens: 0, outputTokens: 2, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 },
+      },
     ],
     [
       'tool named in the text',
-      conv({ lastUserText: 'call second now', tools: [{ name: 'first' }, { name: 'second', schema: { type: 'object', properties: { n: { type: 'integer' } } } }] }),
+      conv({
+        lastUserText: 'call second now',
+        tools: [
+          { name: 'first' },
+          { name: 'second', schema: { type: 'object', properties: { n: { type: 'integer' } } } },
+        ],
+      }),
       { chunks: 2 },
-      { kind: 'tool', toolName: 'second', args: '{"n":1}', pieces: ['{"n', '":1}'], usage: { inputTokens: 0, outputTokens: 4, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 } },
+      {
+        kind: 'tool',
+        toolName: 'second',
+        args: '{"n":1}',
+        pieces: ['{"n"', ':1}'],
+        usage: { inputTokens: 0, outputTokens: 4, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 },
+      },
     ],
     [
       'the word "tool" picks the first tool',
       conv({ lastUserText: 'use a tool', tools: [{ name: 'first' }] }),
       { chunks: 1 },
-      { kind: 'tool', toolName: 'first', args: '{}', pieces: ['{}'], usage: { inputTokens: 0, outputTokens: 2, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 } },
+      {
+        kind: 'tool',
+        toolName: 'first',
+        args: '{}',
+        pieces: ['{}'],
+        usage: { inputTokens: 0, outputTokens: 2, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 },
+      },
     ],
     [
       'a tool result gets text, even when a tool is named',
-      conv({ lastUserText: 'use first', tools: [{ name: 'first' }], lastIsToolResult: true, toolResultText: 'ok' }),
+      conv({
+        lastUserText: 'use first',
+        tools: [{ name: 'first' }],
+        lastIsToolResult: true,
+        toolResultText: 'ok',
+      }),
       { chunks: 2 },
-      { kind: 'text', text: 'Result: ok', pieces: ['Result:', ' ok'], finish: 'stop', usage: { inputTokens: 0, outputTokens: 2, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 } },
+      {
+        kind: 'text',
+        text: 'Result: ok',
+        pieces: ['Result:', ' ok'],
+        finish: 'stop',
+        usage: { inputTokens: 0, outputTokens: 2, reasoningTokens: 0, cachedTokens: 0, cacheWriteTokens: 0 },
+      },
     ],
   ];
   it.each(cases)('%s', (_name, c, shaping, expected) => {
@@ -82,7 +129,11 @@ describe('sampleFromSchema', () => {
     ['anyOf skips null', { anyOf: [{ type: 'null' }, { type: 'string', format: 'date' }] }, '2024-01-01'],
     [
       '$ref into $defs',
-      { type: 'object', properties: { p: { $ref: '#/$defs/P' } }, $defs: { P: { type: 'object', properties: { x: { const: 7 } } } } },
+      {
+        type: 'object',
+        properties: { p: { $ref: '#/$defs/P' } },
+        $defs: { P: { type: 'object', properties: { x: { const: 7 } } } },
+      },
       { p: { x: 7 } },
     ],
   ];
@@ -134,7 +185,11 @@ describe('helpers', () => {
     expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
     const msg = encodeEvent('chunk', { bytes: 'eyJhIjoxfQ==' });
     const [decoded] = decodeMessages(Buffer.concat([msg]));
-    expect(decoded!.headers).toEqual({ ':event-type': 'chunk', ':content-type': 'application/json', ':message-type': 'event' });
+    expect(decoded!.headers).toEqual({
+      ':event-type': 'chunk',
+      ':content-type': 'application/json',
+      ':message-type': 'event',
+    });
     expect(JSON.parse(decoded!.payload.toString())).toEqual({ bytes: 'eyJhIjoxfQ==' });
     const corrupted = Buffer.from(msg);
     corrupted[corrupted.length - 6] ^= 0xff;

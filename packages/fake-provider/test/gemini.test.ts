@@ -15,7 +15,10 @@ const client = (headers?: Record<string, string>) =>
 
 describe('@google/genai against the fake provider', () => {
   it('generateContent with usage metadata incl. cached and thoughts tokens', async () => {
-    const res = await client({ 'x-fake-cached-tokens': '8', 'x-fake-reasoning-tokens': '3' }).models.generateContent({
+    const res = await client({
+      'x-fake-cached-tokens': '8',
+      'x-fake-reasoning-tokens': '3',
+    }).models.generateContent({
       model: 'gemini-2.0-flash',
       contents: 'Hello Gemini friend',
       config: { systemInstruction: 'Be nice' },
@@ -52,7 +55,9 @@ describe('@google/genai against the fake provider', () => {
     expect(texts.join('')).toBe('Echo: a streamed answer lorem ipsum');
     expect(finish).toBe(FinishReason.STOP);
     expect(total).toBe(Math.ceil('a streamed answer'.length / 4) + 6);
-    expect(fake.requests[fake.requests.length - 1]!.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    expect(fake.requests[fake.requests.length - 1]!.path).toBe(
+      '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+    );
   });
 
   it('functionCall parts when a declared function is mentioned, text after a functionResponse', async () => {
@@ -61,7 +66,10 @@ describe('@google/genai against the fake provider', () => {
         functionDeclarations: [
           {
             name: 'set_light',
-            parameters: { type: Type.OBJECT, properties: { on: { type: Type.BOOLEAN }, room: { type: Type.STRING } } },
+            parameters: {
+              type: Type.OBJECT,
+              properties: { on: { type: Type.BOOLEAN }, room: { type: Type.STRING } },
+            },
           },
         ],
       },
@@ -110,7 +118,10 @@ describe('@google/genai against the fake provider', () => {
       contents: 'a recipe',
       config: {
         responseMimeType: 'application/json',
-        responseSchema: { type: Type.OBJECT, properties: { title: { type: Type.STRING }, steps: { type: Type.INTEGER } } },
+        responseSchema: {
+          type: Type.OBJECT,
+          properties: { title: { type: Type.STRING }, steps: { type: Type.INTEGER } },
+        },
       },
     });
     expect(JSON.parse(res.text!)).toEqual({ title: 'example', steps: 1 });
@@ -125,7 +136,9 @@ describe('@google/genai against the fake provider', () => {
     expect(res.embeddings).toHaveLength(2);
     expect(res.embeddings![0]!.values).toHaveLength(16);
     expect(res.embeddings![0]!.values).not.toEqual(res.embeddings![1]!.values);
-    expect(fake.requests[fake.requests.length - 1]!.path).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
+    expect(fake.requests[fake.requests.length - 1]!.path).toBe(
+      '/v1beta/models/text-embedding-004:batchEmbedContents',
+    );
 
     const count = await client().models.countTokens({ model: 'gemini-2.0-flash', contents: '1234567890' });
     expect(count.totalTokens).toBe(3);
@@ -155,7 +168,8 @@ describe('@google/genai against the fake provider', () => {
   });
 
   it('Vertex AI paths answer too', async () => {
-    const path = '/v1beta1/projects/p1/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
+    const path =
+      '/v1beta1/projects/p1/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent';
     const res = await fetch(`${fake.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -28,8 +28,16 @@ const WEATHER_TOOL = {
 // Both SDK majors expose the same surface for what is tested here; the union keeps the calls typed loosely.
 type AnyClient = OpenAI | OpenAIv4;
 const SDKS: [string, (url: string, headers?: Record<string, string>) => AnyClient][] = [
-  ['openai v6', (url, headers) => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0, defaultHeaders: headers })],
-  ['openai v4', (url, headers) => new OpenAIv4({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0, defaultHeaders: headers })],
+  [
+    'openai v6',
+    (url, headers) =>
+      new OpenAI({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0, defaultHeaders: headers }),
+  ],
+  [
+    'openai v4',
+    (url, headers) =>
+      new OpenAIv4({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0, defaultHeaders: headers }),
+  ],
 ];
 
 describe.each(SDKS)('%s', (_name, make) => {
@@ -87,7 +95,11 @@ describe.each(SDKS)('%s', (_name, make) => {
   it('tool calls, streamed and not, with deterministic arguments', async () => {
     const client = make(fake.url) as OpenAI;
     const messages = [{ role: 'user' as const, content: 'What is the get_weather in Paris?' }];
-    const res = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, tools: [WEATHER_TOOL] });
+    const res = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages,
+      tools: [WEATHER_TOOL],
+    });
     const call = res.choices[0]!.message.tool_calls![0]!;
     expect(res.choices[0]!.finish_reason).toBe('tool_calls');
     expect(call.type).toBe('function');
@@ -95,7 +107,12 @@ describe.each(SDKS)('%s', (_name, make) => {
     expect(fn.name).toBe('get_weather');
     expect(JSON.parse(fn.arguments)).toEqual({ city: 'example', unit: 'celsius' });
 
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, tools: [WEATHER_TOOL], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages,
+      tools: [WEATHER_TOOL],
+      stream: true,
+    });
     let args = '';
     let name = '';
     let finish = '';
@@ -146,9 +163,17 @@ describe.each(SDKS)('%s', (_name, make) => {
     expect(floats.data[0]!.embedding).not.toEqual(floats.data[1]!.embedding);
     expect(floats.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
     // No encoding_format: the SDKs request base64 and decode it themselves.
-    const decoded = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'alpha', dimensions: 8 });
+    const decoded = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'alpha',
+      dimensions: 8,
+    });
     expect(decoded.data[0]!.embedding).toEqual(floats.data[0]!.embedding);
-    const full = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'alpha', encoding_format: 'float' });
+    const full = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'alpha',
+      encoding_format: 'float',
+    });
     expect(full.data[0]!.embedding).toHaveLength(1536);
     const norm = Math.sqrt(full.data[0]!.embedding.reduce((s, v) => s + v * v, 0));
     expect(norm).toBeCloseTo(1, 4);
@@ -194,6 +219,30 @@ describe.each(SDKS)('%s', (_name, make) => {
   });
 });
 
+describe('openai v4 only', () => {
+  it('beta.chat.completions.parse with a json_schema response format', async () => {
+    const client = new OpenAIv4({ baseURL: `${fake.url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const res = await client.beta.chat.completions.parse({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Give me a city' }],
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'city',
+          strict: true,
+          schema: {
+            type: 'object',
+            properties: { name: { type: 'string' } },
+            required: ['name'],
+            additionalProperties: false,
+          },
+        },
+      },
+    });
+    expect(res.choices[0]!.message.parsed).toEqual({ name: 'example' });
+  });
+});
+
 describe('openai v6 only', () => {
   const client = () => new OpenAI({ baseURL: `${fake.url}/v1`, apiKey: 'k', maxRetries: 0 });
 
@@ -208,7 +257,11 @@ describe('openai v6 only', () => {
           strict: true,
           schema: {
             type: 'object',
-            properties: { name: { type: 'string' }, age: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } },
+            properties: {
+              name: { type: 'string' },
+              age: { type: 'integer' },
+              tags: { type: 'array', items: { type: 'string' } },
+            },
             required: ['name', 'age', 'tags'],
             additionalProperties: false,
           },
@@ -272,14 +325,24 @@ describe('openai v6 only', () => {
 
   it('responses API function_call items, streamed and not', async () => {
     const tools: OpenAI.Responses.Tool[] = [
-      { type: 'function', name: 'lookup', strict: true, parameters: { type: 'object', properties: { q: { type: 'string' } } } },
+      {
+        type: 'function',
+        name: 'lookup',
+        strict: true,
+        parameters: { type: 'object', properties: { q: { type: 'string' } } },
+      },
     ];
     const res = await client().responses.create({ model: 'gpt-4o-mini', input: 'use a tool', tools });
     const item = res.output[0]!;
     expect(item.type).toBe('function_call');
     expect(item).toMatchObject({ name: 'lookup', arguments: '{"q":"example"}', status: 'completed' });
 
-    const stream = await client().responses.create({ model: 'gpt-4o-mini', input: 'use a tool', tools, stream: true });
+    const stream = await client().responses.create({
+      model: 'gpt-4o-mini',
+      input: 'use a tool',
+      tools,
+      stream: true,
+    });
     let args = '';
     const types = new Set<string>();
     for await (const e of stream) {
@@ -309,18 +372,29 @@ describe('openai v6 only', () => {
       deployment: 'my-gpt4o-mini',
       maxRetries: 0,
     });
-    const res = await azure.chat.completions.create({ model: '', messages: [{ role: 'user', content: 'azure hi' }] });
+    const res = await azure.chat.completions.create({
+      model: '',
+      messages: [{ role: 'user', content: 'azure hi' }],
+    });
     expect(res.choices[0]!.message.content).toBe('Echo: azure hi lorem ipsum');
     const last = fake.requests[fake.requests.length - 1]!;
     expect(last.path).toBe('/openai/deployments/my-gpt4o-mini/chat/completions?api-version=2024-10-21');
     expect(last.headers['api-key']).toBe('k');
-    const emb = await azure.embeddings.create({ model: '', input: 'x', encoding_format: 'float', dimensions: 4 });
+    const emb = await azure.embeddings.create({
+      model: '',
+      input: 'x',
+      encoding_format: 'float',
+      dimensions: 4,
+    });
     expect(emb.data[0]!.embedding).toHaveLength(4);
   });
 
   it('Azure OpenAI v1 paths', async () => {
     const v1 = new OpenAI({ baseURL: `${fake.url}/openai/v1`, apiKey: 'k', maxRetries: 0 });
-    const res = await v1.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'v1' }] });
+    const res = await v1.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'v1' }],
+    });
     expect(res.choices[0]!.message.content).toBe('Echo: v1 lorem ipsum dolor');
   });
 });

@@ -21,7 +21,7 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
     body: JSON.stringify(body),
   });
 
-const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] };
 
 describe('server', () => {
   it('binds 127.0.0.1 on a random port and records requests', async () => {
@@ -102,7 +102,11 @@ describe('server', () => {
   it('dropAfterChunks via setFault cuts a stream without a clean end', async () => {
     fake.setFault({ dropAfterChunks: 2, count: 1 });
     const client = new OpenAI({ baseURL: `${fake.url}/v1`, apiKey: 'k', maxRetries: 0 });
-    const stream = await client.chat.completions.create({ ...CHAT, messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await client.chat.completions.create({
+      ...CHAT,
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     let n = 0;
     await expect(
       (async () => {
@@ -110,6 +114,26 @@ describe('server', () => {
       })(),
     ).rejects.toThrow();
     expect(n).toBe(2);
+  });
+
+  it('a client that aborts mid-stream leaves the server healthy', async () => {
+    const slow = await startFakeProvider({ chunkDelayMs: 20 });
+    try {
+      const client = new OpenAI({ baseURL: `${slow.url}/v1`, apiKey: 'k', maxRetries: 0 });
+      const stream = await client.chat.completions.create(
+        { ...CHAT, stream: true },
+        { headers: { 'x-fake-chunks': '100' } },
+      );
+      let n = 0;
+      for await (const _ of stream) {
+        if (++n === 2) break; // the SDK aborts the request
+      }
+      expect(n).toBe(2);
+      const res = await client.chat.completions.create(CHAT);
+      expect(res.choices[0]!.message.content).toBe('Echo: hi lorem ipsum dolor');
+    } finally {
+      await slow.close();
+    }
   });
 
   it('dropAfterChunks on a non-streaming request drops before any response', async () => {
@@ -124,7 +148,12 @@ describe('server', () => {
   });
 
   it('raw Anthropic SSE names each event and includes ping', async () => {
-    const res = await post('/v1/messages', { model: 'claude', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const res = await post('/v1/messages', {
+      model: 'claude',
+      max_tokens: 50,
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     const events = [...(await res.text()).matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
     expect(events).toContain('ping');
     expect(events[0]).toBe('message_start');
@@ -170,7 +199,10 @@ describe('server', () => {
         'metadata',
       ]);
       expect(messages.every((m) => m.headers[':message-type'] === 'event')).toBe(true);
-      expect(JSON.parse(messages[1]!.payload.toString())).toEqual({ contentBlockIndex: 0, delta: { text: 'Echo: h2' } });
+      expect(JSON.parse(messages[1]!.payload.toString())).toEqual({
+        contentBlockIndex: 0,
+        delta: { text: 'Echo: h2' },
+      });
     } finally {
       session.close();
     }

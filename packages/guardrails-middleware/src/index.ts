@@ -1,1 +1,8 @@
-export {};
+export {
+  createContentRedactor,
+  type GuardrailsMiddlewareConfig,
+  type InstalledGuardrails,
+  installGuardrails,
+  PolicyCallGuard,
+} from './middleware.js';
+export * from './attributes.js';

@@ -26,16 +26,19 @@ export function contextBefore(text: string, start: number, size = 40): ContextKi
   const window = text.slice(from, start);
   CONTEXT_RE.lastIndex = 0;
   let kind: ContextKind = 'neutral';
+  // A bare number marker ("#", "nº") only counts when no keyword says what the number is.
+  let marker = false;
   let m: RegExpExecArray | null = CONTEXT_RE.exec(window);
   while (m !== null) {
     if (m[1] !== undefined) kind = 'ssn';
     else if (m[2] !== undefined) kind = 'id';
     else if (m[3] !== undefined) kind = 'phone';
-    else kind = 'negative';
+    else if (m[4] !== undefined) kind = 'negative';
+    else marker = true;
     // Step back one char so that adjacent keywords (sharing the separator) are all seen.
     CONTEXT_RE.lastIndex = m.index + m[0].length - (m[0].length > 1 ? 1 : 0);
     if (CONTEXT_RE.lastIndex <= m.index) CONTEXT_RE.lastIndex = m.index + 1;
     m = CONTEXT_RE.exec(window);
   }
-  return kind;
+  return kind === 'neutral' && marker ? 'negative' : kind;
 }

@@ -217,6 +217,10 @@ const REVEAL_VERB = alt(
   'paste',
   'tell me',
   'give me',
+  'quote',
+  'reproduce',
+  'echo',
+  'translate',
   'list',
   'expose',
   'revela',
@@ -281,6 +285,20 @@ const SYSPROMPT = alt(
   'systemanweisungen',
   '(?:versteckten|geheimen|ursprunglichen|initialen) (?:anweisungen|instruktionen)',
 );
+const DEV_MODE = alt(
+  'developer mode',
+  'dev mode',
+  'god mode',
+  'debug mode',
+  'admin mode',
+  'sudo mode',
+  'unrestricted mode',
+  'jailbreak mode',
+  'modo (?:de )?(?:desenvolvedor|desarrollador|deus|dios)',
+  'mode (?:developpeur|dieu)',
+  '(?:den )?entwicklermodus',
+  'gottmodus',
+);
 const NO_LIMITS = alt(
   `${alt('no', 'without', 'free (?:of|from)', 'zero', 'bypass(?:ing)?', 'unbound by', 'not bound by')}${W}${gap(2)}${alt('restrictions', 'limitations', 'limits', 'filters', 'filtering', 'censorship', 'ethical guidelines', 'ethics', 'morals', 'moral', 'boundaries', 'content polic(?:y|ies)', 'safeguards', 'safety (?:guidelines|rules|measures)', 'rules', 'guidelines')}`,
   `${alt('sem', 'sin', 'sans', 'ohne')}${W}${gap(2)}${alt('restricoes', 'restricao', 'restricciones', 'restriccion', 'restrictions?', 'limites', 'limitacoes', 'limitaciones', 'filtros?', 'filtres?', 'censura', 'censure', 'regras', 'reglas', 'regles', 'einschrankungen', 'regeln', 'filter', 'zensur', 'grenzen', 'etica', 'ethique', 'moral')}`,
@@ -295,6 +313,7 @@ const r = (
 ): InjectionRule => ({ id, category, weight, pattern: new RegExp(src), triggers });
 
 const OVERRIDE_STEMS = ['ignor', 'disregard', 'forget', 'bypass', 'overrid', 'overlook', 'discard', 'neglect', 'set aside', 'throw away', 'abandon', 'drop', 'skip', 'desconsider', 'esquec', 'olvid', 'descart', 'omit', 'caso omiso', 'pasa por alto', 'oubli', 'pas compte', 'abstraction', 'vergiss', 'vergessen', 'missacht', 'verwirf'];
+const OVERRIDE_TARGET_STEMS = ['instruc', 'prompt', 'rules', 'direct', 'guideline', 'guardrail', 'constraint', 'restriction', 'programming', 'commands', 'orders', 'context', 'polic', 'regras', 'reglas', 'regles', 'consignes', 'anweisung', 'regeln', 'befehle', 'vorgaben', 'richtlinien'];
 const SYSPROMPT_STEMS = ['system', 'prompt', 'instruc', 'anweisungen', 'instruktionen'];
 const AI_STEMS = ['ai', 'a.i.', 'ia', 'ki', 'assist', 'asistente', 'llm', 'language model', 'modelo de', 'sprachmodell', 'bot', 'agent', 'gpt', 'claude', 'gemini', 'copilot'];
 
@@ -326,12 +345,19 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'override.from-now-on',
     'override',
     0.35,
-    `${B}${alt('from now on', 'starting now', 'henceforth', 'a partir de agora', 'a partir de ahora', 'de agora em diante', 'de ahora en adelante', 'a partir de maintenant', 'desormais', 'dorenavant', 'ab jetzt', 'von nun an', 'ab sofort')}${W}${gap(1)}${alt('you', 'voce', 'tu', 'vous', 'du', 'ihr', 'respond', 'responde', 'reponds', 'antworte', 'answer', 'act', 'eres', 'es', 'bist', 'seras', 'sera', 'will', 'vais', 'vas')}${E}`, ['from now on', 'starting now', 'henceforth', 'a partir de', 'de agora em', 'de ahora en', 'desormais', 'dorenavant', 'ab jetzt', 'von nun an', 'ab sofort']),
+    `${B}${alt('from now on', 'starting now', 'henceforth', 'a partir de agora', 'a partir de ahora', 'de agora em diante', 'de ahora en adelante', 'a partir de maintenant', 'desormais', 'dorenavant', 'ab jetzt', 'von nun an', 'ab sofort')}(?:\\s{0,2}[.!]|\\s{0,2}$|${W}${gap(1)}${alt('you', 'voce', 'tu', 'vous', 'du', 'ihr', 'respond', 'responde', 'reponds', 'antworte', 'answer', 'act', 'eres', 'es', 'bist', 'seras', 'sera', 'will', 'vais', 'vas')}${E})`, ['from now on', 'starting now', 'henceforth', 'a partir de', 'de agora em', 'de ahora en', 'desormais', 'dorenavant', 'ab jetzt', 'von nun an', 'ab sofort']),
   r(
     'override.disable-safety',
     'override',
     0.85,
     `${B}${alt('disable', 'turn off', 'deactivate', 'remove', 'bypass', 'circumvent', 'override', 'ignore', 'lift', 'desativ[ae]r?', 'desactiv[ae]r?', 'desactivez', 'deaktiviere', 'umgehe')}${W}${gap(2)}${alt('safety', 'content', 'ethical', 'moral', 'your', 'all', 'the')}${W}${gap(1)}${alt('filters?', 'guardrails', 'safeguards', 'alignment', 'censorship', 'safety (?:features|protocols|measures|settings)', 'restrictions', 'filtros?', 'filtres', 'sicherheitsfilter', 'protections?', 'protocols')}${E}`, ['filter', 'guardrail', 'safeguard', 'alignment', 'censor', 'safety', 'restriction', 'protection', 'protocol', 'filtro', 'filtre']),
+  r(
+    'override.void-instructions',
+    'override',
+    0.7,
+    `${B}${alt('previous', 'prior', 'above', 'earlier', 'original', 'old', 'system')}${W}${OVERRIDE_TARGET}${W}${alt('are', 'were', 'is', 'was')}${W}${gap(1)}${alt('void', 'outdated', 'obsolete', 'cancell?ed', 'revoked', 'fake', 'a test', 'no longer valid', 'no longer apply', 'invalid', 'wrong', 'superseded', 'deprecated', 'null')}${E}`,
+    OVERRIDE_TARGET_STEMS,
+  ),
   // --- system prompt exfiltration
   r('exfil.reveal-system-prompt', 'exfiltration', 0.85, `${B}${REVEAL_VERB}${W}${gap(3)}${SYSPROMPT}${E}`, SYSPROMPT_STEMS),
   r(
@@ -340,6 +366,13 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     0.75,
     `${B}${REVEAL_VERB}${W}${gap(2)}${alt('your', 'the', 'teu', 'tua', 'teus', 'tuas', 'seu', 'sua', 'seus', 'suas', 'tu', 'tus', 'ton', 'tes', 'votre', 'vos', 'deine', 'deinen', 'ihre', 'ihren')}${W}${alt('instructions', 'prompt', 'instrucoes', 'instrucciones', 'consignes', 'anweisungen', 'instruktionen', 'prompt inicial')}${E}(?!${W}(?:for|on|about|to|para|pour|fur|zum|zur|sobre))`, ['instruc', 'prompt', 'consignes', 'anweisungen', 'instruktionen']),
   r('exfil.system-prompt-mention', 'exfiltration', 0.3, `${B}${SYSPROMPT}${E}`, SYSPROMPT_STEMS),
+  r(
+    'exfil.ask-about-prompt',
+    'exfiltration',
+    0.6,
+    `${B}${alt('what', 'which', 'o que', 'que', 'qu.est-ce', 'was')}${W}${gap(3)}${alt('your', 'the', 'teu', 'tua', 'seu', 'sua', 'tu', 'ton', 'votre', 'dein', 'deine', 'deinem', 'deinen', 'im', 'no', 'na', 'en el', 'dans ton')}${W}${SYSPROMPT}${E}`,
+    SYSPROMPT_STEMS,
+  ),
   r(
     'exfil.repeat-above',
     'exfiltration',
@@ -366,13 +399,30 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'jailbreak.developer-mode',
     'jailbreak',
     0.8,
-    `${B}${alt('developer mode', 'dev mode', 'god mode', 'debug mode', 'admin mode', 'sudo mode', 'unrestricted mode', 'jailbreak mode', 'modo (?:de )?(?:desenvolvedor|desarrollador|deus|dios)', 'mode (?:developpeur|dieu)', 'entwicklermodus', 'gottmodus')}${W}${gap(1)}${alt('enabled', 'activated', 'on', 'output', 'response', 'ativado', 'activado', 'active', 'aktiviert')}${E}|${B}${alt('enable', 'activate', 'enter', 'switch to', 'you are in', "you're in", 'simulate', 'ativa', 'ative', 'activa', 'active', 'activez', 'aktiviere', 'entra em', 'entra en')}${W}${gap(1)}${alt('developer mode', 'dev mode', 'god mode', 'jailbreak mode', 'unrestricted mode', 'modo (?:de )?(?:desenvolvedor|desarrollador|deus|dios)', 'mode (?:developpeur|dieu)', 'entwicklermodus', 'gottmodus')}${E}`, ['mode', 'modo', 'modus']),
-  r('jailbreak.keyword', 'jailbreak', 0.5, `${B}${alt('jailbreak', 'jailbroken', 'jail-broken', 'jailbreaking')}${E}`, ['jailbr', 'jail-br']),
+    `${B}${DEV_MODE}${W}${gap(1)}${alt('enabled', 'activated', 'output', 'response', 'ativado', 'activado', 'active', 'aktiviert')}${E}|${B}${alt('you are in', "you're in", 'you are now in', 'simulate', 'jailbreak mode', 'god mode', 'unrestricted mode', 'estas em', 'estas en', 'tu es en', 'du bist im')}${W}${gap(1)}${DEV_MODE}?`,
+    ['mode', 'modo', 'modus', 'entwicklermodus', 'gottmodus'],
+  ),
+  // "Enable developer mode" is also how you unlock an Android phone: weak alone.
+  r(
+    'jailbreak.developer-mode-enable',
+    'jailbreak',
+    0.35,
+    `${B}${alt('enable', 'activate', 'enter', 'switch to', 'turn on', 'ativa', 'ative', 'activa', 'active', 'activez', 'aktiviere', 'entra em', 'entra en')}${W}${gap(1)}${DEV_MODE}`,
+    ['mode', 'modo', 'modus', 'entwicklermodus', 'gottmodus'],
+  ),
+  r('jailbreak.keyword', 'jailbreak', 0.35, `${B}${alt('jailbreak', 'jailbroken', 'jail-broken', 'jailbreaking')}${E}`, ['jailbr', 'jail-br']),
   r(
     'jailbreak.unrestricted-persona',
     'jailbreak',
     0.8,
     `${B}${alt('unfiltered', 'uncensored', 'unrestricted', 'jailbroken', 'amoral', 'unethical', 'evil', 'rogue', 'unaligned', 'unhinged', 'sem filtros?', 'sem censura', 'sin filtros?', 'sin censura', 'sans filtres?', 'sans censure', 'ungefiltert(?:e|er|es)?', 'unzensiert(?:e|er|es)?')}${W}${alt('ai', 'ia', 'ki', 'assistant', 'assistente', 'asistente', 'model', 'chatbot', 'bot', 'version', 'mode', 'persona', 'character', 'alter ego', 'twin', 'confidant', 'modelo', 'version', 'modus')}${E}|${B}${AI_NOUN}${W}${alt('sem filtros?', 'sem censura', 'sin filtros?', 'sin censura', 'sans filtres?', 'sans censure', 'ohne filter', 'ohne zensur', 'without (?:any )?(?:filters?|restrictions|limits)')}`, ['unfilter', 'uncensor', 'unrestrict', 'jailbroken', 'amoral', 'unethical', 'evil', 'rogue', 'unaligned', 'unhinged', 'sem filtro', 'sem censura', 'sin filtro', 'sin censura', 'sans filtre', 'sans censure', 'ungefiltert', 'unzensiert', 'ohne filter', 'ohne zensur', 'without']),
+  r(
+    'jailbreak.named-persona',
+    'jailbreak',
+    0.35,
+    `${B}${alt('you are', "you're", 'you are now', 'act as', 'become', 'play', 'you will be', 'voce e', 'eres', 'tu es', 'du bist')}${W}[a-z]{2,14}${W}${alt('an?', 'the', 'uma?', 'una?', 'une?', 'eine?')}${W}${gap(1)}${alt('ai', 'ia', 'ki', 'assistant', 'model', 'chatbot', 'bot', 'persona', 'character')}${E}`,
+    AI_STEMS,
+  ),
   r('jailbreak.no-limits', 'jailbreak', 0.4, `${B}${NO_LIMITS}${E}`, ['restrict', 'limit', 'filter', 'censor', 'ethic', 'moral', 'boundar', 'polic', 'safeguard', 'safety', 'rules', 'guidelines', 'restric', 'regras', 'reglas', 'regles', 'einschrank', 'regeln', 'zensur', 'grenzen']),
   r(
     'jailbreak.no-longer',
@@ -411,6 +461,13 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     0.45,
     `(?:^|\\n)[#>*=\\[\\s-]{0,6}${alt('system', 'developer', 'admin', 'administrator', 'root', 'sistema', 'systeme')}${alt('', ' prompt', ' message', ' override', ' instructions?', ' update', ' notice')}\\]?\\s{0,2}:`, ['system', 'developer', 'admin', 'root', 'sistema', 'systeme']),
   r(
+    'delimiter.system-override',
+    'delimiter',
+    0.7,
+    `${B}${alt('system', 'admin', 'developer', 'security', 'root', 'sistema', 'systeme')}${W}${alt('override', 'overrides', 'bypass', 'unlock', 'sobreposicao', 'anulacion', 'uberschreibung')}${E}`,
+    ['overrid', 'bypass', 'unlock', 'sobreposicao', 'anulacion', 'uberschreibung'],
+  ),
+  r(
     'delimiter.boundary',
     'delimiter',
     0.6,
@@ -442,11 +499,25 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     0.45,
     '(?:curl|wget)\\s{1,3}[^\\n|]{0,200}\\|\\s{0,3}(?:ba|z)?sh\\b|\\brm\\s{1,3}-rf\\s{1,3}[/~]|\\bchmod\\s{1,3}\\+x\\b[^\\n]{0,80}&&', ['curl', 'wget', 'rm ', 'chmod']),
   r(
+    'tool.execute-command',
+    'tool',
+    0.35,
+    `${B}${alt('execute', 'run', 'eval', 'executa', 'execute', 'ejecuta', 'executez', 'fuhre')}${W}${alt('the following', 'this', 'these', 'o seguinte', 'el siguiente', 'la commande suivante', 'folgenden')}${W}${alt('commands?', 'code', 'script', 'shell', 'comando', 'codigo', 'commande', 'befehl')}${E}`,
+    ['execut', 'run', 'eval', 'ejecuta', 'fuhre'],
+  ),
+  r(
     'tool.format-hijack',
     'tool',
     0.4,
     `${B}${alt('respond', 'reply', 'answer', 'output', 'responde', 'responda', 'reponds', 'repondez', 'antworte')}${W}${alt('only', 'solely', 'just', 'apenas', 'somente', 'solo', 'unicamente', 'seulement', 'uniquement', 'nur')}${W}${alt('with', 'com', 'con', 'avec', 'mit')}${W}${alt('yes', 'the word', 'the phrase', '"', "'", 'pwned', 'hacked', 'sim', 'si', 'oui', 'ja')}`, ['only', 'solely', 'just', 'apenas', 'somente', 'solo', 'unicamente', 'seulement', 'uniquement', 'nur']),
   r('tool.pwned', 'tool', 0.55, `${B}${alt('pwned', 'pwnd', 'i have been pwned', 'hacked by', 'haha pwned')}${E}`, ['pwn', 'hacked by']),
+  r(
+    'tool.url-with-data',
+    'tool',
+    0.5,
+    `https?://[^\\s]{1,200}${W}${gap(3)}${alt('chat history', 'conversation', 'user data', 'credentials', 'tokens?', 'cookies', 'session', 'api keys?', 'passwords?', 'historico', 'historial', 'conversa', 'conversacion', 'verlauf')}${E}|${alt('chat history', 'conversation', 'user data', 'credentials', 'cookies', 'session', 'api keys?', 'passwords?')}${W}${gap(3)}${alt('to', 'into', 'at', 'para', 'a', 'an')}${W}https?://`,
+    ['http'],
+  ),
   // --- indirect injection aimed at an AI reading retrieved content
   r(
     'indirect.ai-reading-this',
@@ -462,7 +533,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'indirect.if-you-are-ai',
     'indirect',
     0.75,
-    `${B}${alt('if you are', 'if you.re', 'as an?', 'se (?:voce )?(?:e|es|for)', 'si (?:eres|usted es)', 'si (?:tu es|vous etes)', 'wenn du', 'falls du', 'wenn sie')}${W}${alt('an? ', 'uma? ', 'una? ', 'une? ', 'eine? ', 'the ', '')}${alt('ai', 'ia', 'ki', 'llm', 'language model', 'large language model', 'chatbot', 'ai assistant', 'ai model', 'assistente (?:de ia|virtual)', 'asistente (?:de ia|virtual)', 'sprachmodell', 'gpt', 'claude')}${W}${alt('', 'bist', 'sind')}${W}${alt('reading', 'processing', 'summarizing', 'you must', 'you should', 'please', 'then', 'ignore', 'do', 'lendo', 'a ler', 'leyendo', 'entao', 'entonces', 'alors', 'dann', ',', 'que', 'qui', 'der', 'die')}`, AI_STEMS),
+    `${B}${alt('if you are', 'if you.re', 'as an?', 'se (?:voce )?(?:e|es|for)', 'si (?:eres|usted es)', 'si (?:tu es|vous etes)', 'wenn du', 'falls du', 'wenn sie')}${W}${alt('an? ', 'uma? ', 'una? ', 'une? ', 'eine? ', 'the ', '')}${alt('ai language model', 'ai model', 'ai assistant', 'ai agent', 'ai', 'ia', 'ki', 'llm', 'language model', 'large language model', 'chatbot', 'ai assistant', 'ai model', 'assistente (?:de ia|virtual)', 'asistente (?:de ia|virtual)', 'sprachmodell', 'gpt', 'claude')}${W}${alt('', 'bist', 'sind')}${W}${alt('reading', 'processing', 'summarizing', 'you must', 'you should', 'please', 'then', 'ignore', 'do', 'lendo', 'a ler', 'leyendo', 'entao', 'entonces', 'alors', 'dann', ',', 'que', 'qui', 'der', 'die')}`, AI_STEMS),
   r(
     'indirect.when-summarizing',
     'indirect',
@@ -474,6 +545,13 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     0.4,
     `${B}${alt('instead of', 'rather than', 'em vez de', 'en vez de', 'en lugar de', 'au lieu de', 'anstatt', 'statt')}${W}${alt('summariz', 'summaris', 'resumi', 'resum', 'zusammenfass', 'translat', 'traduz', 'traduc', 'tradui', 'ubersetz', 'answer', 'respond', 'responder', 'repondre', 'antwort')}`, ['instead of', 'rather than', 'em vez de', 'en vez de', 'en lugar de', 'au lieu de', 'anstatt', 'statt']),
   // --- secrecy: hide the action from the user
+  r(
+    'secrecy.covert',
+    'secrecy',
+    0.45,
+    `${B}${alt('secretly', 'covertly', 'silently', 'quietly', 'without the user (?:knowing|noticing)', 'em segredo', 'secretamente', 'en secreto', 'en secret', 'secretement', 'heimlich')}${E}`,
+    ['secret', 'covert', 'silent', 'quiet', 'without the user', 'segredo', 'heimlich'],
+  ),
   r(
     'secrecy.hide-from-user',
     'secrecy',

@@ -46,7 +46,6 @@ const SOURCE_MULTIPLIER: Readonly<Record<TextSource, Partial<Record<InjectionCat
   },
 };
 
-const MAX_BLOB_CHARS = 16384;
 const MAX_BLOBS = 8;
 
 function printableText(buf: Buffer): string | undefined {
@@ -63,48 +62,25 @@ function printableText(buf: Buffer): string | undefined {
   return s;
 }
 
-function isB64(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
-}
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
+// Runs of base64-alphabet characters; the lookbehind makes each run start only once (linear).
+const B64_RUN_RE = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,16384}(?![A-Za-z0-9+/])={0,2}/g;
+const HEX_ONLY_RE = /^(?:[0-9a-fA-F]{2})+$/;
 
-/** Decode base64 and hex blobs (24+ chars, scanned linearly) that hold readable text. */
+/** Decode base64 and hex blobs (24+ chars) that hold readable text. */
 export function decodeBlobs(text: string): Array<{ kind: 'base64' | 'hex'; text: string }> {
   const out: Array<{ kind: 'base64' | 'hex'; text: string }> = [];
-  const n = text.length;
-  let i = 0;
-  while (i < n && out.length < MAX_BLOBS) {
-    if (!isB64(text.charCodeAt(i))) {
-      i++;
-      continue;
+  B64_RUN_RE.lastIndex = 0;
+  let m = B64_RUN_RE.exec(text);
+  while (m !== null && out.length < MAX_BLOBS) {
+    const run = m[0];
+    if (HEX_ONLY_RE.test(run)) {
+      const t = printableText(Buffer.from(run, 'hex'));
+      if (t !== undefined) out.push({ kind: 'hex', text: t });
+    } else if (/[A-Z]/.test(run) && /[a-z]/.test(run)) {
+      const t = printableText(Buffer.from(run, 'base64'));
+      if (t !== undefined) out.push({ kind: 'base64', text: t });
     }
-    const start = i;
-    let allHex = true;
-    let upper = false;
-    let lower = false;
-    while (i < n && isB64(text.charCodeAt(i))) {
-      const c = text.charCodeAt(i);
-      if (allHex && !isHex(c)) allHex = false;
-      if (c >= 65 && c <= 90) upper = true;
-      else if (c >= 97 && c <= 122) lower = true;
-      i++;
-    }
-    let end = i;
-    while (end < n && end - i < 2 && text.charCodeAt(end) === 61) end++;
-    const len = i - start;
-    if (len < MAX_BLOB_CHARS && len >= 24) {
-      const run = text.slice(start, i);
-      if (allHex && len % 2 === 0) {
-        const t = printableText(Buffer.from(run, 'hex'));
-        if (t !== undefined) out.push({ kind: 'hex', text: t });
-      } else if (upper && lower) {
-        const t = printableText(Buffer.from(text.slice(start, end), 'base64'));
-        if (t !== undefined) out.push({ kind: 'base64', text: t });
-      }
-    }
-    i = end;
+    m = B64_RUN_RE.exec(text);
   }
   return out;
 }
@@ -143,33 +119,67 @@ function indexRules(rules: readonly InjectionRule[]): RuleIndex {
   const stems = [...byStem.keys()].sort((a, b) => b.length - a.length);
   const closure = new Map<string, string[]>();
   for (const s of stems) closure.set(s, stems.filter((t) => s.startsWith(t)));
-  const trigger = stems.length > 0 ? new RegExp(stems.map(escapeRe).join('|'), 'g') : undefined;
+  // Word stems must start a word (most positions inside words are rejected by the lookbehind at once);
+  // symbol stems (`<|`, `![`, `@`) may start anywhere.
+  const wordStems = stems.filter((s) => /^[a-z]/.test(s)).map(escapeRe);
+  const symbolStems = stems.filter((s) => !/^[a-z]/.test(s)).map(escapeRe);
+  const parts: string[] = [];
+  if (wordStems.length > 0) parts.push(`(?<![a-z])(?:${wordStems.join('|')})`);
+  if (symbolStems.length > 0) parts.push(`(?:${symbolStems.join('|')})`);
+  const trigger = parts.length > 0 ? new RegExp(parts.join('|'), 'g') : undefined;
   const idx: RuleIndex = { trigger, closure, byStem, always };
   INDEX_CACHE.set(rules, idx);
   return idx;
 }
 
+// Rules are tried only in a window around their trigger hits: long enough for the longest rule
+// (up to ~9 gap words on either side of the trigger), small enough that a 4 KB prompt is not rescanned
+// once per rule.
+const WINDOW_BEFORE = 320;
+const WINDOW_AFTER = 320;
+
 function matchRules(normalized: string, rules: readonly InjectionRule[], hits: Map<string, InjectionRule>): void {
   const idx = indexRules(rules);
-  const candidates = new Set<InjectionRule>(idx.always);
+  const windows = new Map<InjectionRule, Array<[number, number]>>();
+  const whole: Array<[number, number]> = [[0, normalized.length]];
+  for (const rule of idx.always) windows.set(rule, whole);
   if (idx.trigger) {
     const re = idx.trigger;
     re.lastIndex = 0;
-    const seen = new Set<string>();
     let m = re.exec(normalized);
     while (m !== null) {
-      if (!seen.has(m[0])) {
-        seen.add(m[0]);
-        for (const stem of idx.closure.get(m[0])!) for (const rule of idx.byStem.get(stem)!) candidates.add(rule);
+      const from = Math.max(0, m.index - WINDOW_BEFORE);
+      const to = Math.min(normalized.length, m.index + WINDOW_AFTER);
+      for (const stem of idx.closure.get(m[0])!) {
+        for (const rule of idx.byStem.get(stem)!) {
+          let list = windows.get(rule);
+          if (!list) {
+            list = [];
+            windows.set(rule, list);
+          }
+          const last = list[list.length - 1];
+          if (last && from <= last[1]) {
+            if (to > last[1]) last[1] = to;
+          } else list.push([from, to]);
+        }
       }
       re.lastIndex = m.index + 1;
       m = re.exec(normalized);
     }
   }
-  for (const rule of candidates) {
+  for (const [rule, list] of windows) {
     const prev = hits.get(rule.id);
     if (prev !== undefined && prev.weight >= rule.weight) continue;
-    if (rule.pattern.test(normalized)) hits.set(rule.id, rule);
+    for (const [from, to] of list) {
+      // Start the window at a word boundary so the rule's leading lookbehind sees a real word start.
+      let f = from;
+      while (f > 0 && f > from - 24 && /[a-z]/.test(normalized[f - 1]!)) f--;
+      const slice = f === 0 && to === normalized.length ? normalized : normalized.slice(f, to);
+      if (rule.pattern.test(slice)) {
+        hits.set(rule.id, rule);
+        break;
+      }
+    }
   }
 }
 

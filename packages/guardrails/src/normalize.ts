@@ -35,6 +35,8 @@ const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g');
 const LEET: Readonly<Record<string, string>> = {
   '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i', '|': 'l',
 };
+// Cheap gate for collapseSpaced: four single letters separated by spacers.
+const SPACED_HINT = /(?<![a-z])[a-z][ ._*-]{1,3}[a-z][ ._*-]{1,3}[a-z][ ._*-]{1,3}[a-z](?![a-z])/;
 const LEET_HINT = /[a-z][0-9@$!|][a-z0-9@$!|]|[0-9@$|][a-z]/;
 const UNIT_TOKEN =
   /^\d+(?:px|em|rem|pt|gb|mb|kb|tb|ms|s|k|m|km|cm|mm|kg|g|th|st|nd|rd|x|d|h|am|pm|fps|hz|mhz|ghz|v|w|p|i|b|l|ml)$/;
@@ -75,7 +77,7 @@ export function normalizeForMatching(input: string): NormalizeResult {
       obfuscation.push('obfuscation.leetspeak');
     }
   }
-  const c = collapseSpaced(s);
+  const c = SPACED_HINT.test(s) ? collapseSpaced(s) : s;
   if (c !== s) {
     s = c;
     obfuscation.push('obfuscation.spaced');
@@ -91,33 +93,40 @@ function isLower(c: number): boolean {
   return c >= 97 && c <= 122;
 }
 
-/** Replace leet characters in tokens that mix letters with leet digits/symbols ("1gn0r3" -> "ignore"). */
+const LEET_SEED_RE = /[a-z][0-9@$!|]|[0-9@$!|][a-z]/g;
+
+/**
+ * Replace leet characters in tokens that mix letters with leet digits/symbols ("1gn0r3" -> "ignore"). Only
+ * tokens around a letter/leet boundary are visited, so plain text costs one regex pass.
+ */
 function undoLeet(s: string): string {
   let out = '';
   let last = 0;
-  let i = 0;
-  const n = s.length;
-  while (i < n) {
-    if (!isTokenChar(s.charCodeAt(i))) {
-      i++;
-      continue;
+  let doneTo = 0;
+  LEET_SEED_RE.lastIndex = 0;
+  let m = LEET_SEED_RE.exec(s);
+  while (m !== null) {
+    const h = m.index;
+    if (h >= doneTo) {
+      let start = h;
+      while (start > 0 && isTokenChar(s.charCodeAt(start - 1))) start--;
+      let end = h + 1;
+      while (end < s.length && isTokenChar(s.charCodeAt(end))) end++;
+      doneTo = end;
+      const len = end - start;
+      // Long mixed tokens are ids, hashes and keys, not words.
+      if (len >= 3 && len <= 24) {
+        const tok = s.slice(start, end);
+        if (!UNIT_TOKEN.test(tok) && !/^[a-z]{1,4}\d+$/.test(tok)) {
+          let t = '';
+          for (const ch of tok) t += LEET[ch] ?? ch;
+          out += s.slice(last, start) + t;
+          last = end;
+        }
+      }
+      LEET_SEED_RE.lastIndex = end;
     }
-    const start = i;
-    let letters = 0;
-    let leet = 0;
-    while (i < n && isTokenChar(s.charCodeAt(i))) {
-      if (isLower(s.charCodeAt(i))) letters++;
-      else leet++;
-      i++;
-    }
-    const len = i - start;
-    if (letters === 0 || leet === 0 || len < 3 || len > 40) continue;
-    const tok = s.slice(start, i);
-    if (UNIT_TOKEN.test(tok) || /^[a-z]{1,4}\d+$/.test(tok)) continue; // 10px, 3rd, mp3, h264
-    let t = '';
-    for (const ch of tok) t += LEET[ch] ?? ch;
-    out += s.slice(last, start) + t;
-    last = i;
+    m = LEET_SEED_RE.exec(s);
   }
   return last === 0 ? s : out + s.slice(last);
 }
@@ -128,7 +137,7 @@ function isSpacer(c: number): boolean {
 }
 
 /**
- * Collapse runs of single letters separated by 1-2 spacers ("i g n o r e" -> "ignore"); a gap of 2+ spacers
+ * Collapse runs of single letters separated by 1-3 spacers ("i g n o r e" -> "ignore"); a gap of 2+ spacers
  * inside a run is a word break. Runs need at least 4 letters. Linear scan.
  */
 function collapseSpaced(s: string): string {
@@ -151,10 +160,10 @@ function collapseSpaced(s: string): string {
       word += s[j];
       end = j + 1;
       let k = j + 1;
-      while (k < n && k - j - 1 < 3 && isSpacer(s.charCodeAt(k))) k++;
+      while (k < n && k - j - 1 < 4 && isSpacer(s.charCodeAt(k))) k++;
       const gapLen = k - j - 1;
-      if (gapLen === 0 || gapLen > 2 || k >= n || !isLower(s.charCodeAt(k))) break;
-      if (gapLen === 2) word += ' ';
+      if (gapLen === 0 || gapLen > 3 || k >= n || !isLower(s.charCodeAt(k))) break;
+      if (gapLen >= 2) word += ' ';
       j = k;
     }
     if (letters >= 4) {

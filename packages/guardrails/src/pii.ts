@@ -51,7 +51,7 @@ const PHONE_RE =
   /(?<![\w+./-])(?:\+|00)?\(?\d{1,15}\)?(?:[ .\u00a0-]{1,2}\(?\d{1,12}\)?){0,6}(?![\w]|[.-]\d)/g;
 
 const DATE_SHAPE = /^(?:\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{2,4})$/;
-const VERSION_BEFORE = /(?:\bv|version|release|build|ver\.?)\s{0,2}$/i;
+const VERSION_BEFORE = /\b(?:v|version|release|build|ver\.?)\s{0,2}$/i;
 
 /** Options of the PII detector. */
 export interface PiiDetectOptions {
@@ -249,7 +249,9 @@ function detectIps(text: string, out: PiiFinding[]): void {
       if (!/\d/.test(v)) continue;
       let groups = 0;
       for (const g of v.split(':')) if (g.length > 0) groups++;
-      if (groups < 2 || !isIPv6(v)) continue;
+      // "::1" alone is the loopback address, but "[::1]" is also a Python slice: require it unbracketed.
+      const loopback = v === '::1' && text[m.index - 1] !== '[';
+      if ((groups < 2 && !loopback) || !isIPv6(v)) continue;
       push(out, 'IP_ADDRESS', m.index, v.length, 1, 'ipv6');
     }
   }

@@ -89,9 +89,10 @@ export interface SdkStream {
   [Symbol.asyncIterator]?: () => AsyncIterator<StreamEvent>;
 }
 
-/** The SDK's `APIPromise`: `then`/`catch`/`finally`/`withResponse` all go through `parse()`. */
+/** The SDK's `APIPromise`: every parse of the body goes through the instance's `parseResponse`. */
 export interface SdkApiPromise<T = unknown> extends Promise<T> {
-  parse?: () => Promise<T>;
+  parseResponse?: (...args: unknown[]) => unknown;
+  responsePromise?: Promise<unknown>;
   asResponse?: () => Promise<unknown>;
 }
 

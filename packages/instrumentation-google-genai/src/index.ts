@@ -1,1 +1,2 @@
-export {};
+export { GoogleGenAIInstrumentation, instrumentGoogleGenAI, SUPPORTED_VERSIONS } from './instrumentation.js';
+export type { GoogleGenAIInstrumentationConfig } from './types.js';

@@ -1,1 +1,2 @@
-export {};
+export { instrumentOpenAI, OpenAIInstrumentation } from './instrumentation.js';
+export type { OpenAIInstrumentationConfig } from './types.js';

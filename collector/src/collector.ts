@@ -1,0 +1,154 @@
+import * as fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { diag } from '@opentelemetry/api';
+import express from 'express';
+import { queryApi } from './api/query-api.js';
+import type { Component, SpanProcessor } from './component.js';
+import { type CollectorConfig, type CollectorConfigInput, loadConfig, resolvePaths } from './config.js';
+import { DuckDBStore } from './exporters/duckdb-store.js';
+import { CollectorMetrics } from './exporters/metrics.js';
+import { OtlpForwarder } from './exporters/otlp-forwarder.js';
+import { Pipeline } from './pipeline.js';
+import { loadEnrichmentModules } from './processors-loader.js';
+import { otlpHttpReceiver } from './receiver/otlp-http-receiver.js';
+
+/** A running collector. */
+export interface RunningCollector {
+  /** Base URL, e.g. `http://127.0.0.1:4318` (OTLP at `/v1/traces`). */
+  url: string;
+  /** Base URL of the query API (same server: `/api/*`, `/metrics`). */
+  apiUrl: string;
+  config: CollectorConfig;
+  store: DuckDBStore;
+  metrics: CollectorMetrics;
+  forwarders: OtlpForwarder[];
+  /** Stops the receiver, drains the pipeline, closes the store. Safe twice. */
+  shutdown(): Promise<void>;
+}
+
+export interface StartCollectorOptions {
+  /** Config file; default `GENAI_OPS_CONFIG`. */
+  configFile?: string;
+  /** Environment for `GENAI_OPS_*`; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Write `<dataDir>/collector.json` (URL and pid) so the CLI can find this collector. Default true. */
+  lockFile?: boolean;
+}
+
+const KNOWN_PATHS = new Set(['/v1/traces', '/v1/logs', '/v1/metrics', '/metrics', '/api/traces', '/api/sql', '/api/reprice', '/api/health']);
+
+function pathLabel(p: string): string {
+  if (KNOWN_PATHS.has(p)) return p;
+  if (p.startsWith('/api/traces/')) return '/api/traces/:id';
+  return 'other';
+}
+
+/**
+ * Starts the collector: exporters first (metrics, DuckDB, forwarders), then the pipeline, then the
+ * HTTP receiver; shutdown runs in the reverse order so every accepted span is committed.
+ * @example const c = await startCollector({ receiver: { host: '127.0.0.1', port: 0 }, storage: { path: 'x.duckdb' } })
+ */
+export async function startCollector(config: CollectorConfigInput = {}, opts: StartCollectorOptions = {}): Promise<RunningCollector> {
+  const cfg = loadConfig({ file: opts.configFile, env: opts.env, overrides: config });
+  const paths = resolvePaths(cfg);
+  const modules = loadEnrichmentModules(cfg.cost);
+  const metrics = new CollectorMetrics();
+  const store = new DuckDBStore({
+    path: paths.dbPath,
+    flushIntervalMs: cfg.storage.flushIntervalMs,
+    maxBatchSpans: cfg.storage.maxBatchSpans,
+    maxRows: cfg.api.maxRows,
+    metrics,
+    foldLegacyEvents: modules.foldLegacyEvents,
+  });
+  const forwarders = cfg.forward.endpoints.map(
+    (e) =>
+      new OtlpForwarder({
+        ...e,
+        spoolDir: paths.spoolDir,
+        spoolMaxBytes: cfg.forward.spoolMaxBytes,
+        initialBackoffMs: cfg.forward.initialBackoffMs,
+        maxBackoffMs: cfg.forward.maxBackoffMs,
+        timeoutMs: cfg.forward.timeoutMs,
+        metrics,
+      }),
+  );
+  const processors: SpanProcessor[] = [modules.normalize, modules.cost].filter((p): p is SpanProcessor => p !== undefined);
+  const pipeline = new Pipeline({
+    processors,
+    exporters: [store, ...forwarders],
+    observers: [metrics],
+    maxInFlightSpans: cfg.receiver.maxInFlightSpans,
+    metrics,
+  });
+
+  const started: Component[] = [];
+  let server: Server | undefined;
+  let lockWritten = false;
+  let stopped = false;
+  const shutdown = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    if (server) {
+      const s = server;
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeIdleConnections();
+        // Requests in flight get a bounded time to finish (their spans are committed or refused).
+        setTimeout(() => s.closeAllConnections(), 5000).unref();
+      });
+    }
+    for (const c of started.reverse()) {
+      try {
+        await c.shutdown();
+      } catch (err) {
+        diag.error(`genai-ops collector: shutdown: ${(err as Error).message}`);
+      }
+    }
+    if (lockWritten) fs.rmSync(paths.lockFile, { force: true });
+  };
+
+  try {
+    for (const c of [metrics, store, ...forwarders, pipeline] as Component[]) {
+      await c.start();
+      started.push(c);
+    }
+    const app = express();
+    app.disable('x-powered-by');
+    app.use((req, res, next) => {
+      res.on('finish', () => metrics.httpRequests.inc({ path: pathLabel(req.path), status: String(res.statusCode) }));
+      next();
+    });
+    app.use(otlpHttpReceiver({ consumer: pipeline, maxBodyBytes: cfg.receiver.maxBodyBytes, authToken: cfg.receiver.authToken, metrics }));
+    app.use(
+      queryApi({
+        store,
+        metrics,
+        authToken: cfg.api.authToken,
+        costProcessor: modules.createCostProcessor ? () => (modules.createCostProcessor as (c: unknown) => SpanProcessor)(cfg.cost) : undefined,
+      }),
+    );
+    app.use((_req: express.Request, res: express.Response) => {
+      res.status(404).json({ error: 'not found' });
+    });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(cfg.receiver.port, cfg.receiver.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      s.on('error', reject);
+    });
+    server.keepAliveTimeout = 65_000;
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
+    if (opts.lockFile !== false) {
+      fs.mkdirSync(path.dirname(paths.lockFile), { recursive: true });
+      fs.writeFileSync(paths.lockFile, JSON.stringify({ url, pid: process.pid, dbPath: paths.dbPath, startedAt: new Date().toISOString() }));
+      lockWritten = true;
+    }
+    return { url, apiUrl: url, config: cfg, store, metrics, forwarders, shutdown };
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+}

@@ -1,0 +1,579 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBResultReader,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  StatementType,
+} from '@duckdb/node-api';
+import { diag } from '@opentelemetry/api';
+import { type Component, type LogBatch, type LogsConsumer, PipelineError, type SpanBatch, type SpanProcessor, type TracesConsumer } from '../component.js';
+import type { Attributes, LogRecordRecord, SpanRecord } from '../model.js';
+import type { FoldedMessages } from '../processors-loader.js';
+import { MIGRATIONS } from './duckdb-schema.js';
+import type { CollectorMetrics } from './metrics.js';
+import { ATTR_SERVICE_NAME, spanColumns } from './span-columns.js';
+
+export interface DuckDBStoreConfig {
+  /** Database file (created with its directory). `:memory:` works for tests. */
+  path: string;
+  /** Group-commit window in ms. Default 4. */
+  flushIntervalMs?: number;
+  /** Flush early at this many pending spans. Default 4096. */
+  maxBatchSpans?: number;
+  /** Max rows returned by `sql()`. Default 10000. */
+  maxRows?: number;
+  metrics?: CollectorMetrics;
+  foldLegacyEvents?: (logs: LogRecordRecord[]) => FoldedMessages[];
+}
+
+/** Thrown for a query the read-only SQL endpoint refuses. */
+export class QueryRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryRejectedError';
+  }
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** Column keys of spans the exporter writes itself; other enrichment keys become `enrichments` rows. */
+const COLUMN_ENRICHMENTS = new Set(['normalization', 'countsUsage', 'cost']);
+const READ_ONLY_FIRST_WORDS = new Set(['select', 'with', 'describe', 'show', 'explain', 'from', 'summarize', 'values']);
+
+function nsValue(ns: string): DuckDBTimestampNanosecondsValue | null {
+  if (!ns || ns === '0') return null;
+  return new DuckDBTimestampNanosecondsValue(BigInt(ns));
+}
+
+/**
+ * DuckDB exporter and query store. Writes go through one connection with the appender into a
+ * constraint-free staging table, then one `INSERT OR IGNORE ... SELECT DISTINCT ON` moves them into
+ * `spans` (primary key (trace_id, span_id): a retried export never double counts). Concurrent
+ * requests are group-committed: they wait a few ms, share one flush + commit, and are all resolved
+ * after it. Reads (API, SQL) use a second connection inside READ ONLY transactions, and the instance
+ * runs with `enable_external_access=false`, so no query can touch files, attach or install.
+ */
+export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
+  private _instance?: DuckDBInstance;
+  private _writer?: DuckDBConnection;
+  private _reader?: DuckDBConnection;
+  private _spanAppender?: DuckDBAppender;
+  private _logAppender?: DuckDBAppender;
+  private _pendingSpans: SpanRecord[] = [];
+  private _pendingLogs: LogRecordRecord[] = [];
+  private _waiters: Waiter[] = [];
+  private _timer?: NodeJS.Timeout;
+  private _flushing?: Promise<void>;
+  private _readChain: Promise<unknown> = Promise.resolve();
+  private _writeChain: Promise<unknown> = Promise.resolve();
+  private _started = false;
+  private _stopped = false;
+  private readonly _interval: number;
+  private readonly _maxBatch: number;
+
+  constructor(private readonly _config: DuckDBStoreConfig) {
+    this._interval = _config.flushIntervalMs ?? 4;
+    this._maxBatch = _config.maxBatchSpans ?? 4096;
+  }
+
+  async start(): Promise<void> {
+    if (this._started) return;
+    if (this._config.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(this._config.path)), { recursive: true });
+    this._instance = await DuckDBInstance.create(this._config.path, { enable_external_access: 'false' });
+    this._writer = await this._instance.connect();
+    await this._migrate();
+    // Rows a crash left in staging were never acknowledged; moving them is harmless (dedupe) and keeps them.
+    await this._mergeStaging();
+    this._spanAppender = await this._writer.createAppender('spans_staging');
+    this._logAppender = await this._writer.createAppender('log_records');
+    this._reader = await this._instance.connect();
+    this._started = true;
+  }
+
+  /** Flushes pending writes, then closes. Safe twice and before start. */
+  async shutdown(): Promise<void> {
+    if (this._stopped) return;
+    this._stopped = true;
+    if (!this._started) return;
+    if (this._timer) clearTimeout(this._timer);
+    while (this._flushing || this._pendingSpans.length || this._pendingLogs.length) {
+      if (this._flushing) await this._flushing;
+      else await this._flush();
+    }
+    await this._writeChain.catch(() => undefined);
+    await this._readChain.catch(() => undefined);
+    try {
+      this._spanAppender?.closeSync();
+      this._logAppender?.closeSync();
+      await this._writer?.run('CHECKPOINT');
+    } catch (err) {
+      diag.warn(`genai-ops collector: DuckDB close: ${(err as Error).message}`);
+    }
+    this._writer?.closeSync();
+    this._reader?.closeSync();
+    this._instance?.closeSync();
+  }
+
+  /** Resolves once the spans are committed. */
+  consumeTraces(batch: SpanBatch): Promise<void> {
+    return this._enqueue(batch.spans, []);
+  }
+
+  /** Resolves once the log records are committed. */
+  consumeLogs(batch: LogBatch): Promise<void> {
+    return this._enqueue([], batch.logs);
+  }
+
+  private _enqueue(spans: SpanRecord[], logs: LogRecordRecord[]): Promise<void> {
+    if (!this._started || this._stopped) {
+      return Promise.reject(new PipelineError('storage is not running', true, 1));
+    }
+    if (spans.length === 0 && logs.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      for (const s of spans) this._pendingSpans.push(s);
+      for (const l of logs) this._pendingLogs.push(l);
+      this._waiters.push({ resolve, reject });
+      this._config.metrics?.storageQueue.set(this._pendingSpans.length);
+      this._schedule();
+    });
+  }
+
+  private _schedule(): void {
+    if (this._flushing || this._timer) return;
+    const due = this._pendingSpans.length + this._pendingLogs.length >= this._maxBatch ? 0 : this._interval;
+    this._timer = setTimeout(() => {
+      this._timer = undefined;
+      void this._flush();
+    }, due);
+  }
+
+  private _flush(): Promise<void> {
+    const spans = this._pendingSpans;
+    const logs = this._pendingLogs;
+    const waiters = this._waiters;
+    this._pendingSpans = [];
+    this._pendingLogs = [];
+    this._waiters = [];
+    const run = this._exclusive(() => this._write(spans, logs))
+      .then(
+        () => {
+          this._config.metrics?.spansStored.inc(spans.length);
+          for (const w of waiters) w.resolve();
+        },
+        (err: unknown) => {
+          this._config.metrics?.errors.inc({ component: 'duckdb' });
+          diag.error(`genai-ops collector: DuckDB write failed: ${(err as Error).message}`);
+          const e = new PipelineError(`storage write failed: ${(err as Error).message}`, true, 1);
+          for (const w of waiters) w.reject(e);
+        },
+      )
+      .finally(() => {
+        this._flushing = undefined;
+        this._config.metrics?.storageQueue.set(this._pendingSpans.length);
+        if (this._waiters.length && !this._stopped) this._schedule();
+      });
+    this._flushing = run;
+    return run;
+  }
+
+  /** Serializes writer-connection work (flushes, reprice updates). */
+  private _exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this._writeChain.then(fn, fn);
+    this._writeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async _write(spans: SpanRecord[], logs: LogRecordRecord[]): Promise<void> {
+    const t0 = performance.now();
+    const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
+    const writer = this._writer as DuckDBConnection;
+    if (spans.length) {
+      const app = this._spanAppender as DuckDBAppender;
+      try {
+        for (const s of spans) appendSpan(app, s, receivedAt);
+        app.flushSync();
+      } catch (err) {
+        // The appender may hold a half row: replace it and clear staging before reporting the error.
+        try {
+          app.closeSync();
+        } catch {}
+        this._spanAppender = await writer.createAppender('spans_staging');
+        await writer.run('DELETE FROM spans_staging');
+        throw err;
+      }
+      await this._mergeStaging();
+      await this._writeEnrichments(spans);
+    }
+    if (logs.length) {
+      const app = this._logAppender as DuckDBAppender;
+      try {
+        for (const l of logs) appendLog(app, l, receivedAt);
+        app.flushSync();
+      } catch (err) {
+        try {
+          app.closeSync();
+        } catch {}
+        this._logAppender = await writer.createAppender('log_records');
+        throw err;
+      }
+      await this._applyLegacyEvents(logs);
+    }
+    this._config.metrics?.dbWriteLatency.observe((performance.now() - t0) / 1000);
+  }
+
+  private async _mergeStaging(): Promise<void> {
+    const w = this._writer as DuckDBConnection;
+    await w.run('BEGIN TRANSACTION');
+    try {
+      await w.run('INSERT OR IGNORE INTO spans SELECT DISTINCT ON (trace_id, span_id) * FROM spans_staging');
+      await w.run('DELETE FROM spans_staging');
+      await w.run('COMMIT');
+    } catch (err) {
+      await w.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async _writeEnrichments(spans: SpanRecord[]): Promise<void> {
+    const rows: Array<[string, string, string, string, string]> = [];
+    for (const s of spans) {
+      for (const [kind, value] of Object.entries(s.enrichment)) {
+        if (COLUMN_ENRICHMENTS.has(kind) || value === undefined) continue;
+        if (Array.isArray(value)) {
+          value.forEach((v, i) => {
+            const name = typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : String(i);
+            rows.push([s.traceId, s.spanId, kind, name, JSON.stringify(v)]);
+          });
+        } else rows.push([s.traceId, s.spanId, kind, '', JSON.stringify(value)]);
+      }
+    }
+    if (rows.length) await this.addEnrichments(rows.map(([traceId, spanId, kind, name, value]) => ({ traceId, spanId, kind, name, value })));
+  }
+
+  /** Adds enrichment rows (guardrail verdicts, judge scores). Existing (trace, span, kind, name) rows are kept. */
+  async addEnrichments(rows: Array<{ traceId: string; spanId: string; kind: string; name: string; value: string }>): Promise<void> {
+    const w = this._writer as DuckDBConnection;
+    const stmt = await w.prepare('INSERT OR IGNORE INTO enrichments (trace_id, span_id, kind, name, value) VALUES ($1, $2, $3, $4, $5)');
+    for (const r of rows) {
+      stmt.bind([r.traceId, r.spanId, r.kind, r.name, r.value]);
+      await stmt.run();
+    }
+  }
+
+  /** Best effort: fills empty message columns of stored spans from ≤v1.36 per-message log events. */
+  private async _applyLegacyEvents(logs: LogRecordRecord[]): Promise<void> {
+    const fold = this._config.foldLegacyEvents;
+    if (!fold) return;
+    try {
+      const folded = fold(logs);
+      if (!folded.length) return;
+      const w = this._writer as DuckDBConnection;
+      const stmt = await w.prepare(`UPDATE spans SET
+        system_instructions = coalesce(system_instructions, $3),
+        input_messages = coalesce(input_messages, $4),
+        output_messages = coalesce(output_messages, $5)
+        WHERE trace_id = $1 AND span_id = $2`);
+      for (const f of folded) {
+        stmt.bind([f.traceId, f.spanId, f.systemInstructions ?? null, f.inputMessages ?? null, f.outputMessages ?? null]);
+        await stmt.run();
+      }
+    } catch (err) {
+      diag.warn(`genai-ops collector: legacy event folding failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async _migrate(): Promise<void> {
+    const w = this._writer as DuckDBConnection;
+    await w.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP DEFAULT current_timestamp)`);
+    const done = new Set(
+      (await w.runAndReadAll('SELECT version FROM schema_migrations')).getRows().map((r) => Number(r[0])),
+    );
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await w.run('BEGIN TRANSACTION');
+      try {
+        for (const sql of m.sql) await w.run(sql);
+        await w.run('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await w.run('COMMIT');
+      } catch (err) {
+        await w.run('ROLLBACK').catch(() => undefined);
+        throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Runs a read on the reader connection in a READ ONLY transaction, one at a time. */
+  private _read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (!this._started || this._stopped) return Promise.reject(new Error('storage is not running'));
+    const c = this._reader as DuckDBConnection;
+    const run = async (): Promise<T> => {
+      await c.run('BEGIN TRANSACTION READ ONLY');
+      try {
+        return await fn(c);
+      } finally {
+        await c.run('ROLLBACK').catch(() => undefined);
+      }
+    };
+    const next = this._readChain.then(run, run);
+    this._readChain = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Runs one read-only statement (SELECT, WITH, DESCRIBE, SHOW, EXPLAIN, SUMMARIZE, FROM, VALUES).
+   * Refused before running: more than one statement, another first keyword, a non-SELECT/EXPLAIN
+   * statement type. Then it runs in a READ ONLY transaction that is rolled back, on an instance without
+   * file-system access: the checks are layered so one gap does not open writes.
+   */
+  sql(query: string): Promise<{ columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }> {
+    const first = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*\(?\s*([A-Za-z]+)/.exec(query)?.[1]?.toLowerCase();
+    if (!first || !READ_ONLY_FIRST_WORDS.has(first)) {
+      return Promise.reject(new QueryRejectedError('only a single SELECT, WITH, DESCRIBE, SHOW or EXPLAIN statement is allowed'));
+    }
+    return this._read(async (c) => {
+      let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
+      try {
+        extracted = await c.extractStatements(query);
+      } catch (err) {
+        throw new QueryRejectedError((err as Error).message);
+      }
+      if (extracted.count !== 1) throw new QueryRejectedError('exactly one statement is allowed');
+      let prepared: Awaited<ReturnType<typeof extracted.prepare>>;
+      try {
+        prepared = await extracted.prepare(0);
+      } catch (err) {
+        throw new QueryRejectedError((err as Error).message);
+      }
+      if (prepared.statementType !== StatementType.SELECT && prepared.statementType !== StatementType.EXPLAIN) {
+        throw new QueryRejectedError(`statement type ${StatementType[prepared.statementType]} is not allowed`);
+      }
+      const max = this._config.maxRows ?? 10000;
+      const reader = await prepared.runAndReadUntil(max + 1);
+      const rows = rowsJson(reader);
+      const truncated = rows.length > max;
+      return { columns: reader.columnNames(), rows: truncated ? rows.slice(0, max) : rows, truncated };
+    });
+  }
+
+  /** Recent traces with service, root name, models, tokens, cost, duration and errors. */
+  listTraces(opts: { service?: string; since?: string; limit?: number } = {}): Promise<Record<string, unknown>[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (opts.service) {
+      params.push(opts.service);
+      where.push(`trace_id IN (SELECT trace_id FROM spans WHERE service_name = $${params.length})`);
+    }
+    if (opts.since) {
+      params.push(opts.since);
+      where.push(`start_time >= $${params.length}::TIMESTAMP`);
+    }
+    const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), 1000);
+    const sql = `SELECT trace_id,
+        arg_min(service_name, start_time) AS service,
+        coalesce(arg_min(name, start_time) FILTER (WHERE parent_span_id = ''), arg_min(name, start_time)) AS root_name,
+        list(DISTINCT coalesce(response_model, request_model)) FILTER (WHERE counts_usage AND coalesce(response_model, request_model) IS NOT NULL) AS models,
+        count(*) AS span_count,
+        coalesce(sum(input_tokens) FILTER (WHERE counts_usage), 0) AS input_tokens,
+        coalesce(sum(output_tokens) FILTER (WHERE counts_usage), 0) AS output_tokens,
+        sum(cost_usd) FILTER (WHERE counts_usage) AS cost_usd,
+        count(*) FILTER (WHERE counts_usage AND cost_usd IS NULL) AS unpriced_calls,
+        count(*) FILTER (WHERE status_code = 2) AS errors,
+        min(start_time) AS start_time,
+        date_diff('microsecond', min(start_time), max(end_time)) / 1000.0 AS duration_ms
+      FROM spans ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      GROUP BY trace_id ORDER BY min(start_time) DESC LIMIT ${limit}`;
+    return this._read(async (c) => rowsJson(await c.runAndReadAll(sql, params)));
+  }
+
+  /** All spans of a trace, oldest first. */
+  getTrace(traceId: string): Promise<Record<string, unknown>[]> {
+    return this._read(
+      async (c) => rowsJson(await c.runAndReadAll('SELECT * FROM spans WHERE trace_id = $1 ORDER BY start_time, span_id', [traceId.toLowerCase()])),
+    );
+  }
+
+  /**
+   * Recomputes stored costs of usage-counting spans since a time with the given cost processor:
+   * rebuilds a minimal SpanRecord from the stored attributes and updates the cost columns.
+   */
+  reprice(since: string, cost: SpanProcessor): Promise<{ repriced: number; unpriced: number }> {
+    return this._exclusive(async () => {
+      const w = this._writer as DuckDBConnection;
+      const rows = (
+        await w.runAndReadAll(
+          `SELECT trace_id, span_id, name, kind, CAST(epoch_ns(start_time) AS VARCHAR) AS s, CAST(epoch_ns(end_time) AS VARCHAR) AS e,
+             status_code, attributes, resource, normalization_source
+           FROM spans WHERE counts_usage AND start_time >= $1::TIMESTAMP`,
+          [since],
+        )
+      ).getRowObjectsJson() as Record<string, unknown>[];
+      const records: SpanRecord[] = rows.map((r) => ({
+        traceId: String(r.trace_id),
+        spanId: String(r.span_id),
+        parentSpanId: '',
+        name: String(r.name ?? ''),
+        kind: Number(r.kind ?? 0),
+        startTimeUnixNano: String(r.s ?? '0'),
+        endTimeUnixNano: String(r.e ?? '0'),
+        statusCode: Number(r.status_code ?? 0),
+        statusMessage: '',
+        attributes: parseJson(r.attributes),
+        events: [],
+        links: [],
+        resource: parseJson(r.resource),
+        scopeName: '',
+        scopeVersion: '',
+        enrichment: { countsUsage: true, normalization: { source: String(r.normalization_source ?? 'none'), mapped: [] } },
+      }));
+      const priced = await cost.processSpans(records);
+      const stmt = await w.prepare(`UPDATE spans SET cost_usd = $3, cost_input_usd = $4, cost_output_usd = $5,
+        price_version = $6, cost_reason = $7 WHERE trace_id = $1 AND span_id = $2`);
+      let unpriced = 0;
+      await w.run('BEGIN TRANSACTION');
+      try {
+        for (const s of priced) {
+          const c = spanColumns(s);
+          if (c.costUsd === null) unpriced++;
+          stmt.bind([s.traceId, s.spanId, c.costUsd, c.costInputUsd, c.costOutputUsd, c.priceVersion, c.costReason]);
+          await stmt.run();
+        }
+        await w.run('COMMIT');
+      } catch (err) {
+        await w.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+      return { repriced: priced.length, unpriced };
+    });
+  }
+}
+
+const INTEGER_TYPES = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
+
+/** Row objects as JSON values, with 64/128-bit integers as numbers when they fit exactly (counts, token sums). */
+export function rowsJson(reader: DuckDBResultReader): Record<string, unknown>[] {
+  const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+  const names = reader.columnNames();
+  const big = reader
+    .columnTypes()
+    .map((t, i) => (INTEGER_TYPES.has(t.typeId) ? names[i] : undefined))
+    .filter((n): n is string => n !== undefined);
+  if (big.length) {
+    for (const r of rows) {
+      for (const k of big) {
+        const v = r[k];
+        if (typeof v === 'string') {
+          const n = Number(v);
+          if (Number.isSafeInteger(n)) r[k] = n;
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+function parseJson(v: unknown): Attributes {
+  if (typeof v === 'string') {
+    try {
+      const o = JSON.parse(v) as unknown;
+      if (o && typeof o === 'object' && !Array.isArray(o)) return o as Attributes;
+    } catch {}
+  }
+  if (v && typeof v === 'object' && !Array.isArray(v)) return v as Attributes;
+  return {};
+}
+
+function vs(app: DuckDBAppender, v: string | null): void {
+  if (v === null) app.appendNull();
+  else app.appendVarchar(v);
+}
+function vi(app: DuckDBAppender, v: number | null): void {
+  if (v === null) app.appendNull();
+  else app.appendBigInt(BigInt(v));
+}
+function vd(app: DuckDBAppender, v: number | null): void {
+  if (v === null) app.appendNull();
+  else app.appendDouble(v);
+}
+function vts(app: DuckDBAppender, ns: string): void {
+  const v = nsValue(ns);
+  if (v === null) app.appendNull();
+  else app.appendTimestampNanoseconds(v);
+}
+
+/** Appends one span row; the order is that of SPANS_COLUMNS_SQL. */
+function appendSpan(app: DuckDBAppender, s: SpanRecord, receivedAt: DuckDBTimestampValue): void {
+  const c = spanColumns(s);
+  app.appendVarchar(s.traceId);
+  app.appendVarchar(s.spanId);
+  app.appendVarchar(s.parentSpanId);
+  app.appendVarchar(s.name);
+  app.appendInteger(s.kind);
+  vs(app, c.serviceName);
+  app.appendVarchar(s.scopeName);
+  app.appendVarchar(s.scopeVersion);
+  vts(app, s.startTimeUnixNano);
+  vts(app, s.endTimeUnixNano);
+  vd(app, c.durationMs);
+  app.appendInteger(s.statusCode);
+  app.appendVarchar(s.statusMessage);
+  vs(app, c.errorType ?? (s.statusCode === 2 ? '_OTHER' : null));
+  vs(app, c.operationName);
+  vs(app, c.providerName);
+  vs(app, c.requestModel);
+  vs(app, c.responseModel);
+  vi(app, c.inputTokens);
+  vi(app, c.outputTokens);
+  vi(app, c.cacheReadTokens);
+  vi(app, c.cacheCreationTokens);
+  vi(app, c.reasoningTokens);
+  vd(app, c.costUsd);
+  vd(app, c.costInputUsd);
+  vd(app, c.costOutputUsd);
+  vs(app, c.priceVersion);
+  vs(app, c.costReason);
+  if (c.countsUsage === null) app.appendNull();
+  else app.appendBoolean(c.countsUsage);
+  vs(app, c.conversationId);
+  vs(app, c.agentName);
+  vs(app, c.promptName);
+  vs(app, c.promptVersion);
+  vs(app, c.systemInstructions);
+  vs(app, c.inputMessages);
+  vs(app, c.outputMessages);
+  vs(app, c.toolDefinitions);
+  app.appendVarchar(JSON.stringify(s.attributes));
+  app.appendVarchar(JSON.stringify(s.resource));
+  app.appendVarchar(JSON.stringify(s.events));
+  app.appendVarchar(JSON.stringify(s.links));
+  app.appendVarchar(JSON.stringify(s.enrichment));
+  vs(app, c.normalizationSource);
+  app.appendTimestamp(receivedAt);
+  app.endRow();
+}
+
+function appendLog(app: DuckDBAppender, l: LogRecordRecord, receivedAt: DuckDBTimestampValue): void {
+  vts(app, l.timeUnixNano);
+  vts(app, l.observedTimeUnixNano);
+  app.appendVarchar(l.traceId);
+  app.appendVarchar(l.spanId);
+  app.appendInteger(l.severityNumber);
+  app.appendVarchar(l.severityText);
+  app.appendVarchar(l.eventName);
+  app.appendVarchar(JSON.stringify(l.body ?? null));
+  app.appendVarchar(JSON.stringify(l.attributes));
+  app.appendVarchar(JSON.stringify(l.resource));
+  const svc = l.resource[ATTR_SERVICE_NAME];
+  vs(app, typeof svc === 'string' ? svc : null);
+  app.appendVarchar(l.scopeName);
+  app.appendTimestamp(receivedAt);
+  app.endRow();
+}

@@ -1,0 +1,85 @@
+import { ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL, ATTR_GEN_AI_RESPONSE_MODEL } from '@genai-ops/core';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Component, SpanBatch, TracesConsumer } from '../component.js';
+import { spanColumns } from './span-columns.js';
+
+/**
+ * The collector's Prometheus metrics (own registry, served at GET /metrics). As an exporter it
+ * counts tokens, cost and LLM latency of stored spans; the other components record into it directly.
+ */
+export class CollectorMetrics implements Component, TracesConsumer {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'genai_ops_http_requests_total',
+    help: 'HTTP requests by path and status code',
+    labelNames: ['path', 'status'],
+    registers: [this.registry],
+  });
+  readonly spansReceived = new Counter({ name: 'genai_ops_spans_received_total', help: 'Spans decoded from OTLP requests', registers: [this.registry] });
+  readonly spansStored = new Counter({ name: 'genai_ops_spans_stored_total', help: 'Spans committed to DuckDB', registers: [this.registry] });
+  readonly spansRejected = new Counter({
+    name: 'genai_ops_spans_rejected_total',
+    help: 'Spans refused, by reason (invalid, overload, error)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly logsReceived = new Counter({ name: 'genai_ops_log_records_received_total', help: 'Log records received', registers: [this.registry] });
+  readonly tokens = new Counter({
+    name: 'genai_ops_tokens_total',
+    help: 'Tokens of usage-counting spans by service, provider, model and type',
+    labelNames: ['service', 'provider', 'model', 'type'],
+    registers: [this.registry],
+  });
+  readonly cost = new Counter({
+    name: 'genai_ops_cost_usd_total',
+    help: 'Cost in USD of usage-counting spans by service, provider and model',
+    labelNames: ['service', 'provider', 'model'],
+    registers: [this.registry],
+  });
+  readonly llmLatency = new Histogram({
+    name: 'genai_ops_llm_duration_seconds',
+    help: 'Duration of usage-counting (inference, embeddings) spans',
+    labelNames: ['provider', 'model'],
+    buckets: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+    registers: [this.registry],
+  });
+  readonly inFlightSpans = new Gauge({ name: 'genai_ops_pipeline_inflight_spans', help: 'Spans in the pipeline (the 429 budget)', registers: [this.registry] });
+  readonly storageQueue = new Gauge({ name: 'genai_ops_storage_queue_spans', help: 'Spans waiting for the next DuckDB commit', registers: [this.registry] });
+  readonly spoolBytes = new Gauge({ name: 'genai_ops_forward_spool_bytes', help: 'Bytes in the forwarder spool', labelNames: ['endpoint'], registers: [this.registry] });
+  readonly forwardDropped = new Counter({
+    name: 'genai_ops_forward_dropped_spans_total',
+    help: 'Spans dropped from the forwarder spool (size limit or permanent rejection)',
+    labelNames: ['endpoint', 'reason'],
+    registers: [this.registry],
+  });
+  readonly forwardSent = new Counter({ name: 'genai_ops_forward_sent_spans_total', help: 'Spans delivered downstream', labelNames: ['endpoint'], registers: [this.registry] });
+  readonly errors = new Counter({ name: 'genai_ops_errors_total', help: 'Internal errors by component', labelNames: ['component'], registers: [this.registry] });
+  readonly dbWriteLatency = new Histogram({
+    name: 'genai_ops_duckdb_commit_seconds',
+    help: 'DuckDB group-commit latency',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  async start(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+
+  /** Records tokens, cost and latency of usage-counting spans. Never throws. */
+  async consumeTraces(batch: SpanBatch): Promise<void> {
+    for (const span of batch.spans) {
+      if (!span.enrichment.countsUsage) continue;
+      const c = spanColumns(span);
+      const provider = str(span.attributes[ATTR_GEN_AI_PROVIDER_NAME]);
+      const model = str(span.attributes[ATTR_GEN_AI_RESPONSE_MODEL]) || str(span.attributes[ATTR_GEN_AI_REQUEST_MODEL]);
+      const service = c.serviceName ?? '';
+      if (c.inputTokens) this.tokens.inc({ service, provider, model, type: 'input' }, c.inputTokens);
+      if (c.outputTokens) this.tokens.inc({ service, provider, model, type: 'output' }, c.outputTokens);
+      if (c.costUsd) this.cost.inc({ service, provider, model }, c.costUsd);
+      if (c.durationMs !== null) this.llmLatency.observe({ provider, model }, c.durationMs / 1000);
+    }
+  }
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}

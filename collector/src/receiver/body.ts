@@ -1,0 +1,54 @@
+import type { IncomingMessage } from 'node:http';
+import * as zlib from 'node:zlib';
+
+/** An HTTP-level refusal: status, message, and whether to close the connection afterwards. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/**
+ * Reads a request body up to `limit` bytes, gunzipping when `Content-Encoding: gzip`; the limit
+ * applies to the compressed and to the decompressed size (a zip bomb gets 413 too).
+ */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await new Promise<void>((resolve, reject) => {
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > limit) {
+        req.off('data', onData);
+        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve());
+    req.on('error', (err) => reject(new HttpError(400, `request stream error: ${err.message}`)));
+    req.on('aborted', () => reject(new HttpError(400, 'request aborted')));
+  });
+  const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+  const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  if (enc === 'identity' || enc === '') return raw;
+  if (enc !== 'gzip') throw new HttpError(415, `unsupported Content-Encoding: ${enc}`);
+  return new Promise<Buffer>((resolve, reject) => {
+    zlib.gunzip(raw, { maxOutputLength: limit }, (err, out) => {
+      if (!err) return resolve(out);
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        reject(new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`));
+      } else reject(new HttpError(400, `invalid gzip body: ${err.message}`));
+    });
+  });
+}

@@ -1,0 +1,147 @@
+import { type Request, type Response, Router } from 'express';
+import { PipelineError, type LogsConsumer, type TracesConsumer } from '../component.js';
+import type { CollectorMetrics } from '../exporters/metrics.js';
+import { decodeLogs, decodeTraces, OtlpDecodeError, type OtlpEncoding } from '../otlp/decode.js';
+import { otlpTypes } from '../otlp/proto.js';
+import { bearerAuth } from './auth.js';
+import { HttpError, readBody } from './body.js';
+
+export interface OtlpHttpReceiverConfig {
+  consumer: TracesConsumer & LogsConsumer & { saturated?(): boolean };
+  /** Max body bytes, compressed and decompressed. */
+  maxBodyBytes: number;
+  /** Bearer token for /v1/*. Default none. */
+  authToken?: string;
+  metrics?: CollectorMetrics;
+}
+
+/** google.rpc.Code values used in error bodies. */
+const RPC_INVALID_ARGUMENT = 3;
+const RPC_RESOURCE_EXHAUSTED = 8;
+const RPC_UNAVAILABLE = 14;
+
+function encodingOf(req: Request): OtlpEncoding | undefined {
+  const ct = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (ct === 'application/json') return 'json';
+  if (ct === 'application/x-protobuf') return 'protobuf';
+  return undefined;
+}
+
+/** Sends a google.rpc.Status body in the request's encoding (OTLP/HTTP failure responses). */
+function sendStatus(res: Response, encoding: OtlpEncoding, http: number, code: number, message: string, retryAfter?: number): void {
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
+  if (encoding === 'json') {
+    res.status(http).type('application/json').send(JSON.stringify({ code, message }));
+    return;
+  }
+  const T = otlpTypes().RpcStatus;
+  res.status(http).type('application/x-protobuf').send(Buffer.from(T.encode(T.create({ code, message })).finish()));
+}
+
+function sendSuccess(res: Response, encoding: OtlpEncoding, kind: 'traces' | 'logs', rejected: number, reason?: string): void {
+  const partial =
+    rejected > 0
+      ? kind === 'traces'
+        ? { partialSuccess: { rejectedSpans: rejected, errorMessage: reason ?? '' } }
+        : { partialSuccess: { rejectedLogRecords: rejected, errorMessage: reason ?? '' } }
+      : {};
+  if (encoding === 'json') {
+    const body =
+      rejected > 0
+        ? JSON.stringify(partial, (_k, v) => (typeof v === 'number' && _k.startsWith('rejected') ? String(v) : v))
+        : '{}';
+    res.status(200).type('application/json').send(body);
+    return;
+  }
+  const T = kind === 'traces' ? otlpTypes().ExportTraceServiceResponse : otlpTypes().ExportLogsServiceResponse;
+  res.status(200).type('application/x-protobuf').send(Buffer.from(T.encode(T.fromObject(partial)).finish()));
+}
+
+function handleError(res: Response, encoding: OtlpEncoding, err: unknown, metrics: CollectorMetrics | undefined, count: number): void {
+  if (err instanceof HttpError) {
+    if (err.status === 413) res.setHeader('Connection', 'close');
+    sendStatus(res, encoding, err.status, err.status === 413 ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT, err.message, err.retryAfterSeconds);
+    metrics?.spansRejected.inc({ reason: 'invalid' }, count);
+    return;
+  }
+  if (err instanceof OtlpDecodeError) {
+    sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, err.message);
+    return;
+  }
+  if (err instanceof PipelineError) {
+    if (err.retryable) {
+      const overload = err.message.includes('in flight');
+      metrics?.spansRejected.inc({ reason: overload ? 'overload' : 'unavailable' }, count);
+      sendStatus(res, encoding, overload ? 429 : 503, overload ? RPC_RESOURCE_EXHAUSTED : RPC_UNAVAILABLE, err.message, err.retryAfterSeconds ?? 1);
+    } else {
+      metrics?.spansRejected.inc({ reason: 'invalid' }, count);
+      sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, err.message);
+    }
+    return;
+  }
+  metrics?.errors.inc({ component: 'receiver' });
+  metrics?.spansRejected.inc({ reason: 'error' }, count);
+  sendStatus(res, encoding, 503, RPC_UNAVAILABLE, `internal error: ${(err as Error)?.message ?? String(err)}`, 1);
+}
+
+/**
+ * OTLP/HTTP receiver routes (https://opentelemetry.io/docs/specs/otlp/#otlphttp): POST /v1/traces
+ * and /v1/logs in JSON or protobuf, gzip or not. 200 only after the pipeline has durably handled
+ * the batch; partial success carries the rejected count; 400 (google.rpc.Status) for bad input, 415
+ * for another content type, 413 over the size limit, 429/503 with Retry-After when busy or failing.
+ * POST /v1/metrics is answered 200 and ignored, so an SDK exporting metrics to the same endpoint
+ * does not log errors.
+ * @example app.use(otlpHttpReceiver({ consumer: pipeline, maxBodyBytes: 16 << 20 }))
+ */
+export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
+  const router = Router();
+  router.use('/v1', bearerAuth(config.authToken));
+
+  const handler = (kind: 'traces' | 'logs') => async (req: Request, res: Response) => {
+    const encoding = encodingOf(req);
+    if (!encoding) {
+      req.resume();
+      res.status(415).type('application/json').send(JSON.stringify({ code: RPC_INVALID_ARGUMENT, message: 'Content-Type must be application/json or application/x-protobuf' }));
+      return;
+    }
+    let count = 0;
+    try {
+      if (config.consumer.saturated?.()) {
+        req.resume();
+        throw new PipelineError('too many spans in flight', true, 1);
+      }
+      const body = await readBody(req, config.maxBodyBytes);
+      if (kind === 'traces') {
+        const decoded = decodeTraces(body, encoding);
+        count = decoded.spans.length;
+        config.metrics?.spansReceived.inc(count);
+        if (decoded.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, decoded.rejected);
+        await config.consumer.consumeTraces({ spans: decoded.spans });
+        sendSuccess(res, encoding, kind, decoded.rejected, decoded.rejectReason);
+      } else {
+        const decoded = decodeLogs(body, encoding);
+        count = decoded.logs.length;
+        config.metrics?.logsReceived.inc(count);
+        await config.consumer.consumeLogs({ logs: decoded.logs });
+        sendSuccess(res, encoding, kind, decoded.rejected, decoded.rejectReason);
+      }
+    } catch (err) {
+      handleError(res, encoding, err, config.metrics, count);
+      if (err instanceof HttpError && err.status === 413) res.on('finish', () => req.destroy());
+    }
+  };
+
+  router.post('/v1/traces', handler('traces'));
+  router.post('/v1/logs', handler('logs'));
+  router.post('/v1/metrics', (req, res) => {
+    const encoding = encodingOf(req);
+    req.resume();
+    if (!encoding) {
+      res.status(415).end();
+      return;
+    }
+    if (encoding === 'json') res.status(200).type('application/json').send('{}');
+    else res.status(200).type('application/x-protobuf').send(Buffer.alloc(0));
+  });
+  return router;
+}

@@ -1,0 +1,81 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../dist/index.js';
+import { tmpDir } from './helpers.js';
+
+function write(name: string, text: string): string {
+  const f = path.join(tmpDir(), name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+describe('loadConfig', () => {
+  it('needs neither file nor env', () => {
+    expect(loadConfig({ env: {} })).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('layers defaults < file < env < overrides', () => {
+    const file = write(
+      'c.yaml',
+      `receiver:\n  port: 5000\n  maxInFlightSpans: 7\nforward:\n  endpoints:\n    - url: http://jaeger:4318/v1/traces\n      protocol: json\ncost:\n  prices:\n    - model: my-ft-*\n      inputPerMTok: 1\n      outputPerMTok: 2\n`,
+    );
+    const cfg = loadConfig({
+      file,
+      env: { GENAI_OPS_PORT: '6000', GENAI_OPS_DATA_DIR: '/var/genai', GENAI_OPS_API_TOKEN: 't0k' },
+      overrides: { receiver: { host: '0.0.0.0' } },
+    });
+    expect(cfg.receiver).toEqual({ ...DEFAULT_CONFIG.receiver, port: 6000, maxInFlightSpans: 7, host: '0.0.0.0' });
+    expect(cfg.dataDir).toBe('/var/genai');
+    expect(cfg.api.authToken).toBe('t0k');
+    expect(cfg.forward.endpoints).toEqual([{ url: 'http://jaeger:4318/v1/traces', protocol: 'json' }]);
+    expect(cfg.cost).toEqual({ prices: [{ model: 'my-ft-*', inputPerMTok: 1, outputPerMTok: 2 }] });
+  });
+
+  it('reads JSON files and GENAI_OPS_CONFIG', () => {
+    const file = write('c.json', JSON.stringify({ storage: { path: '/x/y.duckdb' } }));
+    expect(loadConfig({ env: { GENAI_OPS_CONFIG: file } }).storage.path).toBe('/x/y.duckdb');
+  });
+
+  it('env forward URLs and headers', () => {
+    const cfg = loadConfig({
+      env: { GENAI_OPS_FORWARD_URLS: 'http://a/v1/traces, http://b/v1/traces', GENAI_OPS_FORWARD_HEADERS: 'dd-api-key=abc,x=y%3Dz' },
+    });
+    expect(cfg.forward.endpoints).toEqual([
+      { url: 'http://a/v1/traces', headers: { 'dd-api-key': 'abc', x: 'y=z' } },
+      { url: 'http://b/v1/traces', headers: { 'dd-api-key': 'abc', x: 'y=z' } },
+    ]);
+  });
+
+  it('reports every error with its path', () => {
+    const file = write(
+      'bad.yaml',
+      `receiver:\n  port: 99999\n  hots: x\nstorage:\n  flushIntervalMs: -1\nforward:\n  endpoints:\n    - url: ftp://nope\n      protocol: grpc\ncost:\n  prices:\n    - model: 5\nbogus: 1\n`,
+    );
+    let err: unknown;
+    try {
+      loadConfig({ file, env: { GENAI_OPS_MAX_BODY_BYTES: 'lots' } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const errors = (err as ConfigError).errors.join('\n');
+    for (const where of [
+      'GENAI_OPS_MAX_BODY_BYTES',
+      '/receiver/port',
+      '(hots)',
+      '/storage/flushIntervalMs',
+      '/forward/endpoints/0/url',
+      '/forward/endpoints/0/protocol',
+      '/cost/prices/0',
+      '(bogus)',
+    ]) {
+      expect(errors).toContain(where);
+    }
+  });
+
+  it('a file that does not parse is an error', () => {
+    expect(() => loadConfig({ file: write('x.yaml', 'a: [1,\n'), env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ file: '/nonexistent/genai-ops.yaml', env: {} })).toThrow(/cannot read/);
+  });
+});

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RunningCollector } from '../dist/index.js';
+import { jsonRequest, post, randomHex, startTestCollector } from './helpers.js';
+
+let c: RunningCollector;
+const BUDGET = 400;
+
+beforeAll(async () => {
+  // A long group-commit window holds batches in flight so the budget is reached.
+  c = await startTestCollector({ receiver: { maxInFlightSpans: BUDGET }, storage: { flushIntervalMs: 200, maxBatchSpans: 100_000 } });
+});
+afterAll(async () => {
+  await c?.shutdown();
+});
+
+it('answers 429 with Retry-After beyond the in-flight budget, never holds more, and recovers', async () => {
+  const json = { 'content-type': 'application/json' };
+  const bodies = Array.from({ length: 30 }, () => jsonRequest(100, { contentBytes: 1024 }));
+  let maxInFlight = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      maxInFlight = Math.max(maxInFlight, (await c.metrics.inFlightSpans.get()).values[0]?.value ?? 0);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  const statuses: number[] = [];
+  const retryAfter: string[] = [];
+  // 5 rounds of 30 concurrent 100-span requests: 3,000 spans at once against a 400-span budget.
+  for (let round = 0; round < 5; round++) {
+    const results = await Promise.all(bodies.map((b) => post(`${c.url}/v1/traces`, b, json)));
+    for (const r of results) {
+      statuses.push(r.status);
+      if (r.status === 429) retryAfter.push(String(r.headers['retry-after']));
+    }
+  }
+  sampling = false;
+  await sampler;
+  const ok = statuses.filter((s) => s === 200).length;
+  const limited = statuses.filter((s) => s === 429).length;
+  expect(ok + limited).toBe(statuses.length);
+  expect(ok).toBeGreaterThanOrEqual(5);
+  expect(limited).toBeGreaterThan(statuses.length / 2);
+  expect(retryAfter.every((v) => Number(v) >= 1)).toBe(true);
+  expect(maxInFlight).toBeGreaterThan(0);
+  expect(maxInFlight).toBeLessThanOrEqual(BUDGET);
+  const rejected = await c.metrics.spansRejected.get();
+  expect(rejected.values.find((v) => v.labels.reason === 'overload')?.value).toBeGreaterThan(0);
+  // Once the burst is over, a request goes through, and every acknowledged span was stored.
+  const traceId = randomHex(16);
+  expect((await post(`${c.url}/v1/traces`, jsonRequest(5, { traceId }), json)).status).toBe(200);
+  expect((await c.store.sql(`SELECT count(*) AS n FROM spans WHERE trace_id = '${traceId}'`)).rows).toEqual([{ n: 5 }]);
+  const acked = new Set<string>();
+  statuses.forEach((s, i) => {
+    if (s === 200) acked.add(String(JSON.parse(bodies[i % bodies.length] as string).resourceSpans[0].scopeSpans[0].spans[0].traceId));
+  });
+  const stored = (await c.store.sql("SELECT count(DISTINCT trace_id) AS n FROM spans WHERE service_name = 'raw-client'")).rows[0]?.n;
+  expect(Number(stored)).toBeGreaterThanOrEqual(acked.size);
+});

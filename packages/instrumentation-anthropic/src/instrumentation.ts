@@ -1,0 +1,174 @@
+import {
+  type ContentPolicy,
+  GenAIClientMetrics,
+  type GenAITelemetry,
+  resolveContentPolicy,
+} from '@genai-ops/core';
+import { diag } from '@opentelemetry/api';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  InstrumentationNodeModuleFile,
+  isWrapped,
+} from '@opentelemetry/instrumentation';
+import type { AnthropicClass, AnthropicModule, MessagesResource } from './internal-types.js';
+import { type PatchHost, patchCreate, patchStream } from './messages.js';
+import type { AnthropicInstrumentationConfig } from './types.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+
+/**
+ * The SDK versions we patch: the last 0.x line (tested: 0.137.0) and 1.x (tested: 1.14.0). Both
+ * expose `Anthropic.Messages` and `Anthropic.Beta.Messages`, an `APIPromise` whose `then` goes through
+ * `parse()`, and a `Stream` built on its own `iterator` factory.
+ */
+export const SUPPORTED_VERSIONS = ['>=0.50.0 <2'];
+
+/** The `Messages` prototypes of an SDK module or client class: `messages` and `beta.messages`. */
+function messagesPrototypes(target: AnthropicModule | AnthropicClass): MessagesResource[] {
+  const cls = ((target as AnthropicModule).Anthropic ?? (target as AnthropicModule).default ?? target) as AnthropicClass;
+  const out: MessagesResource[] = [];
+  for (const proto of [cls?.Messages?.prototype, cls?.Beta?.Messages?.prototype]) {
+    if (proto && typeof proto.create === 'function' && !out.includes(proto)) out.push(proto);
+  }
+  return out;
+}
+
+/** The SDK files that define a `Messages` class (CommonJS and ESM builds). */
+const MESSAGES_FILES = [
+  'resources/messages/messages.js',
+  'resources/messages/messages.mjs',
+  'resources/beta/messages/messages.js',
+  'resources/beta/messages/messages.mjs',
+];
+
+interface MessagesModule {
+  Messages?: { prototype: MessagesResource };
+}
+
+function messagesModulePrototypes(exports: MessagesModule): MessagesResource[] {
+  const proto = exports?.Messages?.prototype;
+  return proto && typeof proto.create === 'function' ? [proto] : [];
+}
+
+/**
+ * OpenTelemetry instrumentation for `@anthropic-ai/sdk`: one GenAI `chat` span per Messages call
+ * (`messages.create`, streaming or not, the `messages.stream()` helper, `beta.messages`), the GenAI
+ * client metrics, optional content capture and the in-process guard hook.
+ *
+ * @example
+ * ```ts
+ * registerInstrumentations({ instrumentations: [new AnthropicInstrumentation()] });
+ * ```
+ */
+export class AnthropicInstrumentation extends InstrumentationBase<AnthropicInstrumentationConfig> {
+  private _policy: ContentPolicy;
+  private _metrics: GenAIClientMetrics | undefined;
+  private readonly _host: PatchHost;
+
+  constructor(config: AnthropicInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+    this._policy = resolveContentPolicy(this._config);
+    this._host = {
+      isEnabled: () => this.isEnabled(),
+      telemetry: () => this._telemetry(),
+    };
+  }
+
+  override setConfig(config: AnthropicInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this._policy = resolveContentPolicy(this._config);
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this._metrics = new GenAIClientMetrics(this.meter);
+  }
+
+  protected init() {
+    // The Messages modules too: the Bedrock and Vertex clients load them by sub-path
+    // (`@anthropic-ai/sdk/resources/index`) without loading the package's main module.
+    const files = MESSAGES_FILES.map(
+      (file) =>
+        new InstrumentationNodeModuleFile(
+          `@anthropic-ai/sdk/${file}`,
+          SUPPORTED_VERSIONS,
+          (exports: MessagesModule) => {
+            this._patchPrototypes(messagesModulePrototypes(exports));
+            return exports;
+          },
+          (exports: MessagesModule | undefined) => {
+            if (exports) this._unpatchPrototypes(messagesModulePrototypes(exports));
+          },
+        ),
+    );
+    return [
+      new InstrumentationNodeModuleDefinition(
+        '@anthropic-ai/sdk',
+        SUPPORTED_VERSIONS,
+        (moduleExports: AnthropicModule) => {
+          this.patch(moduleExports);
+          return moduleExports;
+        },
+        (moduleExports: AnthropicModule | undefined) => {
+          if (moduleExports) this.unpatch(moduleExports);
+        },
+        files,
+      ),
+    ];
+  }
+
+  /**
+   * Patches an SDK module namespace or its client class (`Anthropic`). Used by the module hook and by
+   * {@link instrumentAnthropic} for bundled apps.
+   */
+  patch(target: AnthropicModule | AnthropicClass): void {
+    const prototypes = messagesPrototypes(target);
+    if (prototypes.length === 0) diag.debug('genai-ops: @anthropic-ai/sdk has no Messages class to patch');
+    this._patchPrototypes(prototypes);
+  }
+
+  /** The exact mirror of {@link patch}. */
+  unpatch(target: AnthropicModule | AnthropicClass): void {
+    this._unpatchPrototypes(messagesPrototypes(target));
+  }
+
+  private _patchPrototypes(prototypes: MessagesResource[]): void {
+    for (const proto of prototypes) {
+      if (isWrapped(proto.create)) this._unwrap(proto, 'create');
+      this._wrap(proto, 'create', patchCreate(this._host));
+      if (typeof proto.stream === 'function') {
+        if (isWrapped(proto.stream)) this._unwrap(proto, 'stream');
+        this._wrap(proto, 'stream', patchStream(this._host) as never);
+      }
+    }
+  }
+
+  private _unpatchPrototypes(prototypes: MessagesResource[]): void {
+    for (const proto of prototypes) {
+      if (isWrapped(proto.create)) this._unwrap(proto, 'create');
+      if (isWrapped(proto.stream)) this._unwrap(proto, 'stream');
+    }
+  }
+
+  private _telemetry(): GenAITelemetry {
+    this._metrics ??= new GenAIClientMetrics(this.meter);
+    return { tracer: this.tracer, metrics: this._metrics, logger: this.logger, content: this._policy };
+  }
+}
+
+/**
+ * Instruments an `Anthropic` client class (or the SDK module) explicitly, for bundled apps where the
+ * module hook cannot see the SDK load. Returns the instrumentation doing it (a new one by default).
+ *
+ * @example
+ * ```ts
+ * import Anthropic from '@anthropic-ai/sdk';
+ * instrumentAnthropic(Anthropic);
+ * ```
+ */
+export function instrumentAnthropic(
+  target: AnthropicClass | AnthropicModule | object,
+  instrumentation: AnthropicInstrumentation = new AnthropicInstrumentation(),
+): AnthropicInstrumentation {
+  instrumentation.patch(target as AnthropicClass);
+  return instrumentation;
+}

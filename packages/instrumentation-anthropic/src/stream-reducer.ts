@@ -1,0 +1,109 @@
+/**
+ * Folds the server-sent events of a streamed Messages response (message_start, content_block_*,
+ * message_delta, message_stop; https://docs.anthropic.com/en/api/messages-streaming) back into a message,
+ * for the span: usage comes from message_start (input and cache counts) and message_delta (output).
+ */
+import { type GenAICall, parseToolArguments, type StreamOutcome, type StreamReducer } from '@genai-ops/core';
+import { diag } from '@opentelemetry/api';
+import { finishReasons, outputMessages, responseTexts, usageFromAnthropic } from './attributes.js';
+import type { AnthropicMessage, AnthropicUsage, ContentBlock, StreamEvent } from './internal-types.js';
+import type { OutputGuard } from '@genai-ops/core';
+
+export class MessageStreamReducer implements StreamReducer<StreamEvent> {
+  private _message: AnthropicMessage = {};
+  private readonly _blocks: ContentBlock[] = [];
+  private readonly _json: string[] = [];
+  private _usage: AnthropicUsage = {};
+  private readonly _outputGuard: OutputGuard | undefined;
+
+  constructor(outputGuard?: OutputGuard) {
+    this._outputGuard = outputGuard;
+  }
+
+  fold(event: StreamEvent): void {
+    switch (event.type) {
+      case 'message_start':
+        if (event.message) {
+          const { content: _content, usage, ...rest } = event.message;
+          this._message = { ...rest };
+          if (usage) this._usage = { ...usage };
+        }
+        break;
+      case 'content_block_start':
+        if (typeof event.index === 'number' && event.content_block) {
+          this._blocks[event.index] = { ...event.content_block };
+          this._json[event.index] = '';
+        }
+        break;
+      case 'content_block_delta': {
+        const block = typeof event.index === 'number' ? this._blocks[event.index] : undefined;
+        const delta = event.delta;
+        if (!block || !delta) break;
+        if (delta.type === 'text_delta') block.text = (block.text ?? '') + (delta.text ?? '');
+        else if (delta.type === 'thinking_delta') block.thinking = (block.thinking ?? '') + (delta.thinking ?? '');
+        else if (delta.type === 'input_json_delta') this._json[event.index as number] += delta.partial_json ?? '';
+        break;
+      }
+      case 'message_delta':
+        if (event.delta && 'stop_reason' in event.delta) this._message.stop_reason = event.delta.stop_reason ?? null;
+        // message_delta usage is cumulative; it may repeat the input counts of message_start.
+        if (event.usage) {
+          for (const [k, v] of Object.entries(event.usage)) {
+            if (typeof v === 'number') (this._usage as Record<string, number>)[k] = v;
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** The message as received so far (tool inputs parsed from their JSON deltas). */
+  message(): AnthropicMessage {
+    const content = this._blocks
+      .filter((b): b is ContentBlock => b !== undefined)
+      .map((b, i) => {
+        const json = this._json[i];
+        if ((b.type === 'tool_use' || b.type === 'server_tool_use') && json) return { ...b, input: parseToolArguments(json) };
+        return b;
+      });
+    return { ...this._message, content, usage: this._usage };
+  }
+
+  finish(call: GenAICall, outcome: StreamOutcome): void {
+    const message = this.message();
+    call.setResponse({ id: message.id, model: message.model, finishReasons: finishReasons(message.stop_reason) });
+    const usage = usageFromAnthropic(this._usage);
+    if (usage) call.setUsage(usage);
+    call.recordOutput(() => {
+      const out = outputMessages(message);
+      if (outcome.error !== undefined) for (const m of out) m.finish_reason = 'error';
+      return out;
+    });
+    if (this._outputGuard && outcome.completed) {
+      try {
+        this._outputGuard.finish(responseTexts(message));
+      } catch (err) {
+        // The stream was already delivered; a verdict at its end can only be recorded by the guard.
+        diag.debug('genai-ops: anthropic output guard finish failed after stream end', err);
+      }
+    }
+  }
+}
+
+/**
+ * Runs each text delta through the output guard before the caller sees it; a guard that throws stops
+ * the stream with its error (the SDK's iterator is closed by the `for await`).
+ */
+export async function* guardStream(
+  source: AsyncIterator<StreamEvent>,
+  guard: OutputGuard,
+): AsyncGenerator<StreamEvent, void, undefined> {
+  const iterable = { [Symbol.asyncIterator]: () => source };
+  for await (const event of iterable) {
+    if (event.type === 'content_block_delta' && event.delta?.type === 'text_delta' && event.delta.text) {
+      guard.push(event.delta.text);
+    }
+    yield event;
+  }
+}

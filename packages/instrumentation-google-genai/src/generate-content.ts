@@ -1,0 +1,318 @@
+/**
+ * Patch factories for `Models.generateContent` and `Models.generateContentStream`. `Chat.sendMessage`
+ * and `Chat.sendMessageStream` call these once per message, so a chat turn is one span too.
+ */
+import {
+  type CallGuard,
+  endCallWhenCollected,
+  GEN_AI_OPERATION_NAME_VALUES,
+  GenAICall,
+  type GuardCallInfo,
+  getCallGuard,
+  guardOutputStream,
+  isGuardError,
+  type MessagePart,
+  mapFinishReason,
+  type OutputGuard,
+  type OutputMessage,
+  observeStream,
+  type StreamOutcome,
+  type StreamReducer,
+} from '@genai-ops/core';
+import { context, diag } from '@opentelemetry/api';
+import {
+  backendOf,
+  generateRequestAttributes,
+  inputTextSlots,
+  outputTextParts,
+  requestContent,
+  responseInfoOf,
+  toMessagePart,
+  toOutputMessages,
+  usageOf,
+} from './attributes.js';
+import type {
+  AsyncFunction,
+  GeminiGenerateContentParams,
+  GeminiGenerateContentResponse,
+  GeminiModelsLike,
+  GeminiUsageMetadata,
+} from './internal-types.js';
+import type { WrapperContext } from './wrapper-context.js';
+
+interface Started {
+  call: GenAICall;
+  args: unknown[];
+  outputGuard?: OutputGuard;
+}
+
+/**
+ * Starts the call and runs the input guard. Returns undefined when our own code failed (the caller then
+ * calls the original untouched); throws only the guard's blocking error.
+ */
+function start(
+  ctx: WrapperContext,
+  owner: GeminiModelsLike | undefined,
+  args: unknown[],
+  stream: boolean,
+): Started | undefined {
+  let call: GenAICall;
+  let params: GeminiGenerateContentParams;
+  let guard: CallGuard | undefined;
+  try {
+    params = (args[0] ?? {}) as GeminiGenerateContentParams;
+    const backend = backendOf(owner);
+    call = new GenAICall(ctx.telemetry(), {
+      operation: GEN_AI_OPERATION_NAME_VALUES.GENERATE_CONTENT,
+      provider: backend.provider,
+      requestModel: typeof params.model === 'string' ? params.model : undefined,
+      serverAddress: backend.serverAddress,
+      serverPort: backend.serverPort,
+      attributes: generateRequestAttributes(params, stream),
+    });
+    guard = getCallGuard();
+  } catch (err) {
+    diag.warn('genai-ops google-genai: could not start the span', err);
+    return undefined;
+  }
+  let callArgs = args;
+  let outputGuard: OutputGuard | undefined;
+  if (guard) {
+    const info: GuardCallInfo = {
+      operation: GEN_AI_OPERATION_NAME_VALUES.GENERATE_CONTENT,
+      provider: backendOf(owner).provider,
+      requestModel: params.model,
+      span: call.span,
+    };
+    try {
+      const slots = inputTextSlots(params);
+      const verdict = guard.checkInput(info, slots.segments);
+      if (verdict?.texts) {
+        params = slots.apply(verdict.texts);
+        callArgs = [params, ...args.slice(1)];
+      }
+    } catch (err) {
+      if (isGuardError(err)) {
+        // The guard blocked the call: the provider is not called and the caller gets the guard's error.
+        call.end(err);
+        throw err;
+      }
+      diag.warn('genai-ops google-genai: input guard failed; request sent unchanged', err);
+    }
+    try {
+      outputGuard = guard.startOutput(info);
+    } catch (err) {
+      diag.warn('genai-ops google-genai: output guard failed to start', err);
+    }
+  }
+  const recorded = params;
+  call.recordInput(() => requestContent(recorded));
+  return { call, args: callArgs, outputGuard };
+}
+
+/** Sets response attributes, usage and output on the call; applies the output guard's replacements. */
+function finishResponse(
+  call: GenAICall,
+  response: GeminiGenerateContentResponse,
+  outputGuard: OutputGuard | undefined,
+): void {
+  if (outputGuard) {
+    const parts = outputTextParts(response);
+    let replaced: string[] | undefined;
+    try {
+      replaced = outputGuard.finish(parts.map((p) => p.text ?? ''));
+    } catch (err) {
+      if (isGuardError(err)) throw err;
+      diag.warn('genai-ops google-genai: output guard failed', err);
+    }
+    // Replacements go on the SDK's fresh response object (never the caller's request).
+    if (replaced) {
+      for (const [i, p] of parts.entries()) p.text = replaced[i] ?? p.text;
+    }
+  }
+  try {
+    call.setResponse(responseInfoOf(response));
+    const usage = usageOf(response.usageMetadata);
+    if (usage) call.setUsage(usage);
+    call.recordOutput(() => toOutputMessages(response.candidates));
+  } catch (err) {
+    diag.debug('genai-ops google-genai: could not read the response', err);
+  }
+}
+
+/** Wraps `generateContent`. `owner` is the Models instance when the method is an instance property. */
+export function wrapGenerateContent(
+  ctx: WrapperContext,
+  original: AsyncFunction,
+  owner?: GeminiModelsLike,
+): AsyncFunction {
+  return function generateContent(this: unknown, ...args: unknown[]): Promise<unknown> {
+    if (!ctx.active()) return original.apply(this, args);
+    let started: Started | undefined;
+    try {
+      started = start(ctx, owner ?? (this as GeminiModelsLike), args, false);
+    } catch (guardError) {
+      return Promise.reject(guardError);
+    }
+    if (!started) return original.apply(this, args);
+    const { call, outputGuard } = started;
+    let promise: Promise<unknown>;
+    try {
+      promise = context.with(call.context, () => original.apply(this, started.args));
+    } catch (err) {
+      call.end(err);
+      throw err;
+    }
+    const observed = promise.then(
+      (response) => {
+        try {
+          finishResponse(call, response as GeminiGenerateContentResponse, outputGuard);
+        } catch (guardError) {
+          call.end(guardError);
+          throw guardError;
+        }
+        call.end();
+        return response;
+      },
+      (err: unknown) => {
+        call.end(err);
+        throw err;
+      },
+    );
+    if (outputGuard) return observed;
+    // No output guard: the caller gets the SDK's own promise; telemetry rides on a side chain that
+    // never rejects unhandled.
+    observed.catch(() => undefined);
+    return promise;
+  };
+}
+
+interface CandidateState {
+  parts: MessagePart[];
+  finishReason?: string;
+}
+
+/** Folds stream chunks (each a partial GenerateContentResponse) into the call's response telemetry. */
+export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerateContentResponse> {
+  private _id: string | undefined;
+  private _model: string | undefined;
+  private _usage: GeminiUsageMetadata | undefined;
+  private readonly _candidates = new Map<number, CandidateState>();
+
+  constructor(private readonly _captureContent: boolean) {}
+
+  fold(chunk: GeminiGenerateContentResponse): void {
+    this._id ??= chunk.responseId;
+    if (chunk.modelVersion) this._model = chunk.modelVersion;
+    if (chunk.usageMetadata) this._usage = chunk.usageMetadata;
+    chunk.candidates?.forEach((c, i) => {
+      const index = c.index ?? i;
+      let state = this._candidates.get(index);
+      if (!state) {
+        state = { parts: [] };
+        this._candidates.set(index, state);
+      }
+      if (c.finishReason) state.finishReason = c.finishReason;
+      if (!this._captureContent) return;
+      for (const p of c.content?.parts ?? []) {
+        const part = toMessagePart(p);
+        if (!part) continue;
+        const last = state.parts[state.parts.length - 1];
+        // Text arrives in pieces: join consecutive pieces of the same kind into one part.
+        if (last && (part.type === 'text' || part.type === 'reasoning') && last.type === part.type) {
+          state.parts[state.parts.length - 1] = {
+            ...last,
+            content: `${last.content}${part.content}`,
+          } as MessagePart;
+        } else {
+          state.parts.push(part);
+        }
+      }
+    });
+  }
+
+  finish(call: GenAICall, outcome: StreamOutcome): void {
+    const ordered = [...this._candidates.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+    call.setResponse({
+      id: this._id,
+      model: this._model,
+      finishReasons: ordered.filter((s) => s.finishReason).map((s) => mapFinishReason(s.finishReason)),
+    });
+    const usage = usageOf(this._usage);
+    if (usage) call.setUsage(usage);
+    call.recordOutput(() =>
+      ordered.map(
+        (s): OutputMessage => ({
+          role: 'assistant',
+          parts: s.parts,
+          finish_reason: finishOf(s.finishReason, outcome),
+        }),
+      ),
+    );
+  }
+}
+
+/**
+ * The finish reason of a streamed candidate: the provider's, else `error` when the stream failed, else
+ * `cancelled` when the caller stopped reading before the end (our choice; the conventions allow any string).
+ */
+function finishOf(reason: string | undefined, outcome: StreamOutcome): string {
+  if (reason || outcome.completed) return mapFinishReason(reason);
+  return outcome.error !== undefined ? 'error' : 'cancelled';
+}
+
+/** The visible text deltas of a stream chunk, for the output guard. */
+function chunkTextDeltas(chunk: GeminiGenerateContentResponse): string[] {
+  return outputTextParts(chunk).map((p) => p.text ?? '');
+}
+
+/** Wraps `generateContentStream` (a Promise of an AsyncGenerator): the generator is observed, not consumed. */
+export function wrapGenerateContentStream(
+  ctx: WrapperContext,
+  original: AsyncFunction,
+  owner?: GeminiModelsLike,
+): AsyncFunction {
+  return function generateContentStream(this: unknown, ...args: unknown[]): Promise<unknown> {
+    if (!ctx.active()) return original.apply(this, args);
+    let started: Started | undefined;
+    try {
+      started = start(ctx, owner ?? (this as GeminiModelsLike), args, true);
+    } catch (guardError) {
+      return Promise.reject(guardError);
+    }
+    if (!started) return original.apply(this, args);
+    const { call, outputGuard } = started;
+    let promise: Promise<unknown>;
+    try {
+      promise = context.with(call.context, () => original.apply(this, started.args));
+    } catch (err) {
+      call.end(err);
+      throw err;
+    }
+    // The generator itself must be replaced, so this one returns a derived promise (the SDK's is a plain
+    // Promise with no helper methods to lose).
+    return promise.then(
+      (generator) => {
+        try {
+          let source = generator as AsyncIterable<GeminiGenerateContentResponse>;
+          if (outputGuard) source = guardOutputStream(source, outputGuard, chunkTextDeltas);
+          const observed = observeStream(
+            source,
+            call,
+            new GenerateContentStreamReducer(call.capturesContent),
+          );
+          endCallWhenCollected(observed, call);
+          return observed;
+        } catch (err) {
+          diag.warn('genai-ops google-genai: could not observe the stream', err);
+          call.end();
+          return generator;
+        }
+      },
+      (err: unknown) => {
+        call.end(err);
+        throw err;
+      },
+    );
+  };
+}

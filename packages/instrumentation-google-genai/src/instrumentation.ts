@@ -1,0 +1,176 @@
+import {
+  type ContentPolicy,
+  GenAIClientMetrics,
+  type GenAITelemetry,
+  resolveContentPolicy,
+} from '@genai-ops/core';
+import { diag } from '@opentelemetry/api';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { wrapEmbedContent } from './embed-content.js';
+import { wrapGenerateContent, wrapGenerateContentStream } from './generate-content.js';
+import type { AsyncFunction, GeminiModelsLike } from './internal-types.js';
+import type { GoogleGenAIInstrumentationConfig } from './types.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+import type { WrapperContext } from './wrapper-context.js';
+
+/**
+ * The majors that run on Node 20: 1.x and 2.x (3.x needs Node 22). 1.0.0's CommonJS entry does not load
+ * on Node 20; the oldest tested release is 1.1.0.
+ */
+export const SUPPORTED_VERSIONS = ['>=1.0.0 <3'];
+
+type Factory = (ctx: WrapperContext, original: AsyncFunction, owner?: GeminiModelsLike) => AsyncFunction;
+
+/** The `Models` methods we wrap, each one logical call. */
+const METHODS: ReadonlyArray<readonly [string, Factory]> = [
+  ['generateContent', wrapGenerateContent],
+  ['generateContentStream', wrapGenerateContentStream],
+  ['embedContent', wrapEmbedContent],
+];
+
+/** Marks the accessors we install, so patching twice or unpatching something else is impossible. */
+const ACCESSOR = Symbol.for('genai-ops.google-genai.accessor');
+
+interface ModuleExports {
+  Models?: { prototype: Record<string, unknown> };
+}
+
+/**
+ * OpenTelemetry GenAI instrumentation for `@google/genai` (the Gemini API and Vertex AI).
+ *
+ * In 1.x and 2.x, `generateContent`, `generateContentStream` and (from 1.2) `embedContent` are instance
+ * properties assigned in the `Models` constructor, not prototype methods. So for those we install an
+ * accessor on `Models.prototype` whose setter wraps the function the constructor assigns; methods that
+ * are on the prototype are wrapped there. Clients created before the instrumentation is enabled are not
+ * instrumented.
+ *
+ * @example
+ * ```ts
+ * registerInstrumentations({ instrumentations: [new GoogleGenAIInstrumentation()] });
+ * ```
+ */
+export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAIInstrumentationConfig> {
+  private _metrics: GenAIClientMetrics | undefined;
+  private _policy: ContentPolicy | undefined;
+  private readonly _manual: ModuleExports[] = [];
+  private readonly _ctx: WrapperContext = {
+    active: () => this.isEnabled(),
+    telemetry: () => this._telemetry(),
+  };
+
+  constructor(config: GoogleGenAIInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+    this._policy = resolveContentPolicy(this._config);
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    return [
+      new InstrumentationNodeModuleDefinition(
+        '@google/genai',
+        SUPPORTED_VERSIONS,
+        (exports: ModuleExports) => this._patch(exports),
+        (exports: ModuleExports) => this._unpatch(exports),
+      ),
+    ];
+  }
+
+  override setConfig(config: GoogleGenAIInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this._policy = resolveContentPolicy(this._config);
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this._metrics = new GenAIClientMetrics(this.meter);
+  }
+
+  override disable(): void {
+    super.disable();
+    for (const exports of this._manual.splice(0)) this._unpatch(exports);
+  }
+
+  /** Patches an already-loaded module (see {@link instrumentGoogleGenAI}). */
+  patchModule(exports: ModuleExports): void {
+    this._patch(exports);
+    this._manual.push(exports);
+  }
+
+  private _telemetry(): GenAITelemetry {
+    this._metrics ??= new GenAIClientMetrics(this.meter);
+    this._policy ??= resolveContentPolicy(this._config);
+    return { tracer: this.tracer, metrics: this._metrics, logger: this.logger, content: this._policy };
+  }
+
+  private _patch(exports: ModuleExports): ModuleExports {
+    const proto = exports?.Models?.prototype;
+    if (!proto) {
+      diag.warn('genai-ops google-genai: Models class not found, not instrumenting');
+      return exports;
+    }
+    for (const [name, factory] of METHODS) {
+      const own = Object.getOwnPropertyDescriptor(proto, name);
+      if (own && typeof own.value === 'function') {
+        this._wrap(proto, name, (original: unknown) => factory(this._ctx, original as AsyncFunction));
+      } else if (!own) {
+        this._installAccessor(proto, name, factory);
+      }
+    }
+    return exports;
+  }
+
+  private _unpatch(exports: ModuleExports): void {
+    const proto = exports?.Models?.prototype;
+    if (!proto) return;
+    for (const [name] of METHODS) {
+      const own = Object.getOwnPropertyDescriptor(proto, name);
+      if (own?.set && (own.set as { [ACCESSOR]?: boolean })[ACCESSOR]) delete proto[name];
+      else if (own && typeof own.value === 'function') this._unwrap(proto, name);
+    }
+  }
+
+  /**
+   * Intercepts the constructor's `this.<name> = async (...) => ...`: the setter stores the wrapped
+   * function as an ordinary own property of the instance, so later reads cost nothing.
+   */
+  private _installAccessor(proto: object, name: string, factory: Factory): void {
+    const ctx = this._ctx;
+    const set = function (this: object, value: unknown): void {
+      let stored = value;
+      if (typeof value === 'function') {
+        try {
+          stored = factory(ctx, value as AsyncFunction, this as GeminiModelsLike);
+        } catch (err) {
+          diag.warn(`genai-ops google-genai: could not wrap ${name}`, err);
+        }
+      }
+      Object.defineProperty(this, name, {
+        value: stored,
+        writable: true,
+        configurable: true,
+        enumerable: true,
+      });
+    };
+    Object.defineProperty(set, ACCESSOR, { value: true });
+    Object.defineProperty(proto, name, { configurable: true, enumerable: false, get: () => undefined, set });
+  }
+}
+
+/**
+ * Instruments an already-loaded `@google/genai` module, for apps where the loader hooks cannot see it
+ * (bundled code, or ESM without `--import`). Clients must be created after this call. Returns the
+ * instrumentation; `disable()` undoes the patch.
+ *
+ * @example
+ * ```ts
+ * import * as genai from '@google/genai';
+ * instrumentGoogleGenAI(genai, { captureMessageContent: true });
+ * const ai = new genai.GoogleGenAI({ apiKey });
+ * ```
+ */
+export function instrumentGoogleGenAI(
+  moduleExports: unknown,
+  config: GoogleGenAIInstrumentationConfig = {},
+): GoogleGenAIInstrumentation {
+  const instrumentation = new GoogleGenAIInstrumentation(config);
+  instrumentation.patchModule(moduleExports as ModuleExports);
+  return instrumentation;
+}

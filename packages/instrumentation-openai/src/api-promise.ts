@@ -1,0 +1,200 @@
+/**
+ * Telemetry on the SDK's own `APIPromise`, without consuming it. The SDK parses lazily: `then`,
+ * `withResponse()` and the helpers' `_thenUnwrap` all go through the instance's `parseResponse`, and
+ * `asResponse()` never does. So we wrap the instance's `parseResponse` (the parse side chain runs before
+ * the caller's continuation, which lets the output guard replace texts), watch `responsePromise` for
+ * HTTP and connection errors, and end the call when only `asResponse()` was used. The body is never read
+ * by us, and the caller gets the very object the SDK returned.
+ * SDK source: https://github.com/openai/openai-node/blob/master/src/core/api-promise.ts
+ */
+import {
+  endCallWhenCollected,
+  type GenAICall,
+  isGuardError,
+  type OutputGuard,
+  observeIteratorFactory,
+} from '@genai-ops/core';
+import { diag } from '@opentelemetry/api';
+import type { ApiMapping, OpenAIStreamReducer } from './api.js';
+import type { APIPromiseLike, StreamLike } from './internal-types.js';
+
+/** What the observer needs to know about the call. */
+export interface ObserveOptions {
+  injectedUsage: boolean;
+  outputGuard: OutputGuard | undefined;
+}
+
+/** Ends a call whose promise was dropped without ever being parsed (fire and forget). */
+const dropped =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<GenAICall>((call) => {
+        if (!call.ended) call.end(undefined, { errorType: 'response_abandoned' });
+      })
+    : undefined;
+
+export function isAPIPromise(value: unknown): value is APIPromiseLike {
+  const p = value as Partial<APIPromiseLike> | null;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.parseResponse === 'function' &&
+    typeof p.asResponse === 'function' &&
+    typeof (p.responsePromise as Promise<unknown> | undefined)?.then === 'function'
+  );
+}
+
+function isStream(value: unknown): value is StreamLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as StreamLike<unknown>).iterator === 'function'
+  );
+}
+
+/** Attaches the call to an `APIPromise`. Never throws into the caller's flow. */
+export function observeAPIPromise(
+  promise: APIPromiseLike,
+  call: GenAICall,
+  mapping: ApiMapping,
+  options: ObserveOptions,
+): void {
+  let parsed = false;
+  const token = {};
+  // The wrappers below hold `promise` so it stays alive while a parse is pending; if it is collected,
+  // nobody can parse it any more and the call ends as abandoned.
+  dropped?.register(promise, call, token);
+
+  const originalParse = promise.parseResponse;
+  promise.parseResponse = function parseResponse(this: unknown, ...args: unknown[]) {
+    parsed = true;
+    const result = originalParse.apply(this, args) as unknown;
+    return Promise.resolve(result).then(
+      (value) => {
+        if (call.ended) return value;
+        if (isStream(value)) {
+          dropped?.unregister(token);
+          observeStreamObject(value, call, mapping, options);
+          return value;
+        }
+        try {
+          mapping.recordResponse(call, value, options.outputGuard);
+        } catch (err) {
+          if (isGuardError(err)) {
+            call.end(err);
+            throw err;
+          }
+          diag.warn('genai-ops openai: failed to record the response', err);
+        }
+        call.end();
+        return value;
+      },
+      (error: unknown) => {
+        call.end(error);
+        throw error;
+      },
+    );
+  };
+
+  // HTTP errors (after the SDK's retries) and connection errors reject `responsePromise`.
+  promise.responsePromise.then(undefined, (error: unknown) => call.end(error));
+
+  const originalAsResponse = promise.asResponse;
+  promise.asResponse = function asResponse(this: unknown, ...args: unknown[]) {
+    const out = originalAsResponse.apply(this, args as []);
+    out.then(
+      () =>
+        // `withResponse()` parses too: its parse starts in the same turn. Only a bare `asResponse()`
+        // (the caller reads the body) ends the call here, with what is known, body unread.
+        setImmediate(() => {
+          if (!parsed && promise && !call.ended) call.end();
+        }),
+      () => undefined,
+    );
+    return out;
+  };
+}
+
+/** Wraps the iterator factory of the SDK's `Stream`, so `for await`, `tee()` and `toReadableStream()` are observed. */
+function observeStreamObject(
+  stream: StreamLike<unknown>,
+  call: GenAICall,
+  mapping: ApiMapping,
+  options: ObserveOptions,
+): void {
+  if (!mapping.streamReducer) {
+    call.end();
+    return;
+  }
+  const reducer = mapping.streamReducer({
+    injectedUsage: options.injectedUsage,
+    collectText: call.capturesContent || options.outputGuard !== undefined,
+    outputGuard: options.outputGuard,
+  });
+  let factory = stream.iterator;
+  if (options.outputGuard) factory = guardedFactory(factory, reducer, options.outputGuard);
+  stream.iterator = observeIteratorFactory(factory, call, withAbortCheck(reducer, stream));
+  endCallWhenCollected(stream, call);
+}
+
+/**
+ * The SDK's stream iterator returns quietly when the caller aborts through its AbortController (it
+ * swallows the abort error), so the stream looks complete. An aborted signal after a "completed" stream
+ * means the caller aborted: the call ends with the SDK's abort class as `error.type`. (An early `break`
+ * also aborts the controller, but it does not complete the stream.)
+ */
+function withAbortCheck<T>(
+  reducer: OpenAIStreamReducer<T>,
+  stream: StreamLike<unknown>,
+): OpenAIStreamReducer<T> {
+  return {
+    hide: reducer.hide?.bind(reducer),
+    fold: (chunk) => reducer.fold(chunk),
+    textDelta: (chunk) => reducer.textDelta(chunk),
+    finish(call, outcome) {
+      reducer.finish(call, outcome);
+      if (outcome.completed && outcome.error === undefined && stream.controller?.signal?.aborted === true) {
+        call.end(undefined, { errorType: ABORT_ERROR_TYPE });
+      }
+    },
+  };
+}
+
+/** `error.type` of a caller abort, the SDK's own error class name for it. */
+const ABORT_ERROR_TYPE = 'APIUserAbortError';
+
+/**
+ * Runs the output guard on each text delta before the chunk reaches the caller. A guard that throws stops
+ * the stream: the SDK's request is closed and the guard's error surfaces from the caller's iteration.
+ */
+function guardedFactory<T>(
+  factory: () => AsyncIterator<T>,
+  reducer: OpenAIStreamReducer<T>,
+  guard: OutputGuard,
+): () => AsyncIterator<T> {
+  return function guardedIterator(this: unknown): AsyncIterator<T> {
+    const source = factory.call(this);
+    return {
+      async next(): Promise<IteratorResult<T>> {
+        const result = await source.next();
+        if (!result.done) {
+          const delta = reducer.textDelta(result.value);
+          if (delta !== undefined) {
+            try {
+              guard.push(delta);
+            } catch (err) {
+              await Promise.resolve(source.return?.()).catch(() => undefined);
+              throw err;
+            }
+          }
+        }
+        return result;
+      },
+      return: (value?: unknown) =>
+        source.return?.(value) ?? Promise.resolve({ done: true, value: undefined as never }),
+      throw: (err?: unknown) => source.throw?.(err) ?? Promise.reject(err),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    } as AsyncIterator<T> & AsyncIterable<T>;
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Pure helpers shared by the Chat Completions, Responses and Embeddings mappings: provider and server
+ * from the client, usage, output type, and small value guards. No SDK is loaded here.
+ */
+import {
+  ATTR_OPENAI_REQUEST_SERVICE_TIER,
+  ATTR_OPENAI_RESPONSE_SERVICE_TIER,
+  ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+  GEN_AI_OUTPUT_TYPE_VALUES,
+  GEN_AI_PROVIDER_NAME_VALUES,
+  OPENAI_REQUEST_SERVICE_TIER_VALUES,
+  serverFromUrl,
+  type Usage,
+} from '@genai-ops/core';
+import type { AttributeValue } from '@opentelemetry/api';
+import type { AnyRecord, OpenAIClientLike } from './internal-types.js';
+
+/** Attributes as our pure functions return them: undefined values are dropped by `GenAICall`. */
+export type AttributeMap = Record<string, AttributeValue | undefined>;
+
+/** Where a client sends its requests. */
+export interface ClientTarget {
+  provider: string;
+  serverAddress?: string;
+  serverPort?: number;
+}
+
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** Whether a host is an Azure OpenAI endpoint. */
+export function isAzureHost(host: string | undefined): boolean {
+  return (
+    host !== undefined &&
+    (host.endsWith('.openai.azure.com') || host.endsWith('.cognitiveservices.azure.com'))
+  );
+}
+
+/**
+ * Provider and server of a client. `AzureOpenAI` (by class name, or an `*.openai.azure.com` base URL)
+ * is `azure.ai.openai`; any other base URL (OpenAI-compatible servers) stays `openai`, told apart by
+ * `server.address` / `server.port`. Azure's port is set only when it is not 443 (GUIDE.md §2.1).
+ */
+export function clientTarget(client: OpenAIClientLike | undefined): ClientTarget {
+  const baseURL = typeof client?.baseURL === 'string' ? client.baseURL : DEFAULT_BASE_URL;
+  const { address, port } = serverFromUrl(baseURL);
+  const azure = client?.constructor?.name === 'AzureOpenAI' || isAzureHost(address);
+  if (azure) {
+    return {
+      provider: GEN_AI_PROVIDER_NAME_VALUES.AZURE_AI_OPENAI,
+      serverAddress: address,
+      serverPort: port === 443 ? undefined : port,
+    };
+  }
+  return { provider: GEN_AI_PROVIDER_NAME_VALUES.OPENAI, serverAddress: address, serverPort: port };
+}
+
+export function isRecord(v: unknown): v is AnyRecord {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export function int(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** `stop`: a string or an array of strings -> string[]. */
+export function stopSequences(v: unknown): string[] | undefined {
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v)) {
+    const out = v.filter((s): s is string => typeof s === 'string');
+    return out.length > 0 ? out : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `gen_ai.output.type` from a response format type (`response_format.type` in Chat Completions,
+ * `text.format.type` in Responses): json_schema / json_object -> json, text -> text. The conventions
+ * define it as the modality requested, so an unknown format sets nothing.
+ */
+export function outputTypeFromFormat(format: unknown): string | undefined {
+  const type = isRecord(format) ? format.type : undefined;
+  if (type === 'json_schema' || type === 'json_object') return GEN_AI_OUTPUT_TYPE_VALUES.JSON;
+  if (type === 'text') return GEN_AI_OUTPUT_TYPE_VALUES.TEXT;
+  return undefined;
+}
+
+/** `openai.request.service_tier`: set when given and not `auto` (openai/registry.yaml). */
+export function requestServiceTier(v: unknown): AttributeMap {
+  const tier = str(v);
+  return {
+    [ATTR_OPENAI_REQUEST_SERVICE_TIER]:
+      tier && tier !== OPENAI_REQUEST_SERVICE_TIER_VALUES.AUTO ? tier : undefined,
+  };
+}
+
+/** The OpenAI response refinements (also metric attributes, see `GenAICall.addMetricKeys`). */
+export function responseRefinements(body: AnyRecord): AttributeMap {
+  return {
+    [ATTR_OPENAI_RESPONSE_SERVICE_TIER]: str(body.service_tier),
+    [ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: str(body.system_fingerprint),
+  };
+}
+
+/** The metric keys the OpenAI refinement adds. */
+export const OPENAI_METRIC_KEYS = [
+  ATTR_OPENAI_RESPONSE_SERVICE_TIER,
+  ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+];
+
+/**
+ * Usage in the conventions' sense from either usage shape: Chat Completions (`prompt_tokens`,
+ * `completion_tokens`, `*_tokens_details`) or Responses / Embeddings (`input_tokens`, `output_tokens`).
+ * OpenAI's prompt count already includes cached tokens, and its completion count includes reasoning.
+ */
+export function usageFrom(usage: unknown): Usage | undefined {
+  if (!isRecord(usage)) return undefined;
+  const inputDetails = isRecord(usage.prompt_tokens_details)
+    ? usage.prompt_tokens_details
+    : isRecord(usage.input_tokens_details)
+      ? usage.input_tokens_details
+      : undefined;
+  const outputDetails = isRecord(usage.completion_tokens_details)
+    ? usage.completion_tokens_details
+    : isRecord(usage.output_tokens_details)
+      ? usage.output_tokens_details
+      : undefined;
+  return {
+    inputTokens: int(usage.prompt_tokens) ?? int(usage.input_tokens),
+    outputTokens: int(usage.completion_tokens) ?? int(usage.output_tokens),
+    cacheReadInputTokens: int(inputDetails?.cached_tokens),
+    reasoningOutputTokens: int(outputDetails?.reasoning_tokens),
+  };
+}

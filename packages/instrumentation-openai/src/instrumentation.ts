@@ -1,0 +1,139 @@
+import {
+  type ContentPolicy,
+  GenAIClientMetrics,
+  type GenAITelemetry,
+  getEnvBoolean,
+  resolveContentPolicy,
+} from '@genai-ops/core';
+import { diag } from '@opentelemetry/api';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  isWrapped,
+} from '@opentelemetry/instrumentation';
+import type { ApiMapping } from './api.js';
+import { CHAT_COMPLETIONS } from './chat.js';
+import { createWrapper, type WrapperHost } from './create-wrapper.js';
+import { EMBEDDINGS } from './embeddings.js';
+import type { CreateMethod, OpenAIClassLike } from './internal-types.js';
+import { RESPONSES } from './responses.js';
+import type { OpenAIInstrumentationConfig } from './types.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+
+/** The SDK versions we patch: v4 to v7 share the resource classes and `APIPromise` / `Stream` shapes. */
+export const SUPPORTED_VERSIONS = ['>=4.0.0 <8'];
+
+/** Env var turning off the stream-usage request (see `injectStreamUsage`). */
+export const ENV_STREAM_USAGE = 'GENAI_OPS_OPENAI_STREAM_USAGE';
+
+type Prototype = { create?: CreateMethod };
+
+/** The resource prototypes reachable from the `OpenAI` class, with the mapping of each. */
+function targetsOf(OpenAIClass: OpenAIClassLike): Array<[Prototype, ApiMapping]> {
+  const out: Array<[Prototype, ApiMapping]> = [];
+  const chat = OpenAIClass.Chat?.Completions?.prototype as Prototype | undefined;
+  if (chat && typeof chat.create === 'function') out.push([chat, CHAT_COMPLETIONS]);
+  const responses = OpenAIClass.Responses?.prototype as Prototype | undefined;
+  if (responses && typeof responses.create === 'function') out.push([responses, RESPONSES]);
+  const embeddings = OpenAIClass.Embeddings?.prototype as Prototype | undefined;
+  if (embeddings && typeof embeddings.create === 'function') out.push([embeddings, EMBEDDINGS]);
+  return out;
+}
+
+/** The `OpenAI` class from the module's exports (CommonJS `module.exports`, or an ESM namespace). */
+function openAIClassOf(moduleExports: unknown): OpenAIClassLike | undefined {
+  const m = moduleExports as { OpenAI?: OpenAIClassLike; default?: OpenAIClassLike } | undefined;
+  return m?.OpenAI ?? m?.default;
+}
+
+/**
+ * OpenTelemetry GenAI instrumentation of the `openai` SDK (v4 to v7): Chat Completions (with `parse`,
+ * `stream` and the runners), Responses, Embeddings, for `OpenAI`, `AzureOpenAI` and OpenAI-compatible
+ * base URLs.
+ *
+ * @example
+ * registerInstrumentations({ instrumentations: [new OpenAIInstrumentation()] });
+ */
+export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumentationConfig> {
+  private _metrics: GenAIClientMetrics | undefined;
+  private _content: ContentPolicy | undefined;
+  private readonly _host: WrapperHost;
+
+  constructor(config: OpenAIInstrumentationConfig = {}) {
+    super(PACKAGE_NAME, PACKAGE_VERSION, config);
+    // Class fields are (re)initialized after super(), which already called setConfig and the metrics hook.
+    this._content = resolveContentPolicy(this.getConfig());
+    this._metrics = new GenAIClientMetrics(this.meter);
+    this._host = {
+      telemetry: () => this._telemetry(),
+      injectStreamUsage: () => this.getConfig().injectStreamUsage ?? getEnvBoolean(ENV_STREAM_USAGE) ?? true,
+    };
+  }
+
+  override setConfig(config: OpenAIInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this._content = resolveContentPolicy(this.getConfig());
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this._metrics = new GenAIClientMetrics(this.meter);
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    return [
+      new InstrumentationNodeModuleDefinition(
+        'openai',
+        SUPPORTED_VERSIONS,
+        (moduleExports) => {
+          const OpenAIClass = openAIClassOf(moduleExports);
+          if (OpenAIClass) this.patchClass(OpenAIClass);
+          return moduleExports;
+        },
+        (moduleExports) => {
+          const OpenAIClass = openAIClassOf(moduleExports);
+          if (OpenAIClass) this.unpatchClass(OpenAIClass);
+        },
+      ),
+    ];
+  }
+
+  /** Patches the `create` methods reachable from an `OpenAI` class. Patching twice is a no-op. */
+  patchClass(OpenAIClass: OpenAIClassLike): void {
+    for (const [proto, mapping] of targetsOf(OpenAIClass)) {
+      if (isWrapped(proto.create)) continue;
+      this._wrap(proto, 'create', createWrapper(mapping, this._host) as never);
+    }
+  }
+
+  /** Undoes {@link patchClass}. */
+  unpatchClass(OpenAIClass: OpenAIClassLike): void {
+    for (const [proto] of targetsOf(OpenAIClass)) {
+      if (isWrapped(proto.create)) this._unwrap(proto, 'create');
+    }
+  }
+
+  private _telemetry(): GenAITelemetry | undefined {
+    if (!this.isEnabled() || !this._metrics || !this._content) return undefined;
+    return { tracer: this.tracer, metrics: this._metrics, logger: this.logger, content: this._content };
+  }
+}
+
+let defaultInstrumentation: OpenAIInstrumentation | undefined;
+
+/**
+ * Instruments an `OpenAI` class explicitly, for bundled apps where module hooks cannot see `openai`.
+ * Uses the same patch functions as the hook path (and never patches twice). Returns the class.
+ *
+ * @example
+ * import OpenAI from 'openai';
+ * instrumentOpenAI(OpenAI);
+ */
+export function instrumentOpenAI<T>(OpenAIClass: T, instrumentation?: OpenAIInstrumentation): T {
+  try {
+    defaultInstrumentation ??= instrumentation ?? new OpenAIInstrumentation();
+    (instrumentation ?? defaultInstrumentation).patchClass(OpenAIClass as OpenAIClassLike);
+  } catch (err) {
+    diag.warn('genai-ops openai: instrumentOpenAI failed', err);
+  }
+  return OpenAIClass;
+}

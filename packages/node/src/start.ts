@@ -1,0 +1,123 @@
+import { diag } from '@opentelemetry/api';
+import { getEnv, getEnvBoolean, getEnvInt } from '@genai-ops/core';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+// The resources module of sdk-node's own dependency tree, so the resource we pass merges with its detectors'.
+import { NodeSDK, resources } from '@opentelemetry/sdk-node';
+import { DedupingDiagLogger } from './diag-logger.js';
+import { installExitHooks, withTimeout } from './exit-hooks.js';
+import { installGuardrailsFromEnv } from './guardrails.js';
+import { loadInstrumentationsFromEnv } from './instrumentations.js';
+import { diagLevelFromString } from './log-level.js';
+import type { StartConfig } from './types.js';
+
+/** Default bound on the exit flush, in milliseconds. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 3000;
+
+const DISTRO_NAME = 'genai-ops';
+const DISTRO_VERSION: string = (require('../package.json') as { version: string }).version;
+
+interface Running {
+  shutdown(): Promise<void>;
+  flushTimeoutMs: number;
+}
+
+let running: Running | undefined;
+
+function installDiagLogger(): void {
+  const level = diagLevelFromString(getEnv('OTEL_LOG_LEVEL'));
+  diag.setLogger(new DedupingDiagLogger(level), { logLevel: level, suppressOverrideMessage: true });
+}
+
+function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undefined {
+  if (getEnvBoolean('OTEL_SDK_DISABLED') === true) return undefined;
+  installDiagLogger();
+  const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
+  installGuardrailsFromEnv();
+  const sdk = new NodeSDK({
+    instrumentations,
+    // telemetry.distro.* tell a backend which distribution set the SDK up; env detectors still win.
+    resource: resources.defaultResource().merge(
+      resources.resourceFromAttributes({ 'telemetry.distro.name': DISTRO_NAME, 'telemetry.distro.version': DISTRO_VERSION }),
+    ),
+  });
+  // NodeSDK installs a plain console logger when OTEL_LOG_LEVEL is set; ours (deduping, same level) wins.
+  if (getEnv('OTEL_LOG_LEVEL') !== undefined) installDiagLogger();
+  sdk.start();
+  const uninstall =
+    (config.exitHooks ?? getEnvBoolean('GENAI_OPS_EXIT_HOOKS') ?? true)
+      ? installExitHooks(() => sdk.shutdown(), flushTimeoutMs)
+      : undefined;
+  return {
+    flushTimeoutMs,
+    async shutdown() {
+      uninstall?.();
+      for (const i of instrumentations) i.disable();
+      await withTimeout(() => sdk.shutdown(), flushTimeoutMs);
+    },
+  };
+}
+
+function registerOnly(config: StartConfig, flushTimeoutMs: number): Running {
+  const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
+  installGuardrailsFromEnv();
+  const unregister = registerInstrumentations({
+    instrumentations,
+    tracerProvider: config.tracerProvider,
+    meterProvider: config.meterProvider,
+    loggerProvider: config.loggerProvider,
+  });
+  return {
+    flushTimeoutMs,
+    async shutdown() {
+      unregister();
+    },
+  };
+}
+
+/**
+ * Starts genai-ops. Without providers it sets up tracing, metrics and logs exported over OTLP, configured
+ * by the standard OTEL_* environment variables, and enables every installed genai-ops instrumentation; with
+ * `tracerProvider`/`meterProvider`/`loggerProvider` it only registers the instrumentations against them.
+ * Idempotent: a second call while started does nothing. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { start } from '@genai-ops/node';
+ * start(); // or start({ tracerProvider, meterProvider, loggerProvider })
+ * ```
+ */
+export function start(config: StartConfig = {}): void {
+  if (running !== undefined) {
+    diag.debug('genai-ops: start() called again; already started');
+    return;
+  }
+  const flushTimeoutMs = config.flushTimeoutMillis ?? getEnvInt('GENAI_OPS_FLUSH_TIMEOUT_MS') ?? DEFAULT_FLUSH_TIMEOUT_MS;
+  try {
+    const programmatic =
+      config.tracerProvider !== undefined || config.meterProvider !== undefined || config.loggerProvider !== undefined;
+    running = programmatic ? registerOnly(config, flushTimeoutMs) : fullSetup(config, flushTimeoutMs);
+  } catch (error) {
+    diag.error('genai-ops: start-up failed; telemetry is off', error);
+    running = undefined;
+  }
+}
+
+/**
+ * Flushes and stops what `start()` set up (within the flush timeout) and disables the instrumentations.
+ * Safe to call twice and before `start()`. Never rejects.
+ */
+export async function shutdown(): Promise<void> {
+  const current = running;
+  running = undefined;
+  if (current === undefined) return;
+  try {
+    await current.shutdown();
+  } catch (error) {
+    diag.warn('genai-ops: shutdown failed', error);
+  }
+}
+
+/** Whether `start()` is in effect (false when OTEL_SDK_DISABLED=true turned it into a no-op). */
+export function isStarted(): boolean {
+  return running !== undefined;
+}
