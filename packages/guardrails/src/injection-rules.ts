@@ -410,7 +410,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     `${B}${alt('enable', 'activate', 'enter', 'switch to', 'turn on', 'ativa', 'ative', 'activa', 'active', 'activez', 'aktiviere', 'entra em', 'entra en')}${W}${gap(1)}${DEV_MODE}`,
     ['mode', 'modo', 'modus', 'entwicklermodus', 'gottmodus'],
   ),
-  r('jailbreak.keyword', 'jailbreak', 0.35, `${B}${alt('jailbreak', 'jailbroken', 'jail-broken', 'jailbreaking')}${E}`, ['jailbr', 'jail-br']),
+  r('jailbreak.keyword', 'jailbreak', 0.35, `${B}${alt('jailbreak(?:s|ing|ed)?', 'jailbroken', 'jail-broken')}${E}`, ['jailbr', 'jail-br']),
   r(
     'jailbreak.unrestricted-persona',
     'jailbreak',

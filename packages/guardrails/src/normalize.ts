@@ -33,11 +33,11 @@ const HOMOGLYPHS: Readonly<Record<string, string>> = {
 const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g');
 
 const LEET: Readonly<Record<string, string>> = {
-  '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i', '|': 'l',
+  '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i',
 };
 // Cheap gate for collapseSpaced: four single letters separated by spacers.
 const SPACED_HINT = /(?<![a-z])[a-z][ ._*-]{1,3}[a-z][ ._*-]{1,3}[a-z][ ._*-]{1,3}[a-z](?![a-z])/;
-const LEET_HINT = /[a-z][0-9@$!|][a-z0-9@$!|]|[0-9@$|][a-z]/;
+const LEET_HINT = /[a-z][0-9@$!][a-z0-9@$!]|[0-9@$!][a-z]/;
 const UNIT_TOKEN =
   /^\d+(?:px|em|rem|pt|gb|mb|kb|tb|ms|s|k|m|km|cm|mm|kg|g|th|st|nd|rd|x|d|h|am|pm|fps|hz|mhz|ghz|v|w|p|i|b|l|ml)$/;
 
@@ -86,14 +86,14 @@ export function normalizeForMatching(input: string): NormalizeResult {
 }
 
 function isTokenChar(c: number): boolean {
-  // a-z 0-9 @ $ ! |
-  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 64 || c === 36 || c === 33 || c === 124;
+  // a-z 0-9 @ $ !  ('|' is not leet here: it belongs to chat-template delimiters like <|im_start|>)
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 64 || c === 36 || c === 33;
 }
 function isLower(c: number): boolean {
   return c >= 97 && c <= 122;
 }
 
-const LEET_SEED_RE = /[a-z][0-9@$!|]|[0-9@$!|][a-z]/g;
+const LEET_SEED_RE = /[a-z][0-9@$!]|[0-9@$!][a-z]/g;
 
 /**
  * Replace leet characters in tokens that mix letters with leet digits/symbols ("1gn0r3" -> "ignore"). Only

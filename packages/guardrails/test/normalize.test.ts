@@ -7,7 +7,7 @@ describe('normalizeForMatching', () => {
     ['instruções anteriores', 'instrucoes anteriores', []],
     ['Straße', 'strasse', []],
     ['ｆｕｌｌ', 'full', []],
-    ['іgnоrе', 'ignore', []],
+    ['іgnоrе', 'ignore', ['obfuscation.homoglyph']],
     ['ig\u200bnore', 'ignore', ['obfuscation.invisible']],
     ['1gn0r3 th1s', 'ignore this', ['obfuscation.leetspeak']],
     ['i g n o r e  t h i s', 'ignore this', ['obfuscation.spaced']],

@@ -1,0 +1,227 @@
+import {
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+} from '@genai-ops/core';
+import {
+  type Action,
+  defaultPolicy,
+  loadPolicy,
+  maxAction,
+  type Policy,
+  type PolicyConfig,
+  type TextSource,
+} from '@genai-ops/guardrails';
+import type { SpanProcessor } from '../component.js';
+import type { Attributes, SpanRecord } from '../model.js';
+
+/** Collector-side guardrail scans (the `guardrails` section of the collector config). */
+export interface GuardrailScanConfig {
+  /** Scan captured message content of every span. Default true. Env `GENAI_OPS_GUARDRAILS_SCAN`. */
+  enabled?: boolean;
+  /** Policy file path (YAML or JSON) or inline policy. Default: the engine's default policy. Env `GENAI_OPS_GUARDRAILS_POLICY`. */
+  policy?: string | PolicyConfig;
+  /**
+   * Store redacted message content where the policy's action is `redact` (the raw text is never written to
+   * DuckDB nor forwarded). Default false: content is stored as received and only the verdict is added.
+   */
+  redactStoredContent?: boolean;
+  /**
+   * Skip spans whose input and output were already checked in-process by the guardrails middleware
+   * (they carry `genai_ops.guardrail.input.action`). Default true.
+   */
+  skipCheckedInProcess?: boolean;
+}
+
+/** JSON Schema of `GuardrailScanConfig`, for the collector's config validation. */
+export const GUARDRAIL_SCAN_CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    enabled: { type: 'boolean' },
+    policy: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'object' }] },
+    redactStoredContent: { type: 'boolean' },
+    skipCheckedInProcess: { type: 'boolean' },
+  },
+} as const;
+
+/** One verdict stored per span and direction (an `enrichments` row of kind `guardrails`). */
+export interface StoredGuardrailVerdict {
+  /** `input` or `output`: the enrichment row name. */
+  name: 'input' | 'output';
+  action: Action;
+  policy: string;
+  policyVersion?: string | number;
+  policyHash: string;
+  /** Finding counts per kind (PII type, INJECTION, POLICY:<category>, CANARY, SCHEMA). */
+  counts: Record<string, number>;
+  detectors: string[];
+  rules: string[];
+  piiTypes: string[];
+  /** Highest injection score among the texts. */
+  injectionScore: number;
+  /** Texts (message parts) scanned. */
+  texts: number;
+  elapsedMs: number;
+  /** True when the stored content was redacted by this processor. */
+  redacted: boolean;
+  errors?: number;
+}
+
+interface TextRef {
+  text: string;
+  source: TextSource;
+  /** Replaces the text in the parsed JSON (for redaction). */
+  set: (text: string) => void;
+}
+
+const ATTR_CHECKED_IN_PROCESS = 'genai_ops.guardrail.input.action';
+
+function sourceOfRole(role: unknown, direction: 'input' | 'output'): TextSource {
+  if (direction === 'output') return 'model';
+  switch (role) {
+    case 'system':
+      return 'system';
+    case 'tool':
+      return 'tool';
+    case 'assistant':
+      return 'model';
+    default:
+      return 'user';
+  }
+}
+
+/** Collects text parts (text, reasoning, tool responses given as strings) of messages JSON. */
+function collectTexts(messages: unknown, direction: 'input' | 'output', out: TextRef[]): void {
+  if (!Array.isArray(messages)) return;
+  for (const m of messages) {
+    if (m === null || typeof m !== 'object') continue;
+    const msg = m as { role?: unknown; parts?: unknown; type?: unknown; content?: unknown };
+    // System instructions are a flat list of parts.
+    const parts = Array.isArray(msg.parts) ? msg.parts : msg.type !== undefined ? [msg] : [];
+    const source = msg.type !== undefined ? 'system' : sourceOfRole(msg.role, direction);
+    for (const p of parts) {
+      if (p === null || typeof p !== 'object') continue;
+      const part = p as Record<string, unknown>;
+      if ((part.type === 'text' || part.type === 'reasoning') && typeof part.content === 'string') {
+        out.push({ text: part.content, source, set: (t) => (part.content = t) });
+      } else if (part.type === 'tool_call_response' && typeof part.response === 'string') {
+        out.push({ text: part.response, source: 'tool', set: (t) => (part.response = t) });
+      }
+    }
+  }
+}
+
+function parseJson(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the guardrail engine on the captured message content of spans from any instrumentation (also apps
+ * that never ran our middleware) and adds a verdict per direction to `span.enrichment.guardrails`, which
+ * the DuckDB exporter stores as `enrichments` rows (kind `guardrails`, name `input`/`output`) and the
+ * metrics exporter counts. Optionally redacts the stored content per the policy.
+ */
+export class GuardrailScanProcessor implements SpanProcessor {
+  readonly name = 'guardrails';
+  readonly policy: Policy;
+  private readonly _redact: boolean;
+  private readonly _skipChecked: boolean;
+
+  constructor(config: GuardrailScanConfig = {}) {
+    this.policy = config.policy === undefined ? defaultPolicy : loadPolicy(config.policy);
+    this._redact = config.redactStoredContent ?? false;
+    this._skipChecked = config.skipCheckedInProcess ?? true;
+  }
+
+  processSpans(spans: SpanRecord[]): SpanRecord[] {
+    return spans.map((s) => this.scanSpan(s));
+  }
+
+  /** Scans one span; returns it unchanged when it has no captured content. */
+  scanSpan(span: SpanRecord): SpanRecord {
+    const a = span.attributes;
+    if (
+      a[ATTR_GEN_AI_INPUT_MESSAGES] === undefined &&
+      a[ATTR_GEN_AI_OUTPUT_MESSAGES] === undefined &&
+      a[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS] === undefined
+    ) {
+      return span;
+    }
+    if (this._skipChecked && a[ATTR_CHECKED_IN_PROCESS] !== undefined) return span;
+    const verdicts: StoredGuardrailVerdict[] = [];
+    let attributes: Attributes | undefined;
+    const scan = (direction: 'input' | 'output', keys: string[]) => {
+      const parsed = new Map<string, unknown>();
+      const texts: TextRef[] = [];
+      for (const key of keys) {
+        const value = parseJson(a[key]);
+        if (value === undefined) continue;
+        parsed.set(key, value);
+        collectTexts(value, direction, texts);
+      }
+      if (texts.length === 0) return;
+      const t0 = performance.now();
+      const v: StoredGuardrailVerdict = {
+        name: direction,
+        action: 'allow',
+        policy: this.policy.name,
+        ...(this.policy.version !== undefined ? { policyVersion: this.policy.version } : {}),
+        policyHash: this.policy.hash,
+        counts: {},
+        detectors: [],
+        rules: [],
+        piiTypes: [],
+        injectionScore: 0,
+        texts: texts.length,
+        elapsedMs: 0,
+        redacted: false,
+      };
+      const detectors = new Set<string>();
+      const rules = new Set<string>();
+      const piiTypes = new Set<string>();
+      let errors = 0;
+      let changed = false;
+      for (const t of texts) {
+        const r = this.policy.evaluate(t.text, { direction, source: t.source });
+        v.action = maxAction(v.action, r.action);
+        for (const [k, n] of Object.entries(r.counts)) v.counts[k] = (v.counts[k] ?? 0) + n;
+        for (const f of r.findings) {
+          detectors.add(f.detector);
+          for (const rule of f.rules ?? []) rules.add(rule);
+          if (f.detector === 'pii' || f.detector === 'secrets') piiTypes.add(f.type);
+          if (f.detector === 'injection') v.injectionScore = Math.max(v.injectionScore, f.score ?? 0);
+        }
+        errors += r.errors?.length ?? 0;
+        if (this._redact && r.redactedText !== undefined && r.redactedText !== t.text) {
+          t.set(r.redactedText);
+          changed = true;
+        }
+      }
+      v.detectors = [...detectors].sort();
+      v.rules = [...rules].sort();
+      v.piiTypes = [...piiTypes].sort();
+      v.elapsedMs = performance.now() - t0;
+      if (errors) v.errors = errors;
+      if (changed) {
+        v.redacted = true;
+        attributes ??= { ...a };
+        for (const [key, value] of parsed) attributes[key] = JSON.stringify(value);
+      }
+      verdicts.push(v);
+    };
+    scan('input', [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, ATTR_GEN_AI_INPUT_MESSAGES]);
+    scan('output', [ATTR_GEN_AI_OUTPUT_MESSAGES]);
+    if (verdicts.length === 0) return span;
+    return {
+      ...span,
+      attributes: attributes ?? span.attributes,
+      enrichment: { ...span.enrichment, guardrails: verdicts },
+    };
+  }
+}
