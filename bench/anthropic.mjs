@@ -137,7 +137,7 @@ if (process.argv[2] === '--child') {
       rows.push([scenario, mode, m, baseline ? m.median - baseline.median : NaN]);
     }
   }
-  console.log(`@anthropic-ai/sdk ${require('@anthropic-ai/sdk/package.json').version}, Node ${process.version}, ${calls} timed calls after 500 warm-up\n`);
+  console.log(`@anthropic-ai/sdk ${require('@anthropic-ai/sdk/version').VERSION}, Node ${process.version}, ${calls} timed calls after 500 warm-up\n`);
   console.log('| scenario | mode | median µs/call | p99 µs/call | median µs added | heap KiB growth / 10k calls |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: |');
   for (const [scenario, mode, m, added] of rows) {

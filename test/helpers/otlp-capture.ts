@@ -148,7 +148,10 @@ export class OtlpCapture {
             endTimeUnixNano: String(s.endTimeUnixNano),
             status: { code: s.status?.code ?? 0, message: s.status?.message },
             attributes: decodeAttributes(s.attributes),
-            events: (s.events ?? []).map((e: any) => ({ name: e.name, attributes: decodeAttributes(e.attributes) })),
+            events: (s.events ?? []).map((e: any) => ({
+              name: e.name,
+              attributes: decodeAttributes(e.attributes),
+            })),
             resource,
             scope: ss.scope?.name ?? '',
           });

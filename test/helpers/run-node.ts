@@ -28,7 +28,10 @@ export interface RunOptions {
 }
 
 /** Environment for a child exporting to an OtlpCapture at `otlpUrl` over http/json, flushing fast. */
-export function otlpEnv(otlpUrl: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function otlpEnv(
+  otlpUrl: string,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',

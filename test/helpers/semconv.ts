@@ -11,9 +11,10 @@ import Ajv2020 from 'ajv/dist/2020';
 import YAML from 'yaml';
 
 /** Where shared/ is: beside the repo (`../shared`), as CI lays it out. */
-export const SEMCONV_DIR = [resolve(__dirname, '../../../shared/semconv'), resolve(__dirname, '../../shared/semconv')].find(
-  (p) => existsSync(p),
-) as string;
+export const SEMCONV_DIR = [
+  resolve(__dirname, '../../../shared/semconv'),
+  resolve(__dirname, '../../shared/semconv'),
+].find((p) => existsSync(p)) as string;
 
 export interface RegistryAttribute {
   key: string;
@@ -26,7 +27,8 @@ export interface RegistryAttribute {
 function loadRegistryFile(path: string, into: Map<string, RegistryAttribute>): void {
   const doc = YAML.parse(readFileSync(path, 'utf8')) as any;
   const list: any[] = [...(doc.attributes ?? [])];
-  for (const g of doc.groups ?? []) for (const a of g.attributes ?? []) list.push({ ...a, key: a.key ?? a.id });
+  for (const g of doc.groups ?? [])
+    for (const a of g.attributes ?? []) list.push({ ...a, key: a.key ?? a.id });
   for (const a of list) {
     if (!a.key) continue;
     const t = a.type;
@@ -89,7 +91,10 @@ const OPEN_ENUMS = new Set(['gen_ai.operation.name', 'gen_ai.provider.name', 'ge
  * known key, right type, enum value known (for closed enums). Returns a list of problems (empty = valid).
  * Keys under `genai_ops.` are ours and skipped; `gen_ai.prompt.variable.<name>` is a template key.
  */
-export function validateAttributes(attributes: Record<string, unknown>, options: { allowExtra?: string[] } = {}): string[] {
+export function validateAttributes(
+  attributes: Record<string, unknown>,
+  options: { allowExtra?: string[] } = {},
+): string[] {
   const reg = semconvRegistry();
   const problems: string[] = [];
   for (const [key, value] of Object.entries(attributes)) {
@@ -102,8 +107,10 @@ export function validateAttributes(attributes: Record<string, unknown>, options:
       continue;
     }
     if (def.type === 'enum') {
-      if (typeof value !== 'string') problems.push(`${key}: enum value must be a string, got ${typeof value}`);
-      else if (!OPEN_ENUMS.has(key) && !def.members!.includes(value)) problems.push(`${key}: '${value}' not in enum`);
+      if (typeof value !== 'string')
+        problems.push(`${key}: enum value must be a string, got ${typeof value}`);
+      else if (!OPEN_ENUMS.has(key) && !def.members!.includes(value))
+        problems.push(`${key}: '${value}' not in enum`);
     } else if (!typeMatches(def.type, value)) {
       problems.push(`${key}: expected ${def.type}, got ${JSON.stringify(value)}`);
     }

@@ -18,7 +18,9 @@ const { resourceFromAttributes } = require('@opentelemetry/resources');
 
 if (process.env.GENAI_OPS_TEST_DIAG) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.DEBUG);
 
-const resource = resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME || 'genai-ops-test' });
+const resource = resourceFromAttributes({
+  'service.name': process.env.OTEL_SERVICE_NAME || 'genai-ops-test',
+});
 const tracerProvider = new NodeTracerProvider({
   resource,
   spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 20 })],
@@ -26,7 +28,9 @@ const tracerProvider = new NodeTracerProvider({
 tracerProvider.register();
 const meterProvider = new MeterProvider({
   resource,
-  readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: 60_000 })],
+  readers: [
+    new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: 60_000 }),
+  ],
 });
 const loggerProvider = new LoggerProvider({
   resource,

@@ -3,7 +3,7 @@
  * then loads the CommonJS setup.
  *   node --import ./test/helpers/setup-otel.mjs app.mjs
  */
-import { register, createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 createRequire(import.meta.url)('./setup-otel.cjs');

@@ -54,9 +54,10 @@ function nsValue(ns: string): DuckDBTimestampNanosecondsValue | null {
 }
 
 /**
- * DuckDB exporter and query store. Writes go through one connection with the appender into a
- * constraint-free staging table, then one `INSERT OR IGNORE ... SELECT DISTINCT ON` moves them into
- * `spans` (primary key (trace_id, span_id): a retried export never double counts). Concurrent
+ * DuckDB exporter and query store. Writes go through one connection with the appender, straight
+ * into `spans` (primary key (trace_id, span_id)); a batch holding an already-stored span goes
+ * through a constraint-free staging table and `INSERT OR IGNORE`, so a retried export never double
+ * counts. Concurrent
  * requests are group-committed: they wait a few ms, share one flush + commit, and are all resolved
  * after it. Reads (API, SQL) use a second connection inside READ ONLY transactions, and the instance
  * runs with `enable_external_access=false`, so no query can touch files, attach or install.
@@ -92,7 +93,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     await this._migrate();
     // Rows a crash left in staging were never acknowledged; moving them is harmless (dedupe) and keeps them.
     await this._mergeStaging();
-    this._spanAppender = await this._writer.createAppender('spans_staging');
+    this._spanAppender = await this._writer.createAppender('spans');
     this._logAppender = await this._writer.createAppender('log_records');
     this._reader = await this._instance.connect();
     this._started = true;
@@ -196,20 +197,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
     const writer = this._writer as DuckDBConnection;
     if (spans.length) {
-      const app = this._spanAppender as DuckDBAppender;
-      try {
-        for (const s of spans) appendSpan(app, s, receivedAt);
-        app.flushSync();
-      } catch (err) {
-        // The appender may hold a half row: replace it and clear staging before reporting the error.
-        try {
-          app.closeSync();
-        } catch {}
-        this._spanAppender = await writer.createAppender('spans_staging');
-        await writer.run('DELETE FROM spans_staging');
-        throw err;
-      }
-      await this._mergeStaging();
+      await this._writeSpans(spans, receivedAt);
       await this._writeEnrichments(spans);
     }
     if (logs.length) {
@@ -227,6 +215,45 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       await this._applyLegacyEvents(logs);
     }
     this._config.metrics?.dbWriteLatency.observe((performance.now() - t0) / 1000);
+  }
+
+  /**
+   * Fast path: append straight into `spans` (one flush, one commit). The primary key makes a flush
+   * with an already-stored span fail as a whole (nothing committed); then the batch goes through
+   * staging with `INSERT OR IGNORE`, in one transaction, so retried exports never double count.
+   */
+  private async _writeSpans(spans: SpanRecord[], receivedAt: DuckDBTimestampValue): Promise<void> {
+    const writer = this._writer as DuckDBConnection;
+    try {
+      const app = this._spanAppender as DuckDBAppender;
+      for (const s of spans) appendSpan(app, s, receivedAt);
+      app.flushSync();
+      return;
+    } catch {
+      // The appender is unusable after a failed flush (it keeps the failed rows): replace it.
+      try {
+        this._spanAppender?.closeSync();
+      } catch {}
+      this._spanAppender = await writer.createAppender('spans');
+    }
+    await writer.run('BEGIN TRANSACTION');
+    try {
+      const staging = await writer.createAppender('spans_staging');
+      try {
+        for (const s of spans) appendSpan(staging, s, receivedAt);
+        staging.flushSync();
+      } finally {
+        try {
+          staging.closeSync();
+        } catch {}
+      }
+      await writer.run('INSERT OR IGNORE INTO spans SELECT DISTINCT ON (trace_id, span_id) * FROM spans_staging');
+      await writer.run('DELETE FROM spans_staging');
+      await writer.run('COMMIT');
+    } catch (err) {
+      await writer.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 
   private async _mergeStaging(): Promise<void> {

@@ -10,11 +10,12 @@ import {
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
   ATTR_GEN_AI_TOOL_DEFINITIONS,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
   GEN_AI_OPERATION_NAME_VALUES as OP,
 } from '@genai-ops/core';
 import type { SpanProcessor } from '../component.js';
 import type { LogRecordRecord, SpanRecord } from '../model.js';
-import { AttrBuilder, strAttr } from './normalize-builder.js';
+import { AttrBuilder, int, strAttr } from './normalize-builder.js';
 import {
   canonicalJson,
   contentToParts,
@@ -39,6 +40,9 @@ export const NORMALIZATION_SOURCES = {
   VERCEL_AI: 'vercel-ai',
   NONE: 'none',
 } as const;
+
+/** The post-pin name of `gen_ai.usage.cache_creation.input_tokens` (not in the pinned registry). */
+export const DRAFT_USAGE_CACHE_WRITE_INPUT_TOKENS = 'gen_ai.usage.cache_write.input_tokens';
 
 /** Operations whose tokens and cost count in totals (GUIDE.md §13.1): inference and embeddings. */
 export const USAGE_COUNTING_OPERATIONS: ReadonlySet<string> = new Set([
@@ -114,6 +118,8 @@ export function normalizeSpan(span: SpanRecord): SpanRecord {
     source ??= s.source;
   }
   applyVercelOtel(b);
+  // In flight after the pin (GUIDE.md §11, #440): cache_creation renamed to cache_write. Accept both.
+  b.set(ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, int(b.get(DRAFT_USAGE_CACHE_WRITE_INPUT_TOKENS)));
   canonicalizeMessageAttrs(b);
   // A span named `{operation} {model}` that forgot the operation attribute.
   const first = span.name.split(' ')[0] ?? '';

@@ -125,6 +125,18 @@ const CASES: Case[] = [
     countsUsage: true,
   },
   {
+    name: 'post-pin cache_write usage key is accepted as cache_creation',
+    attributes: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.usage.input_tokens': 100,
+      'gen_ai.usage.cache_write.input_tokens': 40,
+    },
+    added: { 'gen_ai.usage.cache_creation.input_tokens': 40 },
+    source: 'otel-current',
+    countsUsage: true,
+  },
+  {
     name: 'agent spans never count usage',
     attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.usage.input_tokens': 100 },
     added: {},

@@ -260,81 +260,85 @@ async function runFixture(fixture: string, otlpUrl: string): Promise<void> {
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_SERVICE_NAME: `peer-${fixture}`,
     },
-    timeoutMs: 30_000,
+    timeoutMs: 60_000,
   });
   expect(r.stderr, r.stderr).not.toMatch(/Error/);
   expect(r.code).toBe(0);
 }
 
 describe('phase 1: peer spans through NormalizeProcessor and CostProcessor', () => {
-  it.each(PEERS)('$fixture', async (peer) => {
-    const capture = new RawOtlpCapture();
-    await capture.start();
-    try {
-      await runFixture(peer.fixture, capture.url);
-      const raw = capture.spans().filter((s) => s.scopeName === peer.scope);
-      const out = new CostProcessor().processSpans(new NormalizeProcessor().processSpans(raw));
-      const counted = out.filter((s) => s.enrichment.countsUsage);
-      expect(counted.map((s) => s.name).sort()).toEqual(peer.counted.map((e) => e.spanName).sort());
-      expect(
-        out.filter(
-          (s) => !s.enrichment.countsUsage && s.attributes['gen_ai.usage.input_tokens'] !== undefined,
-        ),
-      ).toHaveLength(peer.wrappers);
-      // Match actual to expected spans by (name, input tokens) since export order is not guaranteed.
-      const remaining = [...counted];
-      for (const e of peer.counted) {
-        const i = remaining.findIndex(
-          (s) => s.name === e.spanName && s.attributes['gen_ai.usage.input_tokens'] === e.inputTokens,
-        );
-        expect(i, `span ${e.spanName} with ${e.inputTokens} input tokens`).toBeGreaterThanOrEqual(0);
-        const [s] = remaining.splice(i, 1) as [SpanRecord];
-        expect({
-          source: s.enrichment.normalization?.source,
-          operation: s.attributes['gen_ai.operation.name'],
-          provider: s.attributes['gen_ai.provider.name'],
-          requestModel: s.attributes['gen_ai.request.model'],
-          responseModel: s.attributes['gen_ai.response.model'],
-          outputTokens: s.attributes['gen_ai.usage.output_tokens'],
-          costUsd: s.enrichment.cost?.totalUsd,
-        }).toEqual({
-          source: e.source,
-          operation: e.operation,
-          provider: 'openai',
-          requestModel: e.requestModel,
-          responseModel: e.responseModel,
-          outputTokens: e.outputTokens,
-          costUsd: e.costUsd === null ? null : expect.closeTo(e.costUsd, 12),
-        });
-        if (e.costUsd === null) expect(s.enrichment.cost?.reason).toBe('no token usage on span');
-        else expect(s.enrichment.cost?.priceVersion).toBe('@pydantic/genai-prices@0.1.8');
-        expect(schemaErrors(s.attributes)).toEqual([]);
-        if (e.operation === 'chat' && peer.fixture !== 'otel-contrib.cjs') {
-          expect(typeof s.attributes['gen_ai.input.messages']).toBe('string');
-          expect(typeof s.attributes['gen_ai.output.messages']).toBe('string');
+  it.each(PEERS)(
+    '$fixture',
+    async (peer) => {
+      const capture = new RawOtlpCapture();
+      await capture.start();
+      try {
+        await runFixture(peer.fixture, capture.url);
+        const raw = capture.spans().filter((s) => s.scopeName === peer.scope);
+        const out = new CostProcessor().processSpans(new NormalizeProcessor().processSpans(raw));
+        const counted = out.filter((s) => s.enrichment.countsUsage);
+        expect(counted.map((s) => s.name).sort()).toEqual(peer.counted.map((e) => e.spanName).sort());
+        expect(
+          out.filter(
+            (s) => !s.enrichment.countsUsage && s.attributes['gen_ai.usage.input_tokens'] !== undefined,
+          ),
+        ).toHaveLength(peer.wrappers);
+        // Match actual to expected spans by (name, input tokens) since export order is not guaranteed.
+        const remaining = [...counted];
+        for (const e of peer.counted) {
+          const i = remaining.findIndex(
+            (s) => s.name === e.spanName && s.attributes['gen_ai.usage.input_tokens'] === e.inputTokens,
+          );
+          expect(i, `span ${e.spanName} with ${e.inputTokens} input tokens`).toBeGreaterThanOrEqual(0);
+          const [s] = remaining.splice(i, 1) as [SpanRecord];
+          expect({
+            source: s.enrichment.normalization?.source,
+            operation: s.attributes['gen_ai.operation.name'],
+            provider: s.attributes['gen_ai.provider.name'],
+            requestModel: s.attributes['gen_ai.request.model'],
+            responseModel: s.attributes['gen_ai.response.model'],
+            outputTokens: s.attributes['gen_ai.usage.output_tokens'],
+            costUsd: s.enrichment.cost?.totalUsd,
+          }).toEqual({
+            source: e.source,
+            operation: e.operation,
+            provider: 'openai',
+            requestModel: e.requestModel,
+            responseModel: e.responseModel,
+            outputTokens: e.outputTokens,
+            costUsd: e.costUsd === null ? null : expect.closeTo(e.costUsd, 12),
+          });
+          if (e.costUsd === null) expect(s.enrichment.cost?.reason).toBe('no token usage on span');
+          else expect(s.enrichment.cost?.priceVersion).toBe('@pydantic/genai-prices@0.1.8');
+          expect(schemaErrors(s.attributes)).toEqual([]);
+          if (e.operation === 'chat' && peer.fixture !== 'otel-contrib.cjs') {
+            expect(typeof s.attributes['gen_ai.input.messages']).toBe('string');
+            expect(typeof s.attributes['gen_ai.output.messages']).toBe('string');
+          }
         }
+        if (peer.fixture === 'otel-contrib.cjs') {
+          // instrumentation-openai 0.21 emits ≤v1.36 per-message log events: fold them back onto the chat spans.
+          const folded = foldLegacyEvents(capture.logRecords());
+          const chat = counted.find(
+            (s) => s.attributes['gen_ai.usage.input_tokens'] === CHAT.input,
+          ) as SpanRecord;
+          const mine = folded.find((f) => f.spanId === chat.spanId);
+          expect(mine).toEqual({
+            traceId: chat.traceId,
+            spanId: chat.spanId,
+            systemInstructions: '[{"type":"text","content":"You are terse."}]',
+            inputMessages: '[{"role":"user","parts":[{"type":"text","content":"Say hello"}]}]',
+            outputMessages:
+              '[{"role":"assistant","parts":[{"type":"text","content":"Echo: Say hello lorem ipsum"}],"finish_reason":"stop"}]',
+          });
+          expect(folded).toHaveLength(2);
+        }
+      } finally {
+        await capture.close();
       }
-      if (peer.fixture === 'otel-contrib.cjs') {
-        // instrumentation-openai 0.21 emits ≤v1.36 per-message log events: fold them back onto the chat spans.
-        const folded = foldLegacyEvents(capture.logRecords());
-        const chat = counted.find(
-          (s) => s.attributes['gen_ai.usage.input_tokens'] === CHAT.input,
-        ) as SpanRecord;
-        const mine = folded.find((f) => f.spanId === chat.spanId);
-        expect(mine).toEqual({
-          traceId: chat.traceId,
-          spanId: chat.spanId,
-          systemInstructions: '[{"type":"text","content":"You are terse."}]',
-          inputMessages: '[{"role":"user","parts":[{"type":"text","content":"Say hello"}]}]',
-          outputMessages:
-            '[{"role":"assistant","parts":[{"type":"text","content":"Echo: Say hello lorem ipsum"}],"finish_reason":"stop"}]',
-        });
-        expect(folded).toHaveLength(2);
-      }
-    } finally {
-      await capture.close();
-    }
-  });
+    },
+    90_000,
+  );
 });
 
 describe('phase 2: peers into a running collector, rows read back from DuckDB', () => {
@@ -372,7 +376,7 @@ describe('phase 2: peers into a running collector, rows read back from DuckDB', 
   }
 
   it('every peer lands normalized and priced', async () => {
-    for (const peer of PEERS) await runFixture(peer.fixture, collector.url);
+    await Promise.all(PEERS.map((peer) => runFixture(peer.fixture, collector.url)));
     const expectedRows = PEERS.flatMap((p) => p.counted.map((e) => ({ ...e, scope: p.scope })));
     let rows: Record<string, unknown>[] = [];
     const deadline = Date.now() + 10_000;
@@ -419,5 +423,5 @@ describe('phase 2: peers into a running collector, rows read back from DuckDB', 
       counted: CHAT.input + STREAM.input + EMBED.input,
       all_tokens: 2 * (CHAT.input + STREAM.input + EMBED.input),
     });
-  });
+  }, 180_000);
 });

@@ -135,9 +135,11 @@ export class GenAICall {
       }
     }
     this._metricAttributes = {};
-    for (const key of METRIC_KEYS) if (attributes[key] !== undefined) this._metricAttributes[key] = attributes[key];
+    for (const key of METRIC_KEYS)
+      if (attributes[key] !== undefined) this._metricAttributes[key] = attributes[key];
     const parent = start.parentContext ?? context.active();
-    const name = start.spanName ?? (start.requestModel ? `${start.operation} ${start.requestModel}` : start.operation);
+    const name =
+      start.spanName ?? (start.requestModel ? `${start.operation} ${start.requestModel}` : start.operation);
     this.span = telemetry.tracer.startSpan(name, { kind: start.kind ?? SpanKind.CLIENT, attributes }, parent);
     this.context = trace.setSpan(parent, this.span);
     if (telemetry.content.onEvent) this._eventAttributes = { ...attributes };
@@ -221,7 +223,8 @@ export class GenAICall {
     if (this._ended || !this.capturesContent) return;
     try {
       this._output = build();
-      if (this._telemetry.content.onSpan) this._setContentAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, this._output);
+      if (this._telemetry.content.onSpan)
+        this._setContentAttribute(ATTR_GEN_AI_OUTPUT_MESSAGES, this._output);
     } catch (err) {
       diag.debug('genai-ops: failed to record output content', err);
     }
@@ -233,7 +236,8 @@ export class GenAICall {
     if (this._firstChunkMs === undefined) {
       this._firstChunkMs = now;
     } else if (this._lastChunkMs !== undefined) {
-      (this._chunkGaps ??= []).push(now - this._lastChunkMs);
+      if (this._chunkGaps === undefined) this._chunkGaps = [];
+      this._chunkGaps.push(now - this._lastChunkMs);
     }
     this._lastChunkMs = now;
   }
@@ -263,7 +267,8 @@ export class GenAICall {
         const ttfc = (this._firstChunkMs - this._startMs) / 1000;
         this.span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc);
         metrics.recordTimeToFirstChunk(ttfc, attrs);
-        if (this._chunkGaps) for (const gap of this._chunkGaps) metrics.recordTimePerOutputChunk(gap / 1000, attrs);
+        if (this._chunkGaps)
+          for (const gap of this._chunkGaps) metrics.recordTimePerOutputChunk(gap / 1000, attrs);
       }
       this._emitDetailsEvent();
     } catch (err) {
@@ -287,7 +292,10 @@ export class GenAICall {
     const policy = this._telemetry.content;
     const attributes: Record<string, unknown> = { ...this._eventAttributes };
     const add = (key: string, value: unknown) => {
-      if (value !== undefined) attributes[key] = JSON.parse(serializeWithCap(sanitizeContent(value, policy, key), policy.maxLength).json);
+      if (value !== undefined)
+        attributes[key] = JSON.parse(
+          serializeWithCap(sanitizeContent(value, policy, key), policy.maxLength).json,
+        );
     };
     add(ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, this._content?.systemInstructions);
     add(ATTR_GEN_AI_INPUT_MESSAGES, this._content?.inputMessages);

@@ -184,7 +184,8 @@ function truncateToFit(value: unknown, maxLength: number): string | undefined {
 function collectStringLengths(v: unknown, out: number[]): void {
   if (typeof v === 'string') out.push(v.length);
   else if (Array.isArray(v)) for (const x of v) collectStringLengths(x, out);
-  else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) collectStringLengths(x, out);
+  else if (v !== null && typeof v === 'object')
+    for (const x of Object.values(v)) collectStringLengths(x, out);
 }
 
 /** The largest per-string length `limit` such that the sum of min(len, limit) fits `budget`. */
@@ -213,7 +214,8 @@ function truncateStrings(v: unknown, limit: number): unknown {
   if (Array.isArray(v)) return v.map((x) => truncateStrings(x, limit));
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = k === 'type' || k === 'role' ? x : truncateStrings(x, limit);
+    for (const [k, x] of Object.entries(v))
+      out[k] = k === 'type' || k === 'role' ? x : truncateStrings(x, limit);
     return out;
   }
   return v;

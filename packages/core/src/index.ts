@@ -1,5 +1,11 @@
-export * from './semconv.js';
-export { getEnv, getEnvBoolean, getEnvInt, getEnvList } from './env.js';
+export {
+  ATTR_GENAI_OPS_CONTENT_TRUNCATED,
+  type CallContent,
+  type CallStart,
+  GenAICall,
+  type GenAITelemetry,
+  type Usage,
+} from './call.js';
 export {
   type CaptureMode,
   type ContentCaptureConfig,
@@ -11,11 +17,25 @@ export {
   type RedactContext,
   type RedactHook,
   resolveContentPolicy,
-  sanitizeContent,
   type SerializedContent,
+  sanitizeContent,
   serializeWithCap,
   setGlobalRedactHook,
 } from './content-capture.js';
+export { getEnv, getEnvBoolean, getEnvInt, getEnvList } from './env.js';
+export { errorType, isAbortError } from './errors.js';
+export {
+  type CallGuard,
+  type GuardCallInfo,
+  type GuardTextSegment,
+  getCallGuard,
+  type InputGuardResult,
+  isGuardError,
+  type OutputGuard,
+  setCallGuard,
+  type TextSlots,
+  type TextSource,
+} from './guard.js';
 export type {
   BlobPart,
   FilePart,
@@ -34,16 +54,9 @@ export type {
   UriPart,
 } from './messages.js';
 export { mapFinishReason, parseToolArguments } from './messages.js';
-export { errorType, isAbortError } from './errors.js';
 export { GenAIClientMetrics } from './metrics.js';
-export {
-  ATTR_GENAI_OPS_CONTENT_TRUNCATED,
-  type CallContent,
-  type CallStart,
-  GenAICall,
-  type GenAITelemetry,
-  type Usage,
-} from './call.js';
+export { guardOutputStream } from './output-guard-stream.js';
+export * from './semconv.js';
 export {
   endCallWhenCollected,
   observeIteratorFactory,
@@ -51,17 +64,4 @@ export {
   type StreamOutcome,
   type StreamReducer,
 } from './stream.js';
-export {
-  type CallGuard,
-  type GuardCallInfo,
-  type GuardTextSegment,
-  getCallGuard,
-  type InputGuardResult,
-  isGuardError,
-  type OutputGuard,
-  setCallGuard,
-  type TextSlots,
-  type TextSource,
-} from './guard.js';
-export { guardOutputStream } from './output-guard-stream.js';
 export { dataUrlToBlobPart, serverFromUrl } from './url.js';

@@ -49,7 +49,10 @@ export class GenAIClientMetrics {
 
   recordTokens(input: number | undefined, output: number | undefined, attributes: Attributes): void {
     if (input !== undefined) {
-      this._tokenUsage.record(input, { ...attributes, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUES.INPUT });
+      this._tokenUsage.record(input, {
+        ...attributes,
+        [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUES.INPUT,
+      });
     }
     if (output !== undefined) {
       this._tokenUsage.record(output, {

@@ -8,7 +8,13 @@ export function serverFromUrl(url: string | URL | undefined): { address?: string
   if (!url) return {};
   try {
     const u = typeof url === 'string' ? new URL(url) : url;
-    const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : u.protocol === 'http:' ? 80 : undefined;
+    const port = u.port
+      ? Number(u.port)
+      : u.protocol === 'https:'
+        ? 443
+        : u.protocol === 'http:'
+          ? 80
+          : undefined;
     return { address: u.hostname.replace(/^\[|\]$/g, ''), port };
   } catch {
     return {};

@@ -1,16 +1,27 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { GenAICall, GenAIClientMetrics, type ContentCaptureConfig, resolveContentPolicy } from '../src/index.js';
 import { validateAttributes, validateMessages } from '../../../test/helpers/semconv.js';
+import {
+  type ContentCaptureConfig,
+  GenAICall,
+  GenAIClientMetrics,
+  resolveContentPolicy,
+} from '../src/index.js';
 
 function setup(content: ContentCaptureConfig) {
   const spans = new InMemorySpanExporter();
   const logs = new InMemoryLogRecordExporter();
   const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }).getTracer('t');
-  const logger = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logs })] }).getLogger('t');
+  const logger = new LoggerProvider({
+    processors: [new SimpleLogRecordProcessor({ exporter: logs })],
+  }).getLogger('t');
   const metrics = new GenAIClientMetrics(new MeterProvider().getMeter('t'));
   const telemetry = { tracer, logger, metrics, content: resolveContentPolicy(content) };
   return { spans, logs, telemetry };

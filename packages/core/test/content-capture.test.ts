@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { validateMessages } from '../../../test/helpers/semconv.js';
 import {
   ENV_CAPTURE_MESSAGE_CONTENT,
   type InputMessage,
@@ -7,7 +8,6 @@ import {
   serializeWithCap,
   setGlobalRedactHook,
 } from '../src/index.js';
-import { validateMessages } from '../../../test/helpers/semconv.js';
 
 const saved = process.env[ENV_CAPTURE_MESSAGE_CONTENT];
 afterEach(() => {
@@ -104,24 +104,30 @@ describe('serializeWithCap', () => {
     expect(serializeWithCap([{ a: 'b' }], 100)).toEqual({ json: '[{"a":"b"}]', truncated: false });
   });
 
-  it.each([200, 500, 1000, 4096])('cuts long strings and stays valid, schema-conformant JSON (cap %i)', (cap) => {
-    const msgs: InputMessage[] = [
-      { role: 'user', parts: [{ type: 'text', content: 'x'.repeat(10_000) }] },
-      { role: 'assistant', parts: [{ type: 'text', content: 'short' }] },
-      { role: 'user', parts: [{ type: 'text', content: '😀'.repeat(5_000) }] },
-    ];
-    const { json, truncated } = serializeWithCap(msgs, cap);
-    expect(truncated).toBe(true);
-    expect(json.length).toBeLessThanOrEqual(cap);
-    const parsed = JSON.parse(json);
-    expect(validateMessages('input', parsed)).toEqual([]);
-    expect(JSON.stringify(parsed)).toContain('…[truncated]');
-    // No lone surrogates from cutting an emoji in half.
-    expect(json).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
-  });
+  it.each([200, 500, 1000, 4096])(
+    'cuts long strings and stays valid, schema-conformant JSON (cap %i)',
+    (cap) => {
+      const msgs: InputMessage[] = [
+        { role: 'user', parts: [{ type: 'text', content: 'x'.repeat(10_000) }] },
+        { role: 'assistant', parts: [{ type: 'text', content: 'short' }] },
+        { role: 'user', parts: [{ type: 'text', content: '😀'.repeat(5_000) }] },
+      ];
+      const { json, truncated } = serializeWithCap(msgs, cap);
+      expect(truncated).toBe(true);
+      expect(json.length).toBeLessThanOrEqual(cap);
+      const parsed = JSON.parse(json);
+      expect(validateMessages('input', parsed)).toEqual([]);
+      expect(JSON.stringify(parsed)).toContain('…[truncated]');
+      // No lone surrogates from cutting an emoji in half.
+      expect(json).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
+    },
+  );
 
   it('drops the oldest messages when there are too many to fit', () => {
-    const msgs = Array.from({ length: 400 }, (_, i) => ({ role: 'user', parts: [{ type: 'text', content: `m${i}` }] }));
+    const msgs = Array.from({ length: 400 }, (_, i) => ({
+      role: 'user',
+      parts: [{ type: 'text', content: `m${i}` }],
+    }));
     const { json, truncated } = serializeWithCap(msgs, 600);
     expect(truncated).toBe(true);
     const parsed = JSON.parse(json) as typeof msgs;

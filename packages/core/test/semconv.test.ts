@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import * as core from '../src/index.js';
 import { semconvRegistry } from '../../../test/helpers/semconv.js';
+import * as core from '../src/index.js';
 
 const attrConstants = Object.entries(core).filter(
-  ([name, value]) => name.startsWith('ATTR_') && typeof value === 'string' && !name.startsWith('ATTR_GENAI_OPS_'),
+  ([name, value]) =>
+    name.startsWith('ATTR_') && typeof value === 'string' && !name.startsWith('ATTR_GENAI_OPS_'),
 ) as Array<[string, string]>;
 
 describe('semconv constants', () => {

@@ -1,6 +1,15 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import {
   GenAICall,
@@ -15,7 +24,10 @@ function setup() {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 60_000 });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: metricExporter,
+    exportIntervalMillis: 60_000,
+  });
   const meterProvider = new MeterProvider({ readers: [reader] });
   const telemetry = {
     tracer: provider.getTracer('test'),
@@ -157,12 +169,13 @@ describe('observeStream', () => {
     await reader.forceFlush();
     const metrics = metricExporter.getMetrics().flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics));
     const byName = Object.fromEntries(metrics.map((m) => [m.descriptor.name, m]));
-    const count = (name: string) => (byName[name]?.dataPoints[0]?.value as { count: number } | undefined)?.count;
+    const count = (name: string) =>
+      (byName[name]?.dataPoints[0]?.value as { count: number } | undefined)?.count;
     expect(count('gen_ai.client.operation.time_to_first_chunk')).toBe(1);
     expect(count('gen_ai.client.operation.time_per_output_chunk')).toBe(3);
     expect(count('gen_ai.client.operation.duration')).toBe(1);
-    expect((byName['gen_ai.client.operation.duration']!.dataPoints[0]!.value as any).buckets.boundaries).toEqual([
-      0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
-    ]);
+    expect(
+      (byName['gen_ai.client.operation.duration']!.dataPoints[0]!.value as any).buckets.boundaries,
+    ).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
   });
 });

@@ -1,3 +1,4 @@
+export * from './attributes.js';
 export {
   createContentRedactor,
   type GuardrailsMiddlewareConfig,
@@ -5,4 +6,3 @@ export {
   installGuardrails,
   PolicyCallGuard,
 } from './middleware.js';
-export * from './attributes.js';

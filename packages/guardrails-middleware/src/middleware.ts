@@ -1,4 +1,3 @@
-import { type Attributes, context, diag, type Span, SpanKind, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
@@ -19,9 +18,20 @@ import {
   Policy,
   type PolicyConfig,
   type StreamGuard,
+  type TextSource,
   type Verdict,
   type VerdictFinding,
 } from '@genai-ops/guardrails';
+import {
+  type Attributes,
+  context,
+  diag,
+  type Span,
+  SpanKind,
+  type Tracer,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
 import * as A from './attributes.js';
 
 /** Options of the in-process guardrail middleware. */
@@ -54,6 +64,49 @@ function mergeCounts(into: Record<string, number>, add: Readonly<Record<string, 
   for (const [k, v] of Object.entries(add)) into[k] = (into[k] ?? 0) + v;
 }
 
+/** Evaluates texts in order; the most severe action, merged findings, and replacement texts for redactions. */
+function evaluateAll(
+  policy: Policy,
+  texts: ReadonlyArray<{ text: string; source: TextSource }>,
+  direction: 'input' | 'output',
+): {
+  action: Action;
+  findings: VerdictFinding[];
+  counts: Record<string, number>;
+  errors: number;
+  replaced?: string[];
+  blocking?: Verdict;
+} {
+  let action: Action = 'allow';
+  let replaced: string[] | undefined;
+  let blocking: Verdict | undefined;
+  const findings: VerdictFinding[] = [];
+  const counts: Record<string, number> = {};
+  let errors = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const { text, source } = texts[i]!;
+    if (text === '') continue;
+    const v = policy.evaluate(text, { direction, source });
+    action = maxAction(action, v.action);
+    findings.push(...v.findings);
+    mergeCounts(counts, v.counts);
+    errors += v.errors?.length ?? 0;
+    if (v.action === 'block') blocking ??= v;
+    else if (v.action === 'redact' && v.redactedText !== undefined) {
+      replaced ??= texts.map((t) => t.text);
+      replaced[i] = v.redactedText;
+    }
+  }
+  return {
+    action,
+    findings,
+    counts,
+    errors,
+    ...(replaced ? { replaced } : {}),
+    ...(blocking ? { blocking } : {}),
+  };
+}
+
 /** Marks an engine error as a guard block for the instrumentations (see core `isGuardError`). */
 function violation(verdict: Verdict): GuardrailViolationError {
   const err = new GuardrailViolationError(verdict);
@@ -80,45 +133,29 @@ export class PolicyCallGuard implements CallGuard {
     this._tracer =
       config.recordSpans === false
         ? undefined
-        : (config.tracerProvider ?? trace.getTracerProvider()).getTracer('@genai-ops/guardrails-middleware', '0.1.0');
+        : (config.tracerProvider ?? trace.getTracerProvider()).getTracer(
+            '@genai-ops/guardrails-middleware',
+            '0.1.0',
+          );
   }
 
   checkInput(call: GuardCallInfo, segments: GuardTextSegment[]): InputGuardResult | undefined {
     if (!this.policy.config.input || segments.length === 0) return undefined;
     const startMs = performance.now();
-    let action: Action = 'allow';
-    let texts: string[] | undefined;
-    let blocking: Verdict | undefined;
-    const findings: VerdictFinding[] = [];
-    const counts: Record<string, number> = {};
-    let errors = 0;
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i]!;
-      if (seg.text === '') continue;
-      const v = this.policy.evaluate(seg.text, { direction: 'input', source: seg.source });
-      action = maxAction(action, v.action);
-      findings.push(...v.findings);
-      mergeCounts(counts, v.counts);
-      errors += v.errors?.length ?? 0;
-      if (v.action === 'block') blocking ??= v;
-      else if (v.action === 'redact' && v.redactedText !== undefined) {
-        texts ??= segments.map((s) => s.text);
-        texts[i] = v.redactedText;
-      }
-    }
+    const r = evaluateAll(this.policy, segments, 'input');
     this._record(call, {
       direction: 'input',
-      action,
-      findings,
-      counts,
-      errors,
+      action: r.action,
+      findings: r.findings,
+      counts: r.counts,
+      errors: r.errors,
       segments: segments.length,
       streaming: false,
       startMs,
       endMs: performance.now(),
     });
-    if (blocking) throw violation(blocking);
-    return texts ? { texts } : undefined;
+    if (r.blocking) throw violation(r.blocking);
+    return r.replaced ? { texts: r.replaced } : undefined;
   }
 
   startOutput(call: GuardCallInfo): OutputGuard | undefined {
@@ -165,37 +202,24 @@ export class PolicyCallGuard implements CallGuard {
           return undefined;
         }
         const startMs = performance.now();
-        let action: Action = 'allow';
-        let out: string[] | undefined;
-        let blocking: Verdict | undefined;
-        const findings: VerdictFinding[] = [];
-        const counts: Record<string, number> = {};
-        let errors = 0;
-        for (let i = 0; i < texts.length; i++) {
-          const v = policy.evaluate(texts[i]!, { direction: 'output', source: 'model' });
-          action = maxAction(action, v.action);
-          findings.push(...v.findings);
-          mergeCounts(counts, v.counts);
-          errors += v.errors?.length ?? 0;
-          if (v.action === 'block') blocking ??= v;
-          else if (v.action === 'redact' && v.redactedText !== undefined) {
-            out ??= [...texts];
-            out[i] = v.redactedText;
-          }
-        }
+        const r = evaluateAll(
+          policy,
+          texts.map((text) => ({ text, source: 'model' as const })),
+          'output',
+        );
         this._record(call, {
           direction: 'output',
-          action,
-          findings,
-          counts,
-          errors,
+          action: r.action,
+          findings: r.findings,
+          counts: r.counts,
+          errors: r.errors,
           segments: texts.length,
           streaming: false,
           startMs,
           endMs: performance.now(),
         });
-        if (blocking) throw violation(blocking);
-        return out;
+        if (r.blocking) throw violation(r.blocking);
+        return r.replaced;
       },
     };
   }
@@ -225,7 +249,9 @@ export class PolicyCallGuard implements CallGuard {
       const detectors = [...new Set(r.findings.map((f) => f.detector))].sort();
       const rules = [...new Set(r.findings.flatMap((f) => f.rules ?? []))].sort();
       const piiTypes = [
-        ...new Set(r.findings.filter((f) => f.detector === 'pii' || f.detector === 'secrets').map((f) => f.type)),
+        ...new Set(
+          r.findings.filter((f) => f.detector === 'pii' || f.detector === 'secrets').map((f) => f.type),
+        ),
       ].sort();
       const injection = r.findings
         .filter((f) => f.detector === 'injection')

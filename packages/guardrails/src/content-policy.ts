@@ -99,6 +99,7 @@ export class ContentPolicy {
   /** All matches in `text`, sorted by offset. `only` restricts to some categories. */
   match(text: string, only?: ReadonlySet<string>): PolicyMatch[] {
     const out: PolicyMatch[] = [];
+    let cpMap: number[] | null | undefined;
     for (const cat of this._categories) {
       if (only && !only.has(cat.name)) continue;
       if (cat.deny) {
@@ -113,9 +114,13 @@ export class ContentPolicy {
         p.re.lastIndex = 0;
         let m = p.re.exec(text);
         while (m !== null) {
-          const len = (m[0] ?? "").length;
-          out.push({ category: cat.name, rule: p.id, start: m.index, end: m.index + len });
-          if (len === 0) p.re.lastIndex = m.index + 1;
+          // re2-wasm reports code-point offsets; convert to UTF-16 when the text has astral characters.
+          const cpLen = [...(m[0] ?? '')].length;
+          cpMap ??= codePointMap(text);
+          const start = cpMap ? cpMap[m.index]! : m.index;
+          const end = cpMap ? cpMap[m.index + cpLen]! : m.index + cpLen;
+          out.push({ category: cat.name, rule: p.id, start, end });
+          if (cpLen === 0) p.re.lastIndex = m.index + 1;
           m = p.re.exec(text);
         }
       }
@@ -123,4 +128,17 @@ export class ContentPolicy {
     out.sort((a, b) => a.start - b.start || a.end - b.end);
     return out;
   }
+}
+
+/** Map from code-point index to UTF-16 index, or null when the two coincide (no surrogate pairs). */
+function codePointMap(text: string): number[] | null {
+  if (!/[\uD800-\uDFFF]/.test(text)) return null;
+  const map: number[] = [];
+  let i = 0;
+  for (const ch of text) {
+    map.push(i);
+    i += ch.length;
+  }
+  map.push(i);
+  return map;
 }

@@ -13,7 +13,7 @@ export async function withTimeout(work: () => Promise<void>, timeoutMs: number):
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
   try {
-    return await Promise.race([
+    const outcome = await Promise.race([
       work().then(
         () => 'done' as const,
         (error: unknown) => {
@@ -23,6 +23,10 @@ export async function withTimeout(work: () => Promise<void>, timeoutMs: number):
       ),
       timeout,
     ]);
+    if (outcome === 'timeout') {
+      diag.warn(`genai-ops: telemetry export did not finish within ${timeoutMs}ms; giving up on it`);
+    }
+    return outcome;
   } finally {
     clearTimeout(timer);
   }

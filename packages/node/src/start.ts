@@ -33,6 +33,10 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   installDiagLogger();
   const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
   installGuardrailsFromEnv();
+  // NodeSDK installs a plain console logger when OTEL_LOG_LEVEL is set, warning that it replaces ours;
+  // step aside while it is built, then put ours (deduping, same level) back.
+  const logLevelSet = getEnv('OTEL_LOG_LEVEL') !== undefined;
+  if (logLevelSet) diag.disable();
   const sdk = new NodeSDK({
     instrumentations,
     // telemetry.distro.* tell a backend which distribution set the SDK up; env detectors still win.
@@ -40,8 +44,10 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
       resources.resourceFromAttributes({ 'telemetry.distro.name': DISTRO_NAME, 'telemetry.distro.version': DISTRO_VERSION }),
     ),
   });
-  // NodeSDK installs a plain console logger when OTEL_LOG_LEVEL is set; ours (deduping, same level) wins.
-  if (getEnv('OTEL_LOG_LEVEL') !== undefined) installDiagLogger();
+  if (logLevelSet) {
+    diag.disable();
+    installDiagLogger();
+  }
   sdk.start();
   const uninstall =
     (config.exitHooks ?? getEnvBoolean('GENAI_OPS_EXIT_HOOKS') ?? true)

@@ -1,0 +1,150 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import * as protobuf from 'protobufjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningCollector } from '../dist/index.js';
+import { COLLECTOR_DIR, jsonRequest, post, startTestCollector, tmpDir, waitFor } from './helpers.js';
+
+const root = protobuf.loadSync(path.join(COLLECTOR_DIR, 'proto', 'otlp.proto'));
+const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.ExportTraceServiceRequest');
+
+/** A downstream OTLP/HTTP receiver (like Jaeger's) that records span ids and attributes; can stop and restart on its port. */
+class Downstream {
+  readonly spans = new Map<string, Record<string, unknown>>();
+  requests = 0;
+  private _server?: http.Server;
+  port = 0;
+
+  async start(): Promise<void> {
+    this._server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        this.requests++;
+        const body = Buffer.concat(chunks);
+        // biome-ignore lint/suspicious/noExplicitAny: wire object
+        const msg: any =
+          req.headers['content-type'] === 'application/json'
+            ? JSON.parse(body.toString())
+            : ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), { longs: String, bytes: String });
+        for (const rs of msg.resourceSpans ?? []) {
+          for (const ss of rs.scopeSpans ?? []) {
+            for (const s of ss.spans ?? []) {
+              const id = req.headers['content-type'] === 'application/json' ? s.spanId : Buffer.from(s.spanId, 'base64').toString('hex');
+              const attrs: Record<string, unknown> = {};
+              for (const kv of s.attributes ?? []) attrs[kv.key] = kv.value?.stringValue ?? kv.value?.doubleValue ?? kv.value?.intValue ?? kv.value?.boolValue;
+              this.spans.set(id, attrs);
+            }
+          }
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => this._server?.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this._server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const s = this._server;
+    if (!s) return;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeAllConnections();
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/v1/traces`;
+  }
+}
+
+const collectors: RunningCollector[] = [];
+const downstreams: Downstream[] = [];
+afterEach(async () => {
+  for (const c of collectors.splice(0)) await c.shutdown();
+  for (const d of downstreams.splice(0)) await d.stop();
+});
+
+function spanIds(body: string): string[] {
+  return JSON.parse(body).resourceSpans[0].scopeSpans[0].spans.map((s: { spanId: string }) => s.spanId);
+}
+
+const json = { 'content-type': 'application/json' };
+const fast = { initialBackoffMs: 20, maxBackoffMs: 200, timeoutMs: 2000 };
+
+describe.each(['protobuf', 'json'] as const)('OTLP forwarder (%s)', (protocol) => {
+  it('delivers every span across a downstream outage, with enrichment in genai_ops.*', async () => {
+    const down = new Downstream();
+    downstreams.push(down);
+    await down.start();
+    const c = await startTestCollector({ forward: { endpoints: [{ url: down.url, protocol }], ...fast } });
+    collectors.push(c);
+    const sent: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      if (i === 4) await down.stop();
+      if (i === 9) await down.start();
+      const body = jsonRequest(25);
+      sent.push(...spanIds(body));
+      expect((await post(`${c.url}/v1/traces`, body, json)).status).toBe(200);
+    }
+    await waitFor(() => sent.every((id) => down.spans.has(id)), 20_000);
+    expect(down.spans.size).toBe(sent.length);
+    const attrs = down.spans.get(sent[0] as string) as Record<string, unknown>;
+    expect(attrs['gen_ai.request.model']).toBe('gpt-4o-mini');
+    expect(Number(attrs['genai_ops.cost.usd'])).toBeGreaterThan(0);
+    expect(attrs['genai_ops.cost.price_version']).toBeTruthy();
+    expect(Object.keys(attrs).filter((k) => k.startsWith('gen_ai.usage.cost') || k.startsWith('gen_ai.guardrail'))).toEqual([]);
+    expect(c.forwarders[0]?.sentSpans).toBe(sent.length);
+    await waitFor(() => c.forwarders[0]?.spoolBytes === 0, 5000);
+  });
+});
+
+it('the spool survives a collector restart while the downstream is down', async () => {
+  const down = new Downstream();
+  downstreams.push(down);
+  await down.start();
+  await down.stop(); // reserve a port, then be down
+  const dataDir = tmpDir();
+  const cfg = { forward: { endpoints: [{ url: down.url }], ...fast } };
+  const c1 = await startTestCollector(cfg, dataDir);
+  const sent: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const body = jsonRequest(20);
+    sent.push(...spanIds(body));
+    expect((await post(`${c1.url}/v1/traces`, body, json)).status).toBe(200);
+  }
+  await c1.shutdown();
+  const spoolDir = path.join(dataDir, 'spool', c1.forwarders[0]?.id as string);
+  expect(fs.readdirSync(spoolDir).filter((f) => f.endsWith('.seg'))).toHaveLength(5);
+  await down.start();
+  expect(down.spans.size).toBe(0);
+  const c2 = await startTestCollector(cfg, dataDir);
+  collectors.push(c2);
+  await waitFor(() => sent.every((id) => down.spans.has(id)), 20_000);
+  expect(down.spans.size).toBe(100);
+  await waitFor(() => fs.readdirSync(spoolDir).filter((f) => f.endsWith('.seg')).length === 0, 5000);
+});
+
+it('the spool size limit drops the oldest segments and counts them', async () => {
+  const down = new Downstream();
+  downstreams.push(down);
+  await down.start();
+  await down.stop();
+  const c = await startTestCollector({ forward: { endpoints: [{ url: down.url }], spoolMaxBytes: 30_000, ...fast } });
+  collectors.push(c);
+  const bodies = Array.from({ length: 6 }, () => jsonRequest(10, { contentBytes: 1000 }));
+  for (const b of bodies) expect((await post(`${c.url}/v1/traces`, b, json)).status).toBe(200);
+  const fwd = c.forwarders[0];
+  expect(fwd?.spoolBytes).toBeLessThanOrEqual(30_000);
+  expect(fwd?.droppedSpans).toBeGreaterThan(0);
+  expect((fwd?.droppedSpans ?? 0) % 10).toBe(0);
+  const dropped = (await c.metrics.forwardDropped.get()).values.find((v) => v.labels.reason === 'spool_full');
+  expect(dropped?.value).toBe(fwd?.droppedSpans);
+  await down.start();
+  // The newest batch survives and is delivered; the dropped (oldest) ones are not.
+  const newest = spanIds(bodies[5] as string);
+  await waitFor(() => newest.every((id) => down.spans.has(id)), 20_000);
+  expect(spanIds(bodies[0] as string).some((id) => down.spans.has(id))).toBe(false);
+});

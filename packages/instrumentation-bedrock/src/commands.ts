@@ -1,0 +1,215 @@
+/**
+ * Per-command plans: what a command's input says (operation, attributes, content, guard slots) and how
+ * its output is observed. `send.ts` runs them; everything here is synchronous and never throws for
+ * odd input (unparseable bodies simply record less).
+ */
+import {
+  ATTR_AWS_BEDROCK_GUARDRAIL_ID,
+  ATTR_GEN_AI_REQUEST_STREAM,
+  type CallContent,
+  GEN_AI_OPERATION_NAME_VALUES,
+  type GenAICall,
+  type GuardTextSegment,
+  isGuardError,
+  mapFinishReason as mapStop,
+  type OutputGuard,
+  type StreamReducer,
+} from '@genai-ops/core';
+import { diag } from '@opentelemetry/api';
+import {
+  type AttributeMap,
+  converseContent,
+  converseOutputMessage,
+  converseRequestAttributes,
+  converseTextSlots,
+  converseUsage,
+  isRecord,
+} from './attributes.js';
+import type { ConverseInput, ConverseOutput, InvokeModelInput, InvokeModelOutput, Json } from './internal-types.js';
+import { converseEventDelta, type ModelFamily, modelFamily, nativeChunkDelta, parseNativeRequest, parseNativeResponse } from './native-models.js';
+import { type StreamDelta, StreamAccumulator } from './stream-accumulator.js';
+
+/** How a streaming output is observed: where the stream is, and how its events read. */
+export interface StreamPlan {
+  property: 'stream' | 'body';
+  reducer: (captureContent: boolean) => StreamReducer<unknown>;
+  deltas: (event: unknown) => string[];
+}
+
+export interface CommandPlan {
+  operation: string;
+  requestModel?: string;
+  attributes: AttributeMap;
+  content: (input: unknown) => CallContent;
+  segments: GuardTextSegment[];
+  /** A new input with the guard's replacement texts; the caller's input is untouched. */
+  apply: (texts: string[]) => unknown;
+  /** Non-streaming: records the output; applies and throws the output guard's verdict. */
+  finish?: (call: GenAICall, output: unknown, guard: OutputGuard | undefined) => void;
+  stream?: StreamPlan;
+}
+
+function guardFinish(guard: OutputGuard | undefined, texts: string[]): string[] | undefined {
+  if (!guard) return undefined;
+  try {
+    return guard.finish(texts);
+  } catch (err) {
+    if (isGuardError(err)) throw err;
+    diag.warn('genai-ops bedrock: output guard failed', err);
+    return undefined;
+  }
+}
+
+function planConverse(input: ConverseInput, stream: boolean): CommandPlan {
+  const slots = converseTextSlots(input);
+  return {
+    operation: GEN_AI_OPERATION_NAME_VALUES.CHAT,
+    requestModel: input.modelId,
+    attributes: converseRequestAttributes(input, stream),
+    content: (sent) => converseContent(sent as ConverseInput),
+    segments: slots.segments,
+    apply: slots.apply,
+    finish: stream
+      ? undefined
+      : (call, raw, guard) => {
+          const output = raw as ConverseOutput;
+          const blocks = output.output?.message?.content ?? [];
+          const textBlocks = blocks.filter((b) => typeof b?.text === 'string');
+          const replaced = guardFinish(
+            guard,
+            textBlocks.map((b) => b.text as string),
+          );
+          if (replaced) textBlocks.forEach((b, i) => {
+            b.text = replaced[i] ?? b.text;
+          });
+          call.setResponse({ finishReasons: output.stopReason ? [mapStop(output.stopReason)] : undefined });
+          const usage = converseUsage(output.usage);
+          if (usage) call.setUsage(usage);
+          call.recordOutput(() => [converseOutputMessage(output.output?.message, output.stopReason)]);
+        },
+    stream: stream
+      ? {
+          property: 'stream',
+          reducer: (capture) => new StreamAccumulator<unknown>((e) => (isRecord(e) ? converseEventDelta(e) : undefined), capture),
+          deltas: (e) => {
+            const d = isRecord(e) ? converseEventDelta(e) : undefined;
+            return d?.text ? [d.text] : [];
+          },
+        }
+      : undefined,
+  };
+}
+
+const decoder = new TextDecoder();
+
+/** The JSON of a request body we may read: a string or bytes. A Blob or stream is never touched. */
+function readBody(body: unknown): Json | undefined {
+  try {
+    if (typeof body === 'string') return asJson(JSON.parse(body));
+    if (ArrayBuffer.isView(body)) return asJson(JSON.parse(decoder.decode(body as Uint8Array)));
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function asJson(v: unknown): Json | undefined {
+  return isRecord(v) ? v : undefined;
+}
+
+function setAt(root: Json, path: Array<string | number>, value: string): void {
+  let node: unknown = root;
+  for (let i = 0; i < path.length - 1; i++) node = (node as Record<string | number, unknown>)[path[i]!];
+  (node as Record<string | number, unknown>)[path[path.length - 1]!] = value;
+}
+
+/** Re-encodes a JSON body in the caller's own representation (string stays string, bytes stay bytes). */
+function encodeLike(original: unknown, json: Json): unknown {
+  const text = JSON.stringify(json);
+  return typeof original === 'string' ? text : new TextEncoder().encode(text);
+}
+
+function decodeChunk(event: unknown): Json | undefined {
+  const bytes = isRecord(event) && isRecord(event.chunk) ? event.chunk.bytes : undefined;
+  if (!ArrayBuffer.isView(bytes)) return undefined;
+  try {
+    return asJson(JSON.parse(decoder.decode(bytes as Uint8Array)));
+  } catch {
+    return undefined;
+  }
+}
+
+function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
+  const family: ModelFamily | undefined = modelFamily(input.modelId);
+  const body = family ? readBody(input.body) : undefined;
+  const native = family && body ? parseNativeRequest(family, body) : undefined;
+  const guardrail = typeof input.guardrailIdentifier === 'string' ? input.guardrailIdentifier : undefined;
+  const slots = native?.slots ?? [];
+  const toDelta = (event: unknown): StreamDelta | undefined => {
+    const chunk = decodeChunk(event);
+    return chunk && family ? nativeChunkDelta(family, chunk) : undefined;
+  };
+  return {
+    // An unknown family is still a model call; `chat` is the conventions' default for it.
+    operation: native?.operation ?? GEN_AI_OPERATION_NAME_VALUES.CHAT,
+    requestModel: input.modelId,
+    attributes: {
+      ...native?.attributes,
+      [ATTR_AWS_BEDROCK_GUARDRAIL_ID]: guardrail,
+      [ATTR_GEN_AI_REQUEST_STREAM]: stream ? true : undefined,
+    },
+    content: (sent) => {
+      const sentBody = family ? readBody((sent as InvokeModelInput).body) : undefined;
+      return family && sentBody ? parseNativeRequest(family, sentBody).content() : {};
+    },
+    segments: slots.map(({ text, role, source }) => ({ text, role, source })),
+    apply: (texts) => {
+      if (!body) return input;
+      const copy = structuredClone(body);
+      slots.forEach((s, i) => setAt(copy, s.path, texts[i] ?? s.text));
+      return { ...input, body: encodeLike(input.body, copy) };
+    },
+    finish: stream
+      ? undefined
+      : (call, raw, guard) => {
+          const output = raw as InvokeModelOutput;
+          const json = family ? readBody(output.body) : undefined;
+          if (!family || !json) return;
+          const parsed = parseNativeResponse(family, json);
+          const replaced = guardFinish(
+            guard,
+            parsed.texts.map((t) => t.text),
+          );
+          if (replaced && output.body) {
+            const copy = structuredClone(json);
+            parsed.texts.forEach((t, i) => setAt(copy, t.path, replaced[i] ?? t.text));
+            // A new body with the SDK's own prototype (Uint8ArrayBlobAdapter), so transformToString() works.
+            const next = new TextEncoder().encode(JSON.stringify(copy));
+            Object.setPrototypeOf(next, Object.getPrototypeOf(output.body));
+            output.body = next as InvokeModelOutput['body'];
+          }
+          call.setResponse({ id: parsed.id, finishReasons: parsed.finishReasons });
+          if (parsed.attributes) call.setAttributes(parsed.attributes);
+          if (parsed.usage) call.setUsage(parsed.usage);
+          if (native?.operation !== GEN_AI_OPERATION_NAME_VALUES.EMBEDDINGS) call.recordOutput(parsed.output);
+        },
+    stream: stream
+      ? {
+          property: 'body',
+          reducer: (capture) => new StreamAccumulator<unknown>(toDelta, capture),
+          deltas: (e) => {
+            const d = toDelta(e);
+            return d?.text ? [d.text] : [];
+          },
+        }
+      : undefined,
+  };
+}
+
+/** The commands we observe, by class name; everything else is passed through untouched. */
+export const COMMAND_PLANS: Record<string, (input: unknown) => CommandPlan> = {
+  ConverseCommand: (input) => planConverse((input ?? {}) as ConverseInput, false),
+  ConverseStreamCommand: (input) => planConverse((input ?? {}) as ConverseInput, true),
+  InvokeModelCommand: (input) => planInvoke((input ?? {}) as InvokeModelInput, false),
+  InvokeModelWithResponseStreamCommand: (input) => planInvoke((input ?? {}) as InvokeModelInput, true),
+};

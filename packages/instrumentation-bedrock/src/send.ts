@@ -1,0 +1,161 @@
+/**
+ * The patch factory for `BedrockRuntimeClient.prototype.send`: dispatches on the command class, starts
+ * one GenAI span per logical call, and observes the output on a side chain of the SDK's own promise.
+ */
+import {
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  endCallWhenCollected,
+  GEN_AI_PROVIDER_NAME_VALUES,
+  GenAICall,
+  type GenAITelemetry,
+  type GuardCallInfo,
+  getCallGuard,
+  guardOutputStream,
+  isGuardError,
+  type OutputGuard,
+  observeIteratorFactory,
+} from '@genai-ops/core';
+import { context, diag } from '@opentelemetry/api';
+import { COMMAND_PLANS, type CommandPlan, type StreamPlan } from './commands.js';
+import type { ClientLike, CommandLike, SendFunction } from './internal-types.js';
+
+/** What the patch factory needs from the instrumentation, looked up at call time. */
+export interface SendContext {
+  active(): boolean;
+  telemetry(): GenAITelemetry;
+}
+
+interface Server {
+  address?: string;
+  port?: number;
+}
+
+/** Resolved endpoint per client: the first call resolves it (the SDK's providers are async). */
+const servers = new WeakMap<object, Server>();
+
+async function resolveServer(client: ClientLike): Promise<Server> {
+  const endpoint = await client.config?.endpoint?.();
+  if (endpoint?.hostname) {
+    const port = endpoint.port ?? (endpoint.protocol === 'http:' ? 80 : 443);
+    return { address: endpoint.hostname, port };
+  }
+  const region = await client.config?.region?.();
+  return typeof region === 'string' && region !== '' ? { address: `bedrock-runtime.${region}.amazonaws.com`, port: 443 } : {};
+}
+
+const PROVIDER = GEN_AI_PROVIDER_NAME_VALUES.AWS_BEDROCK;
+
+/** Replaces the output's stream with one that is observed on its first iteration and otherwise the same. */
+function observeOutputStream(output: Record<string, unknown>, plan: StreamPlan, call: GenAICall, guard: OutputGuard | undefined): void {
+  const original = output[plan.property] as AsyncIterable<unknown> | undefined;
+  if (!original || typeof original[Symbol.asyncIterator] !== 'function') {
+    call.end();
+    return;
+  }
+  const factory = (): AsyncIterator<unknown> =>
+    guard ? guardOutputStream(original, guard, plan.deltas)[Symbol.asyncIterator]() : original[Symbol.asyncIterator]();
+  const observed = observeIteratorFactory(factory, call, plan.reducer(call.capturesContent));
+  // The original stays the prototype, so anything else it carries still reads the same.
+  const wrapped = Object.create(original, { [Symbol.asyncIterator]: { value: observed, configurable: true, writable: true } });
+  output[plan.property] = wrapped;
+  endCallWhenCollected(wrapped, call);
+}
+
+export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction {
+  return function send(this: unknown, ...args: unknown[]): unknown {
+    const command = args[0] as CommandLike | undefined;
+    const planFor = command ? COMMAND_PLANS[command.constructor?.name] : undefined;
+    // The callback form (send(command, cb)) is passed through: it returns no promise to observe.
+    if (!ctx.active() || !planFor || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+    const client = this as ClientLike;
+    let call: GenAICall;
+    let plan: CommandPlan;
+    try {
+      plan = planFor(command!.input);
+      const server = servers.get(client);
+      call = new GenAICall(ctx.telemetry(), {
+        operation: plan.operation,
+        provider: PROVIDER,
+        requestModel: plan.requestModel,
+        serverAddress: server?.address,
+        serverPort: server?.port,
+        attributes: plan.attributes,
+      });
+      if (!server) {
+        call.addMetricKeys(ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT);
+        resolveServer(client).then(
+          (s) => {
+            servers.set(client, s);
+            call.setAttributes({ [ATTR_SERVER_ADDRESS]: s.address, [ATTR_SERVER_PORT]: s.port });
+          },
+          () => undefined,
+        );
+      }
+    } catch (err) {
+      diag.warn('genai-ops bedrock: could not start the span', err);
+      return original.apply(this, args);
+    }
+    let sendArgs = args;
+    let outputGuard: OutputGuard | undefined;
+    const guard = getCallGuard();
+    if (guard) {
+      const info: GuardCallInfo = { operation: plan.operation, provider: PROVIDER, requestModel: plan.requestModel, span: call.span };
+      try {
+        const verdict = guard.checkInput(info, plan.segments);
+        if (verdict?.texts) {
+          // A new command of the same class; the caller's command and input are untouched.
+          const Ctor = command!.constructor;
+          sendArgs = [new Ctor(plan.apply(verdict.texts)), ...args.slice(1)];
+        }
+      } catch (err) {
+        if (isGuardError(err)) {
+          call.end(err);
+          return Promise.reject(err);
+        }
+        diag.warn('genai-ops bedrock: input guard failed; request sent unchanged', err);
+      }
+      try {
+        outputGuard = guard.startOutput(info);
+      } catch (err) {
+        diag.warn('genai-ops bedrock: output guard failed to start', err);
+      }
+    }
+    const sent = (sendArgs[0] as CommandLike).input;
+    call.recordInput(() => plan.content(sent));
+    let promise: Promise<unknown>;
+    try {
+      promise = context.with(call.context, () => original.apply(this, sendArgs)) as Promise<unknown>;
+    } catch (err) {
+      call.end(err);
+      throw err;
+    }
+    const observed = promise.then(
+      (output) => {
+        try {
+          if (plan.stream) {
+            observeOutputStream(output as Record<string, unknown>, plan.stream, call, outputGuard);
+            return output;
+          }
+          plan.finish?.(call, output, outputGuard);
+        } catch (err) {
+          if (isGuardError(err)) {
+            call.end(err);
+            throw err;
+          }
+          diag.debug('genai-ops bedrock: could not read the output', err);
+        }
+        call.end();
+        return output;
+      },
+      (err: unknown) => {
+        call.end(err);
+        throw err;
+      },
+    );
+    // A non-streaming output guard may block: then the caller gets the derived promise, which rejects.
+    if (outputGuard && !plan.stream) return observed;
+    observed.catch(() => undefined);
+    return promise;
+  };
+}
