@@ -34,7 +34,10 @@ function httpBackend(url: string): Backend {
   const call = async (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(new URL(p, url), {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(120_000),
     });
@@ -101,7 +104,8 @@ async function backend(opts: CommonOpts): Promise<Backend> {
     const lock = JSON.parse(fs.readFileSync(paths.lockFile, 'utf8')) as { url?: string; pid?: number };
     if (lock.url && lock.pid && pidAlive(lock.pid)) return httpBackend(lock.url);
   } catch {}
-  if (!fs.existsSync(paths.dbPath)) throw new Error(`no collector running and no database at ${paths.dbPath}`);
+  if (!fs.existsSync(paths.dbPath))
+    throw new Error(`no collector running and no database at ${paths.dbPath}`);
   return fileBackend(paths.dbPath, cfg.cost);
 }
 
@@ -114,7 +118,11 @@ function cell(v: unknown, width = 60): string {
 function printTable(columns: string[], rows: Record<string, unknown>[]): void {
   const cells = rows.map((r) => columns.map((c) => cell(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] as string).length)));
-  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (vals: string[]): string =>
+    vals
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${line(columns)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
   for (const r of cells) process.stdout.write(`${line(r)}\n`);
   process.stdout.write(`(${rows.length} row${rows.length === 1 ? '' : 's'})\n`);
@@ -168,7 +176,8 @@ function printTrace(spans: Record<string, unknown>[], full: boolean): void {
       ['input', 'input_messages'],
       ['output', 'output_messages'],
     ] as const) {
-      if (s[key] !== null && s[key] !== undefined) process.stdout.write(`${pad}  ${label}: ${clip(s[key])}\n`);
+      if (s[key] !== null && s[key] !== undefined)
+        process.stdout.write(`${pad}  ${label}: ${clip(s[key])}\n`);
     }
     for (const c of children.get(String(s.span_id)) ?? []) walk(c, depth + 1);
   };
@@ -210,7 +219,9 @@ export function buildProgram(): Command {
       if (Object.keys(receiver).length) overrides.receiver = receiver;
       const c = await startCollector(overrides, { configFile: o.config });
       const paths = resolvePaths(c.config);
-      process.stdout.write(`genai-ops collector listening on ${c.url} (OTLP/HTTP ${c.url}/v1/traces, API ${c.apiUrl}/api, metrics ${c.url}/metrics)\n`);
+      process.stdout.write(
+        `genai-ops collector listening on ${c.url} (OTLP/HTTP ${c.url}/v1/traces, API ${c.apiUrl}/api, metrics ${c.url}/metrics)\n`,
+      );
       process.stdout.write(`database ${paths.dbPath}\n`);
       let stopping = false;
       const stop = (sig: string): void => {
@@ -230,7 +241,8 @@ export function buildProgram(): Command {
     .description('run a read-only SQL query')
     .option('--format <f>', 'table | json | csv', 'table')
     .action(async (query: string, o: CommonOpts & { format: string }) => {
-      if (!['table', 'json', 'csv'].includes(o.format)) throw new InvalidArgumentError('format must be table, json or csv');
+      if (!['table', 'json', 'csv'].includes(o.format))
+        throw new InvalidArgumentError('format must be table, json or csv');
       await withBackend(o, async (b) => {
         const r = await b.sql(query);
         printRows(o.format, r.columns, r.rows);
@@ -247,7 +259,19 @@ export function buildProgram(): Command {
     .action(async (o: CommonOpts & { limit: number; service?: string; since?: string; format: string }) => {
       await withBackend(o, async (b) => {
         const rows = await b.traces({ limit: o.limit, service: o.service, since: o.since });
-        const cols = ['trace_id', 'start_time', 'service', 'root_name', 'models', 'span_count', 'input_tokens', 'output_tokens', 'cost_usd', 'duration_ms', 'errors'];
+        const cols = [
+          'trace_id',
+          'start_time',
+          'service',
+          'root_name',
+          'models',
+          'span_count',
+          'input_tokens',
+          'output_tokens',
+          'cost_usd',
+          'duration_ms',
+          'errors',
+        ];
         printRows(o.format, cols, rows);
       });
     });
@@ -275,7 +299,9 @@ export function buildProgram(): Command {
     .action(async (o: CommonOpts & { since: string }) => {
       await withBackend(o, async (b) => {
         const r = await b.reprice(o.since);
-        process.stdout.write(`repriced ${r.repriced} spans since ${r.since} (${r.unpriced} without a price)\n`);
+        process.stdout.write(
+          `repriced ${r.repriced} spans since ${r.since} (${r.unpriced} without a price)\n`,
+        );
       });
     });
   return program;

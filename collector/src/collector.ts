@@ -37,7 +37,16 @@ export interface StartCollectorOptions {
   lockFile?: boolean;
 }
 
-const KNOWN_PATHS = new Set(['/v1/traces', '/v1/logs', '/v1/metrics', '/metrics', '/api/traces', '/api/sql', '/api/reprice', '/api/health']);
+const KNOWN_PATHS = new Set([
+  '/v1/traces',
+  '/v1/logs',
+  '/v1/metrics',
+  '/metrics',
+  '/api/traces',
+  '/api/sql',
+  '/api/reprice',
+  '/api/health',
+]);
 
 function pathLabel(p: string): string {
   if (KNOWN_PATHS.has(p)) return p;
@@ -50,7 +59,10 @@ function pathLabel(p: string): string {
  * HTTP receiver; shutdown runs in the reverse order so every accepted span is committed.
  * @example const c = await startCollector({ receiver: { host: '127.0.0.1', port: 0 }, storage: { path: 'x.duckdb' } })
  */
-export async function startCollector(config: CollectorConfigInput = {}, opts: StartCollectorOptions = {}): Promise<RunningCollector> {
+export async function startCollector(
+  config: CollectorConfigInput = {},
+  opts: StartCollectorOptions = {},
+): Promise<RunningCollector> {
   const cfg = loadConfig({ file: opts.configFile, env: opts.env, overrides: config });
   const paths = resolvePaths(cfg);
   const modules = loadEnrichmentModules(cfg.cost);
@@ -75,7 +87,9 @@ export async function startCollector(config: CollectorConfigInput = {}, opts: St
         metrics,
       }),
   );
-  const processors: SpanProcessor[] = [modules.normalize, modules.cost].filter((p): p is SpanProcessor => p !== undefined);
+  const processors: SpanProcessor[] = [modules.normalize, modules.cost].filter(
+    (p): p is SpanProcessor => p !== undefined,
+  );
   const pipeline = new Pipeline({
     processors,
     exporters: [store, ...forwarders],
@@ -118,23 +132,36 @@ export async function startCollector(config: CollectorConfigInput = {}, opts: St
     const app = express();
     app.disable('x-powered-by');
     app.use((req, res, next) => {
-      res.on('finish', () => metrics.httpRequests.inc({ path: pathLabel(req.path), status: String(res.statusCode) }));
+      res.on('finish', () =>
+        metrics.httpRequests.inc({ path: pathLabel(req.path), status: String(res.statusCode) }),
+      );
       next();
     });
-    app.use(otlpHttpReceiver({ consumer: pipeline, maxBodyBytes: cfg.receiver.maxBodyBytes, authToken: cfg.receiver.authToken, metrics }));
+    app.use(
+      otlpHttpReceiver({
+        consumer: pipeline,
+        maxBodyBytes: cfg.receiver.maxBodyBytes,
+        authToken: cfg.receiver.authToken,
+        metrics,
+      }),
+    );
     app.use(
       queryApi({
         store,
         metrics,
         authToken: cfg.api.authToken,
-        costProcessor: modules.createCostProcessor ? () => (modules.createCostProcessor as (c: unknown) => SpanProcessor)(cfg.cost) : undefined,
+        costProcessor: modules.createCostProcessor
+          ? () => (modules.createCostProcessor as (c: unknown) => SpanProcessor)(cfg.cost)
+          : undefined,
       }),
     );
     app.use((_req: express.Request, res: express.Response) => {
       res.status(404).json({ error: 'not found' });
     });
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(cfg.receiver.port, cfg.receiver.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      const s = app.listen(cfg.receiver.port, cfg.receiver.host, (err?: Error) =>
+        err ? reject(err) : resolve(s),
+      );
       s.on('error', reject);
     });
     server.keepAliveTimeout = 65_000;
@@ -143,7 +170,10 @@ export async function startCollector(config: CollectorConfigInput = {}, opts: St
     const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '[::]' ? '[::1]' : host}:${addr.port}`;
     if (opts.lockFile !== false) {
       fs.mkdirSync(path.dirname(paths.lockFile), { recursive: true });
-      fs.writeFileSync(paths.lockFile, JSON.stringify({ url, pid: process.pid, dbPath: paths.dbPath, startedAt: new Date().toISOString() }));
+      fs.writeFileSync(
+        paths.lockFile,
+        JSON.stringify({ url, pid: process.pid, dbPath: paths.dbPath, startedAt: new Date().toISOString() }),
+      );
       lockWritten = true;
     }
     return { url, apiUrl: url, config: cfg, store, metrics, forwarders, shutdown };

@@ -189,7 +189,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
   const out: CollectorConfigInput = {};
   const set = <K extends keyof CollectorConfig>(k: K, patch: Record<string, unknown>): void => {
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined && v !== ''));
-    if (Object.keys(defined).length) (out as Record<string, unknown>)[k] = { ...((out[k] as object) ?? {}), ...defined };
+    if (Object.keys(defined).length)
+      (out as Record<string, unknown>)[k] = { ...((out[k] as object) ?? {}), ...defined };
   };
   if (env.GENAI_OPS_DATA_DIR) out.dataDir = env.GENAI_OPS_DATA_DIR;
   set('receiver', {
@@ -211,8 +212,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
     headers = {};
     for (const pair of env.GENAI_OPS_FORWARD_HEADERS.split(',')) {
       const i = pair.indexOf('=');
-      if (i <= 0) errors.push(`env GENAI_OPS_FORWARD_HEADERS: expected key=value, got ${JSON.stringify(pair)}`);
-      else headers[decodeURIComponent(pair.slice(0, i).trim())] = decodeURIComponent(pair.slice(i + 1).trim());
+      if (i <= 0)
+        errors.push(`env GENAI_OPS_FORWARD_HEADERS: expected key=value, got ${JSON.stringify(pair)}`);
+      else
+        headers[decodeURIComponent(pair.slice(0, i).trim())] = decodeURIComponent(pair.slice(i + 1).trim());
     }
   }
   set('forward', {
@@ -272,7 +275,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): CollectorConfig {
   const envErrors: string[] = [];
   const fromEnv = configFromEnv(env, envErrors);
   const fromFile = file ? readConfigFile(file) : undefined;
-  if (fromFile !== undefined && !isPlainObject(fromFile)) throw new ConfigError([`${file}: must be a mapping`]);
+  if (fromFile !== undefined && !isPlainObject(fromFile))
+    throw new ConfigError([`${file}: must be a mapping`]);
   const merged = mergeConfig(DEFAULT_CONFIG, fromFile, fromEnv, opts.overrides);
   let cfg: CollectorConfig;
   try {

@@ -1,20 +1,27 @@
 export { type RunningCollector, type StartCollectorOptions, startCollector } from './collector.js';
+export type {
+  Component,
+  LogBatch,
+  LogsConsumer,
+  SpanBatch,
+  SpanProcessor,
+  TracesConsumer,
+} from './component.js';
+export { PipelineError } from './component.js';
 export {
   type CollectorConfig,
   type CollectorConfigInput,
   ConfigError,
   DEFAULT_CONFIG,
   type ForwardEndpointConfig,
-  loadConfig,
   type LoadConfigOptions,
+  loadConfig,
 } from './config.js';
-export type { Component, LogBatch, LogsConsumer, SpanBatch, SpanProcessor, TracesConsumer } from './component.js';
-export { PipelineError } from './component.js';
-export type * from './model.js';
 export { DuckDBStore, type DuckDBStoreConfig, QueryRejectedError } from './exporters/duckdb-store.js';
 export { CollectorMetrics } from './exporters/metrics.js';
 export { OtlpForwarder, type OtlpForwarderConfig } from './exporters/otlp-forwarder.js';
-export { Pipeline, type PipelineConfig } from './pipeline.js';
+export { spanColumns } from './exporters/span-columns.js';
+export type * from './model.js';
 export { decodeLogs, decodeTraces, OtlpDecodeError } from './otlp/decode.js';
 export { encodeTraces, enrichedAttributes } from './otlp/encode.js';
-export { spanColumns } from './exporters/span-columns.js';
+export { Pipeline, type PipelineConfig } from './pipeline.js';

@@ -1,5 +1,13 @@
 import { diag } from '@opentelemetry/api';
-import { type Component, type LogBatch, type LogsConsumer, PipelineError, type SpanBatch, type SpanProcessor, type TracesConsumer } from './component.js';
+import {
+  type Component,
+  type LogBatch,
+  type LogsConsumer,
+  PipelineError,
+  type SpanBatch,
+  type SpanProcessor,
+  type TracesConsumer,
+} from './component.js';
 import type { CollectorMetrics } from './exporters/metrics.js';
 
 export interface PipelineConfig {
@@ -92,7 +100,11 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
           diag.error(`genai-ops collector: processor ${p.name} failed on logs: ${(err as Error).message}`);
         }
       }
-      await Promise.all(this._config.exporters.filter((e) => e.consumeLogs).map((e) => (e.consumeLogs as LogsConsumer['consumeLogs']).call(e, { logs })));
+      await Promise.all(
+        this._config.exporters
+          .filter((e) => e.consumeLogs)
+          .map((e) => (e.consumeLogs as LogsConsumer['consumeLogs']).call(e, { logs })),
+      );
     } finally {
       this._release(n);
     }

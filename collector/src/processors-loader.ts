@@ -32,7 +32,10 @@ function tryRequire(id: string): Record<string, unknown> | undefined {
   try {
     return require(id) as Record<string, unknown>;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(id.slice(2))) {
+    if (
+      (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
+      String((err as Error).message).includes(id.slice(2))
+    ) {
       diag.warn(`genai-ops collector: ${id} not available; continuing without it`);
       return undefined;
     }
@@ -47,14 +50,16 @@ export function loadEnrichmentModules(costConfig?: unknown): EnrichmentModules {
   if (norm && typeof norm.NormalizeProcessor === 'function') {
     const Ctor = norm.NormalizeProcessor as new () => SpanProcessor;
     out.normalize = new Ctor();
-    if (typeof norm.normalizeSpan === 'function') out.normalizeSpan = norm.normalizeSpan as (s: SpanRecord) => SpanRecord;
+    if (typeof norm.normalizeSpan === 'function')
+      out.normalizeSpan = norm.normalizeSpan as (s: SpanRecord) => SpanRecord;
   }
   const cost = tryRequire('./processors/cost.js');
   if (cost && typeof cost.CostProcessor === 'function') {
     const Ctor = cost.CostProcessor as new (c?: unknown) => SpanProcessor;
     out.createCostProcessor = (c: unknown) => new Ctor(c);
     out.cost = new Ctor(costConfig);
-    if (cost.COST_CONFIG_SCHEMA && typeof cost.COST_CONFIG_SCHEMA === 'object') out.costConfigSchema = cost.COST_CONFIG_SCHEMA;
+    if (cost.COST_CONFIG_SCHEMA && typeof cost.COST_CONFIG_SCHEMA === 'object')
+      out.costConfigSchema = cost.COST_CONFIG_SCHEMA;
     if (typeof cost.PRICE_TABLE_VERSION === 'string') out.priceTableVersion = cost.PRICE_TABLE_VERSION;
   }
   const legacy = tryRequire('./processors/legacy-events.js');

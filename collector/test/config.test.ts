@@ -25,7 +25,12 @@ describe('loadConfig', () => {
       env: { GENAI_OPS_PORT: '6000', GENAI_OPS_DATA_DIR: '/var/genai', GENAI_OPS_API_TOKEN: 't0k' },
       overrides: { receiver: { host: '0.0.0.0' } },
     });
-    expect(cfg.receiver).toEqual({ ...DEFAULT_CONFIG.receiver, port: 6000, maxInFlightSpans: 7, host: '0.0.0.0' });
+    expect(cfg.receiver).toEqual({
+      ...DEFAULT_CONFIG.receiver,
+      port: 6000,
+      maxInFlightSpans: 7,
+      host: '0.0.0.0',
+    });
     expect(cfg.dataDir).toBe('/var/genai');
     expect(cfg.api.authToken).toBe('t0k');
     expect(cfg.forward.endpoints).toEqual([{ url: 'http://jaeger:4318/v1/traces', protocol: 'json' }]);
@@ -39,7 +44,10 @@ describe('loadConfig', () => {
 
   it('env forward URLs and headers', () => {
     const cfg = loadConfig({
-      env: { GENAI_OPS_FORWARD_URLS: 'http://a/v1/traces, http://b/v1/traces', GENAI_OPS_FORWARD_HEADERS: 'dd-api-key=abc,x=y%3Dz' },
+      env: {
+        GENAI_OPS_FORWARD_URLS: 'http://a/v1/traces, http://b/v1/traces',
+        GENAI_OPS_FORWARD_HEADERS: 'dd-api-key=abc,x=y%3Dz',
+      },
     });
     expect(cfg.forward.endpoints).toEqual([
       { url: 'http://a/v1/traces', headers: { 'dd-api-key': 'abc', x: 'y=z' } },

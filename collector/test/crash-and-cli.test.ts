@@ -16,16 +16,27 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: cleanEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: cleanEnv(env), timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 async function spawnCollector(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'collector', '--data', dataDir, '--port', '0'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'collector', '--data', dataDir, '--port', '0'], {
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   child.stdout?.on('data', (c: Buffer) => {
@@ -49,20 +60,34 @@ describe('durability', () => {
     const dataDir = tmpDir();
     const { child, url } = await spawnCollector(dataDir);
     const bodies = Array.from({ length: 8 }, () => jsonRequest(25, { contentBytes: 512 }));
-    const statuses = await Promise.all(bodies.map((b) => post(`${url}/v1/traces`, b, { 'content-type': 'application/json' })));
+    const statuses = await Promise.all(
+      bodies.map((b) => post(`${url}/v1/traces`, b, { 'content-type': 'application/json' })),
+    );
     expect(statuses.map((s) => s.status)).toEqual(Array(8).fill(200));
     child.kill('SIGKILL');
     await waitFor(() => child.exitCode !== null || child.signalCode !== null, 10_000);
     // The lock file is stale now; the CLI sees the pid is gone and opens the file itself.
-    const ids = bodies.map(traceIdOf).map((t) => `'${t}'`).join(',');
-    const r = await cli(['sql', `SELECT count(*) AS n FROM spans WHERE trace_id IN (${ids})`, '--format', 'json', '--data', dataDir]);
+    const ids = bodies
+      .map(traceIdOf)
+      .map((t) => `'${t}'`)
+      .join(',');
+    const r = await cli([
+      'sql',
+      `SELECT count(*) AS n FROM spans WHERE trace_id IN (${ids})`,
+      '--format',
+      'json',
+      '--data',
+      dataDir,
+    ]);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual([{ n: 200 }]);
   });
 });
 
 describe('CLI', () => {
-  it('sql, traces, trace and reprice on the file and through a running collector', async () => {
+  it('sql, traces, trace and reprice on the file and through a running collector', {
+    timeout: 240_000,
+  }, async () => {
     const dataDir = tmpDir();
     // Seed the database through an in-process collector, then stop it.
     const dbPath = path.join(dataDir, 'genai-ops.duckdb');
@@ -74,7 +99,14 @@ describe('CLI', () => {
     expect(fs.existsSync(path.join(dataDir, 'collector.json'))).toBe(false);
 
     // Directly on the file.
-    const csv = await cli(['sql', `SELECT span_id, request_model FROM spans WHERE trace_id = '${traceId}' ORDER BY span_id`, '--format', 'csv', '--data', dataDir]);
+    const csv = await cli([
+      'sql',
+      `SELECT span_id, request_model FROM spans WHERE trace_id = '${traceId}' ORDER BY span_id`,
+      '--format',
+      'csv',
+      '--data',
+      dataDir,
+    ]);
     expect(csv.code).toBe(0);
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe('span_id,request_model');
@@ -92,7 +124,18 @@ describe('CLI', () => {
     expect(refused.stderr).toMatch(/only a single SELECT/);
 
     // Reprice: wipe the stored costs, then recompute them.
-    const before = JSON.parse((await cli(['sql', `SELECT sum(cost_usd) AS c FROM spans WHERE trace_id = '${traceId}'`, '--format', 'json', '--data', dataDir])).stdout)[0].c;
+    const before = JSON.parse(
+      (
+        await cli([
+          'sql',
+          `SELECT sum(cost_usd) AS c FROM spans WHERE trace_id = '${traceId}'`,
+          '--format',
+          'json',
+          '--data',
+          dataDir,
+        ])
+      ).stdout,
+    )[0].c;
     expect(before).toBeGreaterThan(0);
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const db = await DuckDBInstance.create(dbPath);
@@ -104,7 +147,16 @@ describe('CLI', () => {
     expect(rp.stderr).toBe('');
     expect(rp.stdout).toMatch(/repriced \d+ spans/);
     const after = JSON.parse(
-      (await cli(['sql', `SELECT sum(cost_usd) AS c, count(price_version) AS v FROM spans WHERE trace_id = '${traceId}'`, '--format', 'json', '--data', dataDir])).stdout,
+      (
+        await cli([
+          'sql',
+          `SELECT sum(cost_usd) AS c, count(price_version) AS v FROM spans WHERE trace_id = '${traceId}'`,
+          '--format',
+          'json',
+          '--data',
+          dataDir,
+        ])
+      ).stdout,
     )[0];
     expect(after.c).toBeCloseTo(before, 12);
     expect(after.v).toBe(3);
@@ -113,10 +165,19 @@ describe('CLI', () => {
     const { child, url } = await spawnCollector(dataDir);
     const body2 = jsonRequest(2, { service: 'cli-svc-2' });
     expect((await post(`${url}/v1/traces`, body2, { 'content-type': 'application/json' })).status).toBe(200);
-    const viaHttp = await cli(['sql', `SELECT count(*) AS n FROM spans WHERE trace_id = '${traceIdOf(body2)}'`, '--format', 'json', '--data', dataDir]);
+    const viaHttp = await cli([
+      'sql',
+      `SELECT count(*) AS n FROM spans WHERE trace_id = '${traceIdOf(body2)}'`,
+      '--format',
+      'json',
+      '--data',
+      dataDir,
+    ]);
     expect(JSON.parse(viaHttp.stdout)).toEqual([{ n: 2 }]);
     const viaUrl = await cli(['traces', '--url', url, '--format', 'json']);
-    expect(JSON.parse(viaUrl.stdout).map((t: { trace_id: string }) => t.trace_id)).toContain(traceIdOf(body2));
+    expect(JSON.parse(viaUrl.stdout).map((t: { trace_id: string }) => t.trace_id)).toContain(
+      traceIdOf(body2),
+    );
     child.kill('SIGTERM');
     await waitFor(() => child.exitCode !== null, 20_000);
     expect(child.exitCode).toBe(0);

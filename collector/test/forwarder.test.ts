@@ -24,17 +24,24 @@ class Downstream {
       req.on('end', () => {
         this.requests++;
         const body = Buffer.concat(chunks);
-        // biome-ignore lint/suspicious/noExplicitAny: wire object
         const msg: any =
           req.headers['content-type'] === 'application/json'
             ? JSON.parse(body.toString())
-            : ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), { longs: String, bytes: String });
+            : ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), {
+                longs: String,
+                bytes: String,
+              });
         for (const rs of msg.resourceSpans ?? []) {
           for (const ss of rs.scopeSpans ?? []) {
             for (const s of ss.spans ?? []) {
-              const id = req.headers['content-type'] === 'application/json' ? s.spanId : Buffer.from(s.spanId, 'base64').toString('hex');
+              const id =
+                req.headers['content-type'] === 'application/json'
+                  ? s.spanId
+                  : Buffer.from(s.spanId, 'base64').toString('hex');
               const attrs: Record<string, unknown> = {};
-              for (const kv of s.attributes ?? []) attrs[kv.key] = kv.value?.stringValue ?? kv.value?.doubleValue ?? kv.value?.intValue ?? kv.value?.boolValue;
+              for (const kv of s.attributes ?? [])
+                attrs[kv.key] =
+                  kv.value?.stringValue ?? kv.value?.doubleValue ?? kv.value?.intValue ?? kv.value?.boolValue;
               this.spans.set(id, attrs);
             }
           }
@@ -95,7 +102,9 @@ describe.each(['protobuf', 'json'] as const)('OTLP forwarder (%s)', (protocol) =
     expect(attrs['gen_ai.request.model']).toBe('gpt-4o-mini');
     expect(Number(attrs['genai_ops.cost.usd'])).toBeGreaterThan(0);
     expect(attrs['genai_ops.cost.price_version']).toBeTruthy();
-    expect(Object.keys(attrs).filter((k) => k.startsWith('gen_ai.usage.cost') || k.startsWith('gen_ai.guardrail'))).toEqual([]);
+    expect(
+      Object.keys(attrs).filter((k) => k.startsWith('gen_ai.usage.cost') || k.startsWith('gen_ai.guardrail')),
+    ).toEqual([]);
     expect(c.forwarders[0]?.sentSpans).toBe(sent.length);
     await waitFor(() => c.forwarders[0]?.spoolBytes === 0, 5000);
   });
@@ -132,7 +141,9 @@ it('the spool size limit drops the oldest segments and counts them', async () =>
   downstreams.push(down);
   await down.start();
   await down.stop();
-  const c = await startTestCollector({ forward: { endpoints: [{ url: down.url }], spoolMaxBytes: 30_000, ...fast } });
+  const c = await startTestCollector({
+    forward: { endpoints: [{ url: down.url }], spoolMaxBytes: 30_000, ...fast },
+  });
   collectors.push(c);
   const bodies = Array.from({ length: 6 }, () => jsonRequest(10, { contentBytes: 1000 }));
   for (const b of bodies) expect((await post(`${c.url}/v1/traces`, b, json)).status).toBe(200);

@@ -41,7 +41,12 @@ export async function startTestCollector(
 export type Protocol = 'json' | 'protobuf';
 
 /** A real SDK tracer provider exporting every span synchronously-ish to `baseUrl`/v1/traces. */
-export function tracerProvider(baseUrl: string, protocol: Protocol, serviceName = 'test-app', headers?: Record<string, string>) {
+export function tracerProvider(
+  baseUrl: string,
+  protocol: Protocol,
+  serviceName = 'test-app',
+  headers?: Record<string, string>,
+) {
   const opts = { url: `${baseUrl}/v1/traces`, headers, timeoutMillis: 10_000 };
   const exporter = protocol === 'json' ? new OTLPTraceExporterJson(opts) : new OTLPTraceExporterProto(opts);
   return new BasicTracerProvider({
@@ -51,7 +56,10 @@ export function tracerProvider(baseUrl: string, protocol: Protocol, serviceName 
 }
 
 /** Creates one GenAI chat span (client) under an agent span; returns the trace id. */
-export function emitChatTrace(provider: BasicTracerProvider, opts: { model?: string; content?: string; error?: boolean } = {}): string {
+export function emitChatTrace(
+  provider: BasicTracerProvider,
+  opts: { model?: string; content?: string; error?: boolean } = {},
+): string {
   const tracer = provider.getTracer('test-scope', '1.2.3');
   const model = opts.model ?? 'gpt-4o';
   let traceId = '';
@@ -61,22 +69,28 @@ export function emitChatTrace(provider: BasicTracerProvider, opts: { model?: str
     traceId = root.spanContext().traceId;
     // No context manager is registered in tests: parent explicitly.
     const parent = trace.setSpan(context.active(), root);
-    const span = tracer.startSpan(`chat ${model}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.request.model': model,
-        'gen_ai.response.model': `${model}-2024-08-06`,
-        'gen_ai.usage.input_tokens': 1000,
-        'gen_ai.usage.output_tokens': 200,
-        'gen_ai.conversation.id': 'conv-1',
-        'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: opts.content ?? 'hello' }] }]),
-        'gen_ai.output.messages': JSON.stringify([
-          { role: 'assistant', parts: [{ type: 'text', content: 'hi there' }], finish_reason: 'stop' },
-        ]),
+    const span = tracer.startSpan(
+      `chat ${model}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'openai',
+          'gen_ai.request.model': model,
+          'gen_ai.response.model': `${model}-2024-08-06`,
+          'gen_ai.usage.input_tokens': 1000,
+          'gen_ai.usage.output_tokens': 200,
+          'gen_ai.conversation.id': 'conv-1',
+          'gen_ai.input.messages': JSON.stringify([
+            { role: 'user', parts: [{ type: 'text', content: opts.content ?? 'hello' }] },
+          ]),
+          'gen_ai.output.messages': JSON.stringify([
+            { role: 'assistant', parts: [{ type: 'text', content: 'hi there' }], finish_reason: 'stop' },
+          ]),
+        },
       },
-    }, parent);
+      parent,
+    );
     if (opts.error) {
       span.setAttribute('error.type', 'RateLimitError');
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'rate limited' });
@@ -94,13 +108,23 @@ export interface RawResponse {
 }
 
 /** Plain HTTP POST (no client-side retries), for malformed-input tests. */
-export function post(url: string, body: Buffer | string, headers: Record<string, string> = {}): Promise<RawResponse> {
+export function post(
+  url: string,
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.setTimeout(20_000, () => req.destroy(new Error('timeout')));
     req.end(body);
@@ -108,7 +132,10 @@ export function post(url: string, body: Buffer | string, headers: Record<string,
 }
 
 /** An OTLP/JSON request body with `n` GenAI spans in one trace. */
-export function jsonRequest(n: number, opts: { traceId?: string; service?: string; contentBytes?: number } = {}): string {
+export function jsonRequest(
+  n: number,
+  opts: { traceId?: string; service?: string; contentBytes?: number } = {},
+): string {
   const traceId = opts.traceId ?? randomHex(16);
   const content = 'x'.repeat(opts.contentBytes ?? 16);
   const now = BigInt(Date.now()) * 1_000_000n;
@@ -135,7 +162,9 @@ export function jsonRequest(n: number, opts: { traceId?: string; service?: strin
   return JSON.stringify({
     resourceSpans: [
       {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: opts.service ?? 'raw-client' } }] },
+        resource: {
+          attributes: [{ key: 'service.name', value: { stringValue: opts.service ?? 'raw-client' } }],
+        },
         scopeSpans: [{ scope: { name: 'raw' }, spans }],
       },
     ],
@@ -144,7 +173,10 @@ export function jsonRequest(n: number, opts: { traceId?: string; service?: strin
 
 export function randomHex(bytes: number): string {
   let s = '';
-  for (let i = 0; i < bytes; i++) s += Math.floor(Math.random() * 256).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++)
+    s += Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, '0');
   return s.replace(/^0+$/, '1'.repeat(bytes * 2));
 }
 

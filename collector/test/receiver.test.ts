@@ -7,7 +7,14 @@ import {
 } from '@genai-ops/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../dist/index.js';
-import { emitChatTrace, jsonRequest, post, randomHex, startTestCollector, tracerProvider } from './helpers.js';
+import {
+  emitChatTrace,
+  jsonRequest,
+  post,
+  randomHex,
+  startTestCollector,
+  tracerProvider,
+} from './helpers.js';
 
 let c: RunningCollector;
 
@@ -68,7 +75,9 @@ describe.each(['json', 'protobuf'] as const)('OTLP/HTTP %s from the real SDK exp
     expect(agent.counts_usage).not.toBe(true);
     expect(typeof chat.duration_ms).toBe('number');
     expect(String(chat.start_time)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
-    expect(JSON.parse(String(chat.input_messages))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'hello' }] }]);
+    expect(JSON.parse(String(chat.input_messages))).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'hello' }] },
+    ]);
     const attrs = JSON.parse(String(chat.attributes));
     expect(attrs[ATTR_GEN_AI_OPERATION_NAME]).toBe('chat');
     expect(attrs[ATTR_GEN_AI_REQUEST_MODEL]).toBe('gpt-4o');
@@ -90,12 +99,37 @@ describe('bad input gets a 4xx and never disturbs the next request', () => {
   it.each([
     ['malformed JSON', () => post(`${c.url}/v1/traces`, '{"resourceSpans": [', json), 400],
     ['JSON of the wrong shape', () => post(`${c.url}/v1/traces`, '{"resourceSpans": 5}', json), 400],
-    ['truncated protobuf', () => post(`${c.url}/v1/traces`, Buffer.from([0x0a, 0xff, 0x01, 0x0a]), proto), 400],
+    [
+      'truncated protobuf',
+      () => post(`${c.url}/v1/traces`, Buffer.from([0x0a, 0xff, 0x01, 0x0a]), proto),
+      400,
+    ],
     ['wrong content type', () => post(`${c.url}/v1/traces`, good(), { 'content-type': 'text/plain' }), 415],
-    ['oversized body', () => post(`${c.url}/v1/traces`, jsonRequest(1, { contentBytes: 100 * 1024 }), json), 413],
-    ['oversized after gunzip', () => post(`${c.url}/v1/traces`, gzipSync(jsonRequest(1, { contentBytes: 200 * 1024 })), { ...json, 'content-encoding': 'gzip' }), 413],
-    ['bad gzip', () => post(`${c.url}/v1/traces`, Buffer.from('not gzip at all'), { ...json, 'content-encoding': 'gzip' }), 400],
-    ['unknown encoding', () => post(`${c.url}/v1/traces`, good(), { ...json, 'content-encoding': 'br' }), 415],
+    [
+      'oversized body',
+      () => post(`${c.url}/v1/traces`, jsonRequest(1, { contentBytes: 100 * 1024 }), json),
+      413,
+    ],
+    [
+      'oversized after gunzip',
+      () =>
+        post(`${c.url}/v1/traces`, gzipSync(jsonRequest(1, { contentBytes: 200 * 1024 })), {
+          ...json,
+          'content-encoding': 'gzip',
+        }),
+      413,
+    ],
+    [
+      'bad gzip',
+      () =>
+        post(`${c.url}/v1/traces`, Buffer.from('not gzip at all'), { ...json, 'content-encoding': 'gzip' }),
+      400,
+    ],
+    [
+      'unknown encoding',
+      () => post(`${c.url}/v1/traces`, good(), { ...json, 'content-encoding': 'br' }),
+      415,
+    ],
   ] as const)('%s', async (_name, send, status) => {
     const res = await send();
     expect(res.status).toBe(status);
@@ -114,7 +148,10 @@ describe('bad input gets a 4xx and never disturbs the next request', () => {
     const traceId = randomHex(16);
     const req = JSON.parse(jsonRequest(2, { traceId }));
     req.resourceSpans[0].scopeSpans[0].spans.push({ traceId: 'abc', spanId: '00', name: 'bad' });
-    const res = await post(`${c.url}/v1/traces`, gzipSync(JSON.stringify(req)), { ...json, 'content-encoding': 'gzip' });
+    const res = await post(`${c.url}/v1/traces`, gzipSync(JSON.stringify(req)), {
+      ...json,
+      'content-encoding': 'gzip',
+    });
     expect(res.status).toBe(200);
     const body = JSON.parse(res.body.toString());
     expect(Number(body.partialSuccess.rejectedSpans)).toBe(1);
@@ -177,7 +214,15 @@ describe('logs', () => {
     expect(res.status).toBe(200);
     const rows = (await c.store.sql(`SELECT * FROM log_records WHERE trace_id = '${traceId}'`)).rows;
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ span_id: spanId, event_name: 'gen_ai.evaluation.result', service_name: 'log-svc', severity_number: 9 });
-    expect(JSON.parse(String(rows[0]?.attributes))).toEqual({ 'gen_ai.evaluation.name': 'Relevance', 'gen_ai.evaluation.score.value': 0.75 });
+    expect(rows[0]).toMatchObject({
+      span_id: spanId,
+      event_name: 'gen_ai.evaluation.result',
+      service_name: 'log-svc',
+      severity_number: 9,
+    });
+    expect(JSON.parse(String(rows[0]?.attributes))).toEqual({
+      'gen_ai.evaluation.name': 'Relevance',
+      'gen_ai.evaluation.score.value': 0.75,
+    });
   });
 });

@@ -71,7 +71,11 @@ async function runAgent(client, question) {
     { role: 'user', content: question },
   ];
   for (let i = 0; i < MAX_ITERATIONS; i++) {
-    const completion = await client.chat.completions.create({ model: provider.model(), messages, tools: TOOLS });
+    const completion = await client.chat.completions.create({
+      model: provider.model(),
+      messages,
+      tools: TOOLS,
+    });
     const message = completion.choices[0]?.message;
     if (!message) throw new Error('the model returned no choice');
     messages.push(message);
@@ -86,7 +90,8 @@ async function runAgent(client, question) {
 const connection = await provider.openAIConnection();
 try {
   const client = new OpenAI(connection.options);
-  const question = process.argv.slice(2).join(' ') || 'What is the weather in Paris? Use the get_weather tool.';
+  const question =
+    process.argv.slice(2).join(' ') || 'What is the weather in Paris? Use the get_weather tool.';
   await tracer.startActiveSpan(
     `${GEN_AI_OPERATION_NAME_VALUES.INVOKE_AGENT} ${AGENT_NAME}`,
     {

@@ -1,4 +1,3 @@
-'use strict';
 /*
  * A CommonJS chat app: one answer, then the same question streamed. Run it with the register entry:
  *   node --require @genai-ops/node/register examples/chat-cjs/index.js "your question"

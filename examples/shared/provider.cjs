@@ -10,7 +10,10 @@
 async function openAIConnection() {
   const fakeUrl = process.env.FAKE_PROVIDER_URL;
   if (fakeUrl) {
-    return { options: { baseURL: `${fakeUrl.replace(/\/$/, '')}/v1`, apiKey: 'fake', maxRetries: 0 }, close: async () => {} };
+    return {
+      options: { baseURL: `${fakeUrl.replace(/\/$/, '')}/v1`, apiKey: 'fake', maxRetries: 0 },
+      close: async () => {},
+    };
   }
   if (process.env.OPENAI_API_KEY) {
     return { options: { apiKey: process.env.OPENAI_API_KEY }, close: async () => {} };

@@ -1,15 +1,48 @@
 /**
  * End-to-end: real Node processes load the register entry the way users do (`--require` / `--import`
  * `@genai-ops/node/register`), call the fake provider through the real openai SDK, and export over real
- * OTLP/HTTP to receivers started here.
+ * OTLP/HTTP (http/json and http/protobuf) to receivers started here.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { startFakeProvider, type FakeProvider } from '@genai-ops/fake-provider';
+import { type FakeProvider, startFakeProvider } from '@genai-ops/fake-provider';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DURATION_BUCKETS, TOKEN_USAGE_BUCKETS } from '../../packages/core/src/semconv';
-import { type CapturedSpan, OtlpCapture } from '../helpers/otlp-capture';
+import { mapFinishReason } from '../../packages/core/src/messages';
+import {
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+  ATTR_GEN_AI_RESPONSE_ID,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  ATTR_OPENAI_API_TYPE,
+  ATTR_OPENAI_RESPONSE_SERVICE_TIER,
+  ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  DURATION_BUCKETS,
+  EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
+  GEN_AI_OPERATION_NAME_VALUES,
+  GEN_AI_PROVIDER_NAME_VALUES,
+  METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  OPENAI_API_TYPE_VALUES,
+  TOKEN_USAGE_BUCKETS,
+} from '../../packages/core/src/semconv';
+import {
+  type CapturedMetricPoint,
+  type CapturedSpan,
+  OtlpCapture,
+  type Value,
+} from '../helpers/otlp-capture';
 import { RawOtlpReceiver } from '../helpers/otlp-protobuf';
 import { otlpEnv, REPO_ROOT, type RunResult, runNode } from '../helpers/run-node';
 
@@ -19,6 +52,8 @@ const CHAT_EXAMPLE = resolve(REPO_ROOT, 'examples/chat-cjs/index.js');
 const AGENT_EXAMPLE = resolve(REPO_ROOT, 'examples/agent-esm/index.mjs');
 const CHAT_USAGE = resolve(__dirname, 'fixtures/chat-usage.cjs');
 const PROGRAMMATIC = resolve(__dirname, 'fixtures/programmatic.cjs');
+const MODEL = 'gpt-4o-mini';
+const CHAT_SPAN = `${GEN_AI_OPERATION_NAME_VALUES.CHAT} ${MODEL}`;
 
 let fake: FakeProvider;
 let capture: OtlpCapture;
@@ -37,31 +72,378 @@ afterEach(async () => {
   await capture.close();
 });
 
-/** The child's environment: OTLP http/json to `capture`, only the openai instrumentation, the fake provider. */
+/**
+ * The child's environment: OTLP http/json to `capture`, the openai instrumentation only, the fake provider.
+ * Metrics are exported by the exit flush (a long interval keeps a loaded machine from timing out exports).
+ */
 function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return otlpEnv(capture.url, {
     FAKE_PROVIDER_URL: fake.url,
     OPENAI_API_KEY: undefined,
     GENAI_OPS_INSTRUMENTATIONS: 'openai',
+    OTEL_METRIC_EXPORT_INTERVAL: '60000',
     ...extra,
   });
 }
 
-function expectOk(result: RunResult): void {
-  expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+function expectClean(result: RunResult): void {
+  expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({
+    code: 0,
+    signal: null,
+    stderr: '',
+  });
 }
 
-function lastJsonLine(stdout: string): any {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+interface SdkOutput {
+  usage: {
+    prompt_tokens: number;
+    completion_tokens: number;
+    prompt_tokens_details: { cached_tokens: number };
+    completion_tokens_details: { reasoning_tokens: number };
+  };
+  model: string;
+  id: string;
+  finishReason: string;
+  serviceTier: string;
+  systemFingerprint: string;
+}
+
+function jsonLine<T>(stdout: string): T {
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (line === undefined) throw new Error(`no JSON line in stdout: ${stdout}`);
-  return JSON.parse(line);
+  return JSON.parse(line) as T;
 }
 
-describe('register entry', () => {
-  it('peek', async () => {
-    const result = await runNode(CHAT_USAGE, { nodeArgs: REQUIRE, env: env() });
-    console.log(result);
-    await capture.waitFor(() => capture.spans.length > 0 && capture.metrics.length > 0);
-    console.log(JSON.stringify(capture.spans, null, 1), JSON.stringify(capture.metrics, null, 1));
+/** The whole attribute map the openai instrumentation must put on the span of the fixture's chat call. */
+function expectedChatAttributes(out: SdkOutput): Record<string, Value> {
+  return {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUES.CHAT,
+    [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_NAME_VALUES.OPENAI,
+    [ATTR_GEN_AI_REQUEST_MODEL]: MODEL,
+    [ATTR_SERVER_ADDRESS]: '127.0.0.1',
+    [ATTR_SERVER_PORT]: fake.port,
+    [ATTR_OPENAI_API_TYPE]: OPENAI_API_TYPE_VALUES.CHAT_COMPLETIONS,
+    [ATTR_GEN_AI_RESPONSE_ID]: out.id,
+    [ATTR_GEN_AI_RESPONSE_MODEL]: out.model,
+    [ATTR_GEN_AI_RESPONSE_FINISH_REASONS]: [mapFinishReason(out.finishReason)],
+    [ATTR_OPENAI_RESPONSE_SERVICE_TIER]: out.serviceTier,
+    [ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: out.systemFingerprint,
+    [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: out.usage.prompt_tokens,
+    [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: out.usage.completion_tokens,
+    [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: out.usage.prompt_tokens_details.cached_tokens,
+    [ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: out.usage.completion_tokens_details.reasoning_tokens,
+  };
+}
+
+/** Token usage points summed per token type, and duration point count, across all points received. */
+function metricSummary(points: CapturedMetricPoint[]) {
+  const tokens: Record<string, number> = {};
+  for (const p of points.filter((m) => m.name === METRIC_GEN_AI_CLIENT_TOKEN_USAGE)) {
+    const type = String(p.attributes[ATTR_GEN_AI_TOKEN_TYPE]);
+    tokens[type] = (tokens[type] ?? 0) + (p.sum ?? 0);
+  }
+  const durations = points.filter((m) => m.name === METRIC_GEN_AI_CLIENT_OPERATION_DURATION);
+  return { tokens, durationCount: durations.reduce((n, p) => n + (p.count ?? 0), 0) };
+}
+
+function bounds(points: CapturedMetricPoint[], name: string): number[][] {
+  return [...new Set(points.filter((p) => p.name === name).map((p) => JSON.stringify(p.explicitBounds)))].map(
+    (s) => JSON.parse(s) as number[],
+  );
+}
+
+/** A local TCP port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+/** Runs `script`, waits for the line `ready` on stdout, sends `signal`, and resolves at exit. */
+function runAndSignal(
+  script: string,
+  args: string[],
+  childEnv: Record<string, string | undefined>,
+  signal: NodeJS.Signals,
+): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const merged: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, ...childEnv })) {
+      if (v !== undefined && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') merged[k] = v;
+    }
+    const child = spawn(process.execPath, [...REQUIRE, script, ...args], { cwd: REPO_ROOT, env: merged });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!signalled && stdout.split('\n').includes('ready')) {
+        signalled = true;
+        child.kill(signal);
+      }
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child did not finish: ${stdout} ${stderr}`));
+    }, 45_000);
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal: sig, stdout, stderr });
+    });
+  });
+}
+
+describe('register entry, CommonJS (--require), http/json', () => {
+  it('exports the chat span with its whole attribute map, the GenAI metrics and the configured resource', async () => {
+    const result = await runNode(CHAT_USAGE, {
+      nodeArgs: REQUIRE,
+      env: env({
+        OTEL_SERVICE_NAME: 'e2e-chat',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=e2e,team=genai%20ops',
+      }),
+    });
+    expectClean(result);
+    const out = jsonLine<SdkOutput>(result.stdout);
+    await capture.waitFor(
+      () => capture.spans.length > 0 && capture.metrics.length > 0,
+      10_000,
+      'span and metrics',
+    );
+
+    expect(capture.spans.map((s) => [s.name, s.kind, s.status.code, s.scope])).toEqual([
+      [CHAT_SPAN, 3, 0, '@genai-ops/instrumentation-openai'],
+    ]);
+    const span = capture.spans[0]!;
+    expect(span.attributes).toEqual(expectedChatAttributes(out));
+    expect(span.resource).toMatchObject({
+      'service.name': 'e2e-chat',
+      'deployment.environment.name': 'e2e',
+      team: 'genai ops',
+      'telemetry.distro.name': 'genai-ops',
+      'telemetry.sdk.language': 'nodejs',
+    });
+
+    expect(metricSummary(capture.metrics)).toEqual({
+      tokens: { input: out.usage.prompt_tokens, output: out.usage.completion_tokens },
+      durationCount: 1,
+    });
+    expect(bounds(capture.metrics, METRIC_GEN_AI_CLIENT_TOKEN_USAGE)).toEqual([[...TOKEN_USAGE_BUCKETS]]);
+    expect(bounds(capture.metrics, METRIC_GEN_AI_CLIENT_OPERATION_DURATION)).toEqual([[...DURATION_BUCKETS]]);
+  });
+
+  it('runs the CommonJS chat example with every instrumentation: a plain and a streamed chat span, tokens matching the metrics', async () => {
+    // GENAI_OPS_INSTRUMENTATIONS unset: all four genai-ops instrumentations load, silently.
+    const result = await runNode(CHAT_EXAMPLE, {
+      nodeArgs: REQUIRE,
+      env: env({ GENAI_OPS_INSTRUMENTATIONS: undefined }),
+      args: ['What is OTLP?'],
+    });
+    expectClean(result);
+    expect(result.stdout).toMatch(/^answer: .+\nstreamed: .+\n$/);
+    await capture.waitFor(() => capture.spansNamed(CHAT_SPAN).length === 2, 10_000, 'two chat spans');
+    await capture.waitFor(() => capture.metrics.length > 0, 10_000, 'metrics');
+
+    const spans = capture.spansNamed(CHAT_SPAN);
+    const usage = spans.map((s) => [
+      s.attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS],
+      s.attributes[ATTR_GEN_AI_USAGE_OUTPUT_TOKENS],
+    ]);
+    for (const [input, output] of usage) {
+      expect(input).toBeGreaterThan(0);
+      expect(output).toBeGreaterThan(0);
+    }
+    // Same question twice: the fake answers identically, streamed or not.
+    expect(usage[0]).toEqual(usage[1]);
+    expect(metricSummary(capture.metrics)).toEqual({
+      tokens: {
+        input: usage.reduce((n, u) => n + Number(u[0]), 0),
+        output: usage.reduce((n, u) => n + Number(u[1]), 0),
+      },
+      durationCount: 2,
+    });
+  });
+
+  it('exports content events through the logs pipeline when capture is on (EVENT_ONLY)', async () => {
+    const result = await runNode(CHAT_USAGE, {
+      nodeArgs: REQUIRE,
+      env: env({ OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'EVENT_ONLY' }),
+    });
+    expectClean(result);
+    await capture.waitFor(
+      () => capture.spans.length > 0 && capture.logs.length > 0,
+      10_000,
+      'span and event',
+    );
+    const span = capture.spansNamed(CHAT_SPAN)[0]!;
+    expect(span.attributes[ATTR_GEN_AI_INPUT_MESSAGES]).toBeUndefined();
+    expect(capture.logs.map((l) => [l.eventName, l.traceId, l.spanId])).toEqual([
+      [EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, span.traceId, span.spanId],
+    ]);
+    expect(JSON.stringify(capture.logs[0]!.attributes[ATTR_GEN_AI_INPUT_MESSAGES])).toContain(
+      'Tell me about telemetry',
+    );
+  });
+});
+
+describe('register entry, ESM (--import)', () => {
+  it('patches `import OpenAI from "openai"` in the ESM agent example: agent, chat and tool spans in one trace', async () => {
+    const result = await runNode(AGENT_EXAMPLE, { nodeArgs: IMPORT, env: env() });
+    expectClean(result);
+    expect(result.stdout).toMatch(/^answer after 2 model calls: /);
+    await capture.waitFor(() => capture.spans.length >= 4, 10_000, 'four spans');
+
+    const agent = capture.spansNamed(GEN_AI_OPERATION_NAME_VALUES.INVOKE_AGENT);
+    const chats = capture.spansNamed(CHAT_SPAN);
+    const tools = capture.spansNamed(GEN_AI_OPERATION_NAME_VALUES.EXECUTE_TOOL);
+    expect([agent.length, chats.length, tools.length, capture.spans.length]).toEqual([1, 2, 1, 4]);
+    const root = agent[0]!;
+    expect(root.parentSpanId).toBe('');
+    for (const child of [...chats, ...tools]) {
+      expect([child.traceId, child.parentSpanId]).toEqual([root.traceId, root.spanId]);
+    }
+    const [first, second] = [...chats].sort((a, b) => a.startTimeUnixNano.localeCompare(b.startTimeUnixNano));
+    expect(first!.attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS]).toEqual([mapFinishReason('tool_calls')]);
+    expect(second!.attributes[ATTR_GEN_AI_RESPONSE_FINISH_REASONS]).toEqual([mapFinishReason('stop')]);
+    // The second call carries the tool call and its result, so it has more input.
+    expect(Number(second!.attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS])).toBeGreaterThan(
+      Number(first!.attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS]),
+    );
+    expect(tools[0]!.attributes[ATTR_GEN_AI_TOOL_NAME]).toBe('get_weather');
+  });
+});
+
+describe('register entry, http/protobuf', () => {
+  it('defaults to http/protobuf and sends OTEL_EXPORTER_OTLP_HEADERS on every request', async () => {
+    const receiver = new RawOtlpReceiver();
+    await receiver.start();
+    try {
+      const result = await runNode(CHAT_USAGE, {
+        nodeArgs: REQUIRE,
+        env: env({
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: undefined,
+          OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=acme,authorization=Bearer%20s3cret',
+        }),
+      });
+      expectClean(result);
+      const out = jsonLine<SdkOutput>(result.stdout);
+      await capture.waitFor(
+        () => receiver.spans().length > 0 && receiver.histogramPoints().length > 0,
+        10_000,
+        'protobuf span and metrics',
+      );
+      const requests = receiver.requests.filter((r) => /\/v1\/(traces|metrics)$/.test(r.path));
+      expect(requests.length).toBeGreaterThanOrEqual(2);
+      for (const r of requests) {
+        expect([r.headers['content-type'], r.headers['x-tenant'], r.headers.authorization]).toEqual([
+          'application/x-protobuf',
+          'acme',
+          'Bearer s3cret',
+        ]);
+      }
+      const spans = receiver.spans();
+      expect(spans.map((s: CapturedSpan) => s.name)).toEqual([CHAT_SPAN]);
+      expect(spans[0]!.attributes).toEqual(expectedChatAttributes(out));
+      expect(spans[0]!.resource['service.name']).toBe('genai-ops-test');
+      const points = receiver.histogramPoints();
+      expect(metricSummary(points)).toEqual({
+        tokens: { input: out.usage.prompt_tokens, output: out.usage.completion_tokens },
+        durationCount: 1,
+      });
+      expect(bounds(points, METRIC_GEN_AI_CLIENT_TOKEN_USAGE)).toEqual([[...TOKEN_USAGE_BUCKETS]]);
+      expect(bounds(points, METRIC_GEN_AI_CLIENT_OPERATION_DURATION)).toEqual([[...DURATION_BUCKETS]]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('register entry, lifecycle and environment', () => {
+  it('flushes on SIGTERM, then dies of the signal when the app has no handler', async () => {
+    const result = await runAndSignal(
+      CHAT_USAGE,
+      ['wait'],
+      env({ OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+      'SIGTERM',
+    );
+    expect([result.code, result.signal, result.stderr]).toEqual([null, 'SIGTERM', '']);
+    // The span waited in the batch processor (60 s delay): only the signal flush can have sent it.
+    await capture.waitFor(() => capture.spansNamed(CHAT_SPAN).length === 1, 10_000, 'flushed span');
+  });
+
+  it('flushes on SIGTERM and leaves exiting to the app when it has its own handler', async () => {
+    const result = await runAndSignal(
+      CHAT_USAGE,
+      ['wait', 'app-handler'],
+      env({ OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+      'SIGTERM',
+    );
+    expect([result.code, result.signal, result.stderr]).toEqual([0, null, '']);
+    expect(result.stdout).toContain('app-handler');
+    await capture.waitFor(() => capture.spansNamed(CHAT_SPAN).length === 1, 10_000, 'flushed span');
+  });
+
+  it('an unreachable collector costs one diagnostic line and nothing else: exit code 0', async () => {
+    const port = await closedPort();
+    const started = Date.now();
+    const result = await runNode(CHAT_USAGE, {
+      nodeArgs: REQUIRE,
+      env: env({
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        GENAI_OPS_FLUSH_TIMEOUT_MS: '1500',
+      }),
+      timeoutMs: 45_000,
+    });
+    expect([result.code, result.signal]).toEqual([0, null]);
+    expect(jsonLine<SdkOutput>(result.stdout).usage.prompt_tokens).toBeGreaterThan(0);
+    const lines = result.stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[genai-ops\] \w+: telemetry export failed: /);
+    expect(Date.now() - started).toBeLessThan(40_000);
+  });
+
+  it('OTEL_SDK_DISABLED=true exports nothing and the app runs unchanged', async () => {
+    const result = await runNode(CHAT_USAGE, { nodeArgs: REQUIRE, env: env({ OTEL_SDK_DISABLED: 'true' }) });
+    expectClean(result);
+    expect(jsonLine<SdkOutput>(result.stdout).usage.prompt_tokens).toBeGreaterThan(0);
+    expect(capture.requests).toEqual({});
+  });
+
+  it('honours OTEL_TRACES_SAMPLER=always_off and OTEL_METRICS_EXPORTER=none', async () => {
+    const result = await runNode(CHAT_USAGE, {
+      nodeArgs: REQUIRE,
+      env: env({ OTEL_TRACES_SAMPLER: 'always_off', OTEL_METRICS_EXPORTER: 'none' }),
+    });
+    expectClean(result);
+    expect(jsonLine<SdkOutput>(result.stdout).usage.prompt_tokens).toBeGreaterThan(0);
+    expect([capture.spans, capture.metrics]).toEqual([[], []]);
+  });
+
+  it('start({ tracerProvider, meterProvider }) only registers the instrumentations against the app providers', async () => {
+    const result = await runNode(PROGRAMMATIC, { env: env() });
+    expectClean(result);
+    const out = jsonLine<{
+      usage: SdkOutput['usage'];
+      spans: Array<{ name: string; attributes: Record<string, Value> }>;
+      metrics: string[];
+      started: boolean;
+    }>(result.stdout);
+    expect(out.spans.map((s) => s.name)).toEqual([CHAT_SPAN]);
+    expect(out.spans[0]!.attributes[ATTR_GEN_AI_USAGE_INPUT_TOKENS]).toBe(out.usage.prompt_tokens);
+    expect([...new Set(out.metrics)].sort()).toEqual(
+      [METRIC_GEN_AI_CLIENT_OPERATION_DURATION, METRIC_GEN_AI_CLIENT_TOKEN_USAGE].sort(),
+    );
+    expect(out.started).toBe(false);
+    // Nothing was set up to export over OTLP.
+    expect(capture.requests).toEqual({});
   });
 });

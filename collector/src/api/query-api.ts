@@ -21,7 +21,8 @@ export function parseSince(since: string, now = Date.now()): string {
   const m = DURATION_RE.exec(since.trim());
   if (m) return new Date(now - Number(m[1]) * (UNIT_MS[m[2] as string] as number)).toISOString();
   const t = Date.parse(since);
-  if (Number.isNaN(t)) throw new Error(`invalid since: ${JSON.stringify(since)} (ISO time or duration like 24h)`);
+  if (Number.isNaN(t))
+    throw new Error(`invalid since: ${JSON.stringify(since)} (ISO time or duration like 24h)`);
   return new Date(t).toISOString();
 }
 

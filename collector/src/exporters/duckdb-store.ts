@@ -10,8 +10,22 @@ import {
   DuckDBTypeId,
   StatementType,
 } from '@duckdb/node-api';
+import {
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_TOOL_DEFINITIONS,
+} from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
-import { type Component, type LogBatch, type LogsConsumer, PipelineError, type SpanBatch, type SpanProcessor, type TracesConsumer } from '../component.js';
+import {
+  type Component,
+  type LogBatch,
+  type LogsConsumer,
+  PipelineError,
+  type SpanBatch,
+  type SpanProcessor,
+  type TracesConsumer,
+} from '../component.js';
 import type { Attributes, LogRecordRecord, SpanRecord } from '../model.js';
 import type { FoldedMessages } from '../processors-loader.js';
 import { MIGRATIONS } from './duckdb-schema.js';
@@ -46,7 +60,16 @@ interface Waiter {
 
 /** Column keys of spans the exporter writes itself; other enrichment keys become `enrichments` rows. */
 const COLUMN_ENRICHMENTS = new Set(['normalization', 'countsUsage', 'cost']);
-const READ_ONLY_FIRST_WORDS = new Set(['select', 'with', 'describe', 'show', 'explain', 'from', 'summarize', 'values']);
+const READ_ONLY_FIRST_WORDS = new Set([
+  'select',
+  'with',
+  'describe',
+  'show',
+  'explain',
+  'from',
+  'summarize',
+  'values',
+]);
 
 function nsValue(ns: string): DuckDBTimestampNanosecondsValue | null {
   if (!ns || ns === '0') return null;
@@ -87,7 +110,8 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
 
   async start(): Promise<void> {
     if (this._started) return;
-    if (this._config.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(this._config.path)), { recursive: true });
+    if (this._config.path !== ':memory:')
+      fs.mkdirSync(path.dirname(path.resolve(this._config.path)), { recursive: true });
     this._instance = await DuckDBInstance.create(this._config.path, { enable_external_access: 'false' });
     this._writer = await this._instance.connect();
     await this._migrate();
@@ -219,8 +243,9 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
 
   /**
    * Fast path: append straight into `spans` (one flush, one commit). The primary key makes a flush
-   * with an already-stored span fail as a whole (nothing committed); then the batch goes through
-   * staging with `INSERT OR IGNORE`, in one transaction, so retried exports never double count.
+   * with an already-stored span fail as a whole (nothing committed); then the batch is appended to
+   * `spans_staging` and moved with `INSERT OR IGNORE ... SELECT DISTINCT ON` in one transaction, so
+   * retried exports never double count. Staging rows a crash leaves behind are moved at start.
    */
   private async _writeSpans(spans: SpanRecord[], receivedAt: DuckDBTimestampValue): Promise<void> {
     const writer = this._writer as DuckDBConnection;
@@ -236,24 +261,17 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       } catch {}
       this._spanAppender = await writer.createAppender('spans');
     }
-    await writer.run('BEGIN TRANSACTION');
+    await writer.run('DELETE FROM spans_staging');
+    const staging = await writer.createAppender('spans_staging');
     try {
-      const staging = await writer.createAppender('spans_staging');
+      for (const s of spans) appendSpan(staging, s, receivedAt);
+      staging.flushSync();
+    } finally {
       try {
-        for (const s of spans) appendSpan(staging, s, receivedAt);
-        staging.flushSync();
-      } finally {
-        try {
-          staging.closeSync();
-        } catch {}
-      }
-      await writer.run('INSERT OR IGNORE INTO spans SELECT DISTINCT ON (trace_id, span_id) * FROM spans_staging');
-      await writer.run('DELETE FROM spans_staging');
-      await writer.run('COMMIT');
-    } catch (err) {
-      await writer.run('ROLLBACK').catch(() => undefined);
-      throw err;
+        staging.closeSync();
+      } catch {}
     }
+    await this._mergeStaging();
   }
 
   private async _mergeStaging(): Promise<void> {
@@ -276,19 +294,27 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
         if (COLUMN_ENRICHMENTS.has(kind) || value === undefined) continue;
         if (Array.isArray(value)) {
           value.forEach((v, i) => {
-            const name = typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : String(i);
+            const name =
+              typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : String(i);
             rows.push([s.traceId, s.spanId, kind, name, JSON.stringify(v)]);
           });
         } else rows.push([s.traceId, s.spanId, kind, '', JSON.stringify(value)]);
       }
     }
-    if (rows.length) await this.addEnrichments(rows.map(([traceId, spanId, kind, name, value]) => ({ traceId, spanId, kind, name, value })));
+    if (rows.length)
+      await this.addEnrichments(
+        rows.map(([traceId, spanId, kind, name, value]) => ({ traceId, spanId, kind, name, value })),
+      );
   }
 
   /** Adds enrichment rows (guardrail verdicts, judge scores). Existing (trace, span, kind, name) rows are kept. */
-  async addEnrichments(rows: Array<{ traceId: string; spanId: string; kind: string; name: string; value: string }>): Promise<void> {
+  async addEnrichments(
+    rows: Array<{ traceId: string; spanId: string; kind: string; name: string; value: string }>,
+  ): Promise<void> {
     const w = this._writer as DuckDBConnection;
-    const stmt = await w.prepare('INSERT OR IGNORE INTO enrichments (trace_id, span_id, kind, name, value) VALUES ($1, $2, $3, $4, $5)');
+    const stmt = await w.prepare(
+      'INSERT OR IGNORE INTO enrichments (trace_id, span_id, kind, name, value) VALUES ($1, $2, $3, $4, $5)',
+    );
     for (const r of rows) {
       stmt.bind([r.traceId, r.spanId, r.kind, r.name, r.value]);
       await stmt.run();
@@ -309,7 +335,13 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
         output_messages = coalesce(output_messages, $5)
         WHERE trace_id = $1 AND span_id = $2`);
       for (const f of folded) {
-        stmt.bind([f.traceId, f.spanId, f.systemInstructions ?? null, f.inputMessages ?? null, f.outputMessages ?? null]);
+        stmt.bind([
+          f.traceId,
+          f.spanId,
+          f.systemInstructions ?? null,
+          f.inputMessages ?? null,
+          f.outputMessages ?? null,
+        ]);
         await stmt.run();
       }
     } catch (err) {
@@ -362,9 +394,13 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
    * file-system access: the checks are layered so one gap does not open writes.
    */
   sql(query: string): Promise<{ columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }> {
-    const first = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*\(?\s*([A-Za-z]+)/.exec(query)?.[1]?.toLowerCase();
+    const first = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*\(?\s*([A-Za-z]+)/
+      .exec(query)?.[1]
+      ?.toLowerCase();
     if (!first || !READ_ONLY_FIRST_WORDS.has(first)) {
-      return Promise.reject(new QueryRejectedError('only a single SELECT, WITH, DESCRIBE, SHOW or EXPLAIN statement is allowed'));
+      return Promise.reject(
+        new QueryRejectedError('only a single SELECT, WITH, DESCRIBE, SHOW or EXPLAIN statement is allowed'),
+      );
     }
     return this._read(async (c) => {
       let extracted: Awaited<ReturnType<DuckDBConnection['extractStatements']>>;
@@ -380,8 +416,13 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       } catch (err) {
         throw new QueryRejectedError((err as Error).message);
       }
-      if (prepared.statementType !== StatementType.SELECT && prepared.statementType !== StatementType.EXPLAIN) {
-        throw new QueryRejectedError(`statement type ${StatementType[prepared.statementType]} is not allowed`);
+      if (
+        prepared.statementType !== StatementType.SELECT &&
+        prepared.statementType !== StatementType.EXPLAIN
+      ) {
+        throw new QueryRejectedError(
+          `statement type ${StatementType[prepared.statementType]} is not allowed`,
+        );
       }
       const max = this._config.maxRows ?? 10000;
       const reader = await prepared.runAndReadUntil(max + 1);
@@ -392,7 +433,9 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
   }
 
   /** Recent traces with service, root name, models, tokens, cost, duration and errors. */
-  listTraces(opts: { service?: string; since?: string; limit?: number } = {}): Promise<Record<string, unknown>[]> {
+  listTraces(
+    opts: { service?: string; since?: string; limit?: number } = {},
+  ): Promise<Record<string, unknown>[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (opts.service) {
@@ -423,8 +466,12 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
 
   /** All spans of a trace, oldest first. */
   getTrace(traceId: string): Promise<Record<string, unknown>[]> {
-    return this._read(
-      async (c) => rowsJson(await c.runAndReadAll('SELECT * FROM spans WHERE trace_id = $1 ORDER BY start_time, span_id', [traceId.toLowerCase()])),
+    return this._read(async (c) =>
+      rowsJson(
+        await c.runAndReadAll('SELECT * FROM spans WHERE trace_id = $1 ORDER BY start_time, span_id', [
+          traceId.toLowerCase(),
+        ]),
+      ),
     );
   }
 
@@ -459,7 +506,10 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
         resource: parseJson(r.resource),
         scopeName: '',
         scopeVersion: '',
-        enrichment: { countsUsage: true, normalization: { source: String(r.normalization_source ?? 'none'), mapped: [] } },
+        enrichment: {
+          countsUsage: true,
+          normalization: { source: String(r.normalization_source ?? 'none'), mapped: [] },
+        },
       }));
       const priced = await cost.processSpans(records);
       const stmt = await w.prepare(`UPDATE spans SET cost_usd = $3, cost_input_usd = $4, cost_output_usd = $5,
@@ -470,7 +520,15 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
         for (const s of priced) {
           const c = spanColumns(s);
           if (c.costUsd === null) unpriced++;
-          stmt.bind([s.traceId, s.spanId, c.costUsd, c.costInputUsd, c.costOutputUsd, c.priceVersion, c.costReason]);
+          stmt.bind([
+            s.traceId,
+            s.spanId,
+            c.costUsd,
+            c.costInputUsd,
+            c.costOutputUsd,
+            c.priceVersion,
+            c.costReason,
+          ]);
           await stmt.run();
         }
         await w.run('COMMIT');
@@ -483,7 +541,12 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
   }
 }
 
-const INTEGER_TYPES = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
+const INTEGER_TYPES = new Set([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+]);
 
 /** Row objects as JSON values, with 64/128-bit integers as numbers when they fit exactly (counts, token sums). */
 export function rowsJson(reader: DuckDBResultReader): Record<string, unknown>[] {
@@ -536,6 +599,23 @@ function vts(app: DuckDBAppender, ns: string): void {
   else app.appendTimestampNanoseconds(v);
 }
 
+/**
+ * The four message attributes have their own JSON columns; keeping them out of `attributes` halves
+ * the bytes written per span (they are most of a span's size).
+ */
+const MESSAGE_KEYS: readonly string[] = [
+  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_TOOL_DEFINITIONS,
+];
+function attributesJson(a: Attributes): string {
+  if (!MESSAGE_KEYS.some((k) => k in a)) return JSON.stringify(a);
+  const rest: Attributes = {};
+  for (const k of Object.keys(a)) if (!MESSAGE_KEYS.includes(k)) rest[k] = a[k] as Attributes[string];
+  return JSON.stringify(rest);
+}
+
 /** Appends one span row; the order is that of SPANS_COLUMNS_SQL. */
 function appendSpan(app: DuckDBAppender, s: SpanRecord, receivedAt: DuckDBTimestampValue): void {
   const c = spanColumns(s);
@@ -577,7 +657,7 @@ function appendSpan(app: DuckDBAppender, s: SpanRecord, receivedAt: DuckDBTimest
   vs(app, c.inputMessages);
   vs(app, c.outputMessages);
   vs(app, c.toolDefinitions);
-  app.appendVarchar(JSON.stringify(s.attributes));
+  app.appendVarchar(attributesJson(s.attributes));
   app.appendVarchar(JSON.stringify(s.resource));
   app.appendVarchar(JSON.stringify(s.events));
   app.appendVarchar(JSON.stringify(s.links));

@@ -1,4 +1,8 @@
-import { ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL, ATTR_GEN_AI_RESPONSE_MODEL } from '@genai-ops/core';
+import {
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+} from '@genai-ops/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Component, SpanBatch, TracesConsumer } from '../component.js';
 import { spanColumns } from './span-columns.js';
@@ -15,15 +19,27 @@ export class CollectorMetrics implements Component, TracesConsumer {
     labelNames: ['path', 'status'],
     registers: [this.registry],
   });
-  readonly spansReceived = new Counter({ name: 'genai_ops_spans_received_total', help: 'Spans decoded from OTLP requests', registers: [this.registry] });
-  readonly spansStored = new Counter({ name: 'genai_ops_spans_stored_total', help: 'Spans committed to DuckDB', registers: [this.registry] });
+  readonly spansReceived = new Counter({
+    name: 'genai_ops_spans_received_total',
+    help: 'Spans decoded from OTLP requests',
+    registers: [this.registry],
+  });
+  readonly spansStored = new Counter({
+    name: 'genai_ops_spans_stored_total',
+    help: 'Spans committed to DuckDB',
+    registers: [this.registry],
+  });
   readonly spansRejected = new Counter({
     name: 'genai_ops_spans_rejected_total',
     help: 'Spans refused, by reason (invalid, overload, error)',
     labelNames: ['reason'],
     registers: [this.registry],
   });
-  readonly logsReceived = new Counter({ name: 'genai_ops_log_records_received_total', help: 'Log records received', registers: [this.registry] });
+  readonly logsReceived = new Counter({
+    name: 'genai_ops_log_records_received_total',
+    help: 'Log records received',
+    registers: [this.registry],
+  });
   readonly tokens = new Counter({
     name: 'genai_ops_tokens_total',
     help: 'Tokens of usage-counting spans by service, provider, model and type',
@@ -43,17 +59,40 @@ export class CollectorMetrics implements Component, TracesConsumer {
     buckets: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
     registers: [this.registry],
   });
-  readonly inFlightSpans = new Gauge({ name: 'genai_ops_pipeline_inflight_spans', help: 'Spans in the pipeline (the 429 budget)', registers: [this.registry] });
-  readonly storageQueue = new Gauge({ name: 'genai_ops_storage_queue_spans', help: 'Spans waiting for the next DuckDB commit', registers: [this.registry] });
-  readonly spoolBytes = new Gauge({ name: 'genai_ops_forward_spool_bytes', help: 'Bytes in the forwarder spool', labelNames: ['endpoint'], registers: [this.registry] });
+  readonly inFlightSpans = new Gauge({
+    name: 'genai_ops_pipeline_inflight_spans',
+    help: 'Spans in the pipeline (the 429 budget)',
+    registers: [this.registry],
+  });
+  readonly storageQueue = new Gauge({
+    name: 'genai_ops_storage_queue_spans',
+    help: 'Spans waiting for the next DuckDB commit',
+    registers: [this.registry],
+  });
+  readonly spoolBytes = new Gauge({
+    name: 'genai_ops_forward_spool_bytes',
+    help: 'Bytes in the forwarder spool',
+    labelNames: ['endpoint'],
+    registers: [this.registry],
+  });
   readonly forwardDropped = new Counter({
     name: 'genai_ops_forward_dropped_spans_total',
     help: 'Spans dropped from the forwarder spool (size limit or permanent rejection)',
     labelNames: ['endpoint', 'reason'],
     registers: [this.registry],
   });
-  readonly forwardSent = new Counter({ name: 'genai_ops_forward_sent_spans_total', help: 'Spans delivered downstream', labelNames: ['endpoint'], registers: [this.registry] });
-  readonly errors = new Counter({ name: 'genai_ops_errors_total', help: 'Internal errors by component', labelNames: ['component'], registers: [this.registry] });
+  readonly forwardSent = new Counter({
+    name: 'genai_ops_forward_sent_spans_total',
+    help: 'Spans delivered downstream',
+    labelNames: ['endpoint'],
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'genai_ops_errors_total',
+    help: 'Internal errors by component',
+    labelNames: ['component'],
+    registers: [this.registry],
+  });
   readonly dbWriteLatency = new Histogram({
     name: 'genai_ops_duckdb_commit_seconds',
     help: 'DuckDB group-commit latency',
@@ -70,7 +109,8 @@ export class CollectorMetrics implements Component, TracesConsumer {
       if (!span.enrichment.countsUsage) continue;
       const c = spanColumns(span);
       const provider = str(span.attributes[ATTR_GEN_AI_PROVIDER_NAME]);
-      const model = str(span.attributes[ATTR_GEN_AI_RESPONSE_MODEL]) || str(span.attributes[ATTR_GEN_AI_REQUEST_MODEL]);
+      const model =
+        str(span.attributes[ATTR_GEN_AI_RESPONSE_MODEL]) || str(span.attributes[ATTR_GEN_AI_REQUEST_MODEL]);
       const service = c.serviceName ?? '';
       if (c.inputTokens) this.tokens.inc({ service, provider, model, type: 'input' }, c.inputTokens);
       if (c.outputTokens) this.tokens.inc({ service, provider, model, type: 'output' }, c.outputTokens);

@@ -223,10 +223,15 @@ export class OtlpForwarder implements Component, TracesConsumer {
     }
   }
 
-  private async _send(body: Buffer): Promise<{ ok: boolean; permanent?: boolean; status?: number; retryAfterMs?: number }> {
+  private async _send(
+    body: Buffer,
+  ): Promise<{ ok: boolean; permanent?: boolean; status?: number; retryAfterMs?: number }> {
     const protocol = this._config.protocol ?? 'protobuf';
     try {
-      const signal = AbortSignal.any([this._abort.signal, AbortSignal.timeout(this._config.timeoutMs ?? 10000)]);
+      const signal = AbortSignal.any([
+        this._abort.signal,
+        AbortSignal.timeout(this._config.timeoutMs ?? 10000),
+      ]);
       const res = await fetch(this._config.url, {
         method: 'POST',
         headers: {
@@ -241,7 +246,12 @@ export class OtlpForwarder implements Component, TracesConsumer {
       // OTLP/HTTP: 429, 502, 503, 504 are retryable; other 4xx/5xx are not.
       const retryable = [408, 429, 502, 503, 504].includes(res.status);
       const ra = Number(res.headers.get('retry-after'));
-      return { ok: false, permanent: !retryable, status: res.status, retryAfterMs: Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined };
+      return {
+        ok: false,
+        permanent: !retryable,
+        status: res.status,
+        retryAfterMs: Number.isFinite(ra) && ra > 0 ? ra * 1000 : undefined,
+      };
     } catch {
       return { ok: false };
     }

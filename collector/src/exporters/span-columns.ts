@@ -65,7 +65,10 @@ function n(v: AttrValue | undefined): number | null {
   return null;
 }
 
-/** JSON text for a message attribute: kept as is when already a string, serialized otherwise. */
+/**
+ * JSON text for a message attribute: kept as is when it parses as JSON, stored as a JSON string
+ * otherwise (DuckDB's appender does not validate JSON columns, so we do).
+ */
 function json(v: AttrValue | undefined): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return isJson(v) ? v : JSON.stringify(v);

@@ -30,7 +30,6 @@ export interface DecodedLogs {
   rejectReason?: string;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: decoded wire objects are untyped by nature
 type Wire = any;
 
 const HEX_RE = /^[0-9a-fA-F]*$/;
@@ -42,7 +41,11 @@ const SPAN_KIND_NAMES: Record<string, number> = {
   SPAN_KIND_PRODUCER: 4,
   SPAN_KIND_CONSUMER: 5,
 };
-const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+const STATUS_NAMES: Record<string, number> = {
+  STATUS_CODE_UNSET: 0,
+  STATUS_CODE_OK: 1,
+  STATUS_CODE_ERROR: 2,
+};
 
 function has(o: Wire, k: string): boolean {
   return o != null && Object.hasOwn(o, k);
@@ -56,7 +59,8 @@ function isLong(v: Wire): v is { low: number; high: number } {
 function int64String(v: Wire, signed: boolean): string {
   if (v === undefined || v === null || v === '') return '0';
   if (typeof v === 'string') {
-    if (!/^-?\d+$/.test(v)) throw new OtlpDecodeError(`invalid integer value: ${JSON.stringify(v).slice(0, 40)}`);
+    if (!/^-?\d+$/.test(v))
+      throw new OtlpDecodeError(`invalid integer value: ${JSON.stringify(v).slice(0, 40)}`);
     return v;
   }
   if (typeof v === 'number') {

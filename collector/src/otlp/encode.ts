@@ -12,7 +12,6 @@ export const ATTR_GENAI_OPS_COST_REASON = 'genai_ops.cost.reason' as const;
 export const ATTR_GENAI_OPS_NORMALIZATION_SOURCE = 'genai_ops.normalization.source' as const;
 export const ATTR_GENAI_OPS_COUNTS_USAGE = 'genai_ops.counts_usage' as const;
 
-// biome-ignore lint/suspicious/noExplicitAny: OTLP wire objects
 type Wire = any;
 
 function toAnyValue(v: AttrValue): Wire {
@@ -35,7 +34,8 @@ export function enrichedAttributes(span: SpanRecord): Attributes {
   const attrs: Attributes = { ...span.attributes };
   const e = span.enrichment;
   if (e.cost) {
-    if (e.cost.totalUsd !== null && e.cost.totalUsd !== undefined) attrs[ATTR_GENAI_OPS_COST_USD] = e.cost.totalUsd;
+    if (e.cost.totalUsd !== null && e.cost.totalUsd !== undefined)
+      attrs[ATTR_GENAI_OPS_COST_USD] = e.cost.totalUsd;
     if (e.cost.inputUsd != null) attrs[ATTR_GENAI_OPS_COST_INPUT_USD] = e.cost.inputUsd;
     if (e.cost.outputUsd != null) attrs[ATTR_GENAI_OPS_COST_OUTPUT_USD] = e.cost.outputUsd;
     if (e.cost.priceVersion) attrs[ATTR_GENAI_OPS_COST_PRICE_VERSION] = e.cost.priceVersion;

@@ -20,7 +20,7 @@ import {
   GEN_AI_PROVIDER_NAME_VALUES as P,
 } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
-import { calcPrice } from '@pydantic/genai-prices';
+import { calcPrice, type Provider } from '@pydantic/genai-prices';
 import type { SpanProcessor } from '../component.js';
 import type { Attributes, SpanEnrichment, SpanRecord } from '../model.js';
 import { int, num, strAttr } from './normalize-builder.js';
@@ -198,6 +198,28 @@ function priceFromConfig(p: CostPriceConfig, u: Usage): Cost {
   };
 }
 
+type TableUsage = Parameters<typeof calcPrice>[0];
+
+/**
+ * Which price-table entry a (provider, model) pair resolves to, memoized: the table lookup scans every
+ * provider and model with regex matchers and dominates the cost of pricing a span. A hit prices
+ * through a one-model provider, so genai-prices still applies its own rules (tiers, dated prices).
+ * Bounded; cleared when full.
+ */
+const RESOLVED = new Map<string, Provider | null>();
+const RESOLVED_MAX = 2048;
+
+function tablePrice(usage: TableUsage, model: string, providerId: string | undefined, timestamp: Date) {
+  const key = `${providerId ?? ''}\u0000${model}`;
+  const hit = RESOLVED.get(key);
+  if (hit === null) return null;
+  if (hit) return calcPrice(usage, model, { provider: hit, timestamp });
+  const result = calcPrice(usage, model, { ...(providerId ? { providerId } : {}), timestamp });
+  if (RESOLVED.size >= RESOLVED_MAX) RESOLVED.clear();
+  RESOLVED.set(key, result ? { ...result.provider, models: [result.model] } : null);
+  return result;
+}
+
 function startDate(span: SpanRecord): Date | undefined {
   const ns = span.startTimeUnixNano;
   if (!ns || ns === '0') return undefined;
@@ -241,9 +263,11 @@ export function priceSpan(span: SpanRecord, config: CostConfig = {}): Cost | und
   };
   let result: ReturnType<typeof calcPrice> = null;
   try {
-    const opts = { ...(providerId ? { providerId } : {}), timestamp: startDate(span) ?? new Date() };
-    result = calcPrice(tableUsage, model, opts);
-    if (!result && requestModel && requestModel !== model) result = calcPrice(tableUsage, requestModel, opts);
+    const timestamp = startDate(span) ?? new Date();
+    result = tablePrice(tableUsage, model, providerId, timestamp);
+    if (!result && requestModel && requestModel !== model) {
+      result = tablePrice(tableUsage, requestModel, providerId, timestamp);
+    }
   } catch (err) {
     diag.debug('genai-ops cost: price table rejected usage', err);
     return {
@@ -296,7 +320,15 @@ export class CostProcessor implements SpanProcessor {
 
   processSpans(spans: SpanRecord[]): SpanRecord[] {
     return spans.map((span) => {
-      const cost = priceSpan(span, this._config);
+      let cost: Cost | undefined;
+      try {
+        cost = priceSpan(span, this._config);
+      } catch (err) {
+        diag.warn('genai-ops cost: span left unpriced', err);
+        cost = span.enrichment.countsUsage
+          ? { totalUsd: null, reason: `cost error: ${String(err)}` }
+          : undefined;
+      }
       return cost ? { ...span, enrichment: { ...span.enrichment, cost } } : span;
     });
   }

@@ -101,7 +101,8 @@ function blockToParts(b: unknown): MessagePart[] {
       const mime = b.mediaType ?? b.mimeType ?? (isObj(b.source) ? b.source.media_type : undefined);
       const modality = modalityOf(mime, type === 'image' ? 'image' : 'document');
       const data = b.image ?? b.data ?? (isObj(b.source) ? (b.source.data ?? b.source.url) : undefined);
-      if (typeof data !== 'string') return [{ type: 'generic', generic_type: type } as MessagePart];
+      // Nothing we can turn into a blob or uri: keep the block as a generic part (never drop data).
+      if (typeof data !== 'string') return [{ ...b, type } as MessagePart];
       if (/^(https?|data|gs|s3):/.test(data)) return [mediaPart(data, modality, mime)];
       return [
         { type: 'blob', modality, content: data, ...(typeof mime === 'string' ? { mime_type: mime } : {}) },
@@ -183,12 +184,17 @@ export function toOutputMessage(m: unknown, finishReason?: unknown): OutputMessa
  * become `[{role, tool_calls:[, {name}]}]`. Numeric segments become array indexes.
  * Returns undefined when no key has the prefix followed by a numeric segment.
  */
-export function unflatten(attrs: Attributes, prefix: string): unknown[] | undefined {
+export function unflatten(
+  attrs: Attributes,
+  prefix: string,
+  keys: readonly string[] = Object.keys(attrs),
+): unknown[] | undefined {
   const root: unknown[] = [];
   let found = false;
   const p = `${prefix}.`;
-  for (const [key, value] of Object.entries(attrs)) {
+  for (const key of keys) {
     if (!key.startsWith(p)) continue;
+    const value = attrs[key] as AttrValue;
     const segs = key.slice(p.length).split('.');
     if (!/^\d+$/.test(segs[0] as string)) continue;
     found = true;
@@ -215,11 +221,24 @@ export function unflatten(attrs: Attributes, prefix: string): unknown[] | undefi
   return compact(root) as unknown[];
 }
 
-/** Drops holes left by sparse indexes, recursively. */
+/** Drops holes left by sparse indexes, recursively. Mutates: the structure is our own fresh copy. */
 function compact(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(compact);
-  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, compact(x)]));
+  if (Array.isArray(v)) {
+    let holes = false;
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === undefined) holes = true;
+      else v[i] = compact(v[i]);
+    }
+    return holes ? v.filter((x) => x !== undefined) : v;
+  }
+  if (isObj(v)) for (const k in v) v[k] = compact(v[k]);
   return v;
+}
+
+/** True when some attribute key satisfies `pred` (no array allocation, for detection on every span). */
+export function someKey(attrs: Attributes, pred: (key: string) => boolean): boolean {
+  for (const k in attrs) if (pred(k)) return true;
+  return false;
 }
 
 /** OpenAI-style tool / function definitions to canonical tool definitions. */

@@ -13,6 +13,7 @@ import {
   ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
   GEN_AI_OPERATION_NAME_VALUES as OP,
 } from '@genai-ops/core';
+import { diag } from '@opentelemetry/api';
 import type { SpanProcessor } from '../component.js';
 import type { LogRecordRecord, SpanRecord } from '../model.js';
 import { AttrBuilder, int, strAttr } from './normalize-builder.js';
@@ -39,6 +40,8 @@ export const NORMALIZATION_SOURCES = {
   OPENINFERENCE: 'openinference',
   VERCEL_AI: 'vercel-ai',
   NONE: 'none',
+  /** The normalizer failed on this span; it is stored as received. */
+  ERROR: 'error',
 } as const;
 
 /** The post-pin name of `gen_ai.usage.cache_creation.input_tokens` (not in the pinned registry). */
@@ -72,7 +75,7 @@ const SOURCES: Array<{
 
 function canonicalList(key: string, b: AttrBuilder, convert: (item: unknown) => unknown): void {
   let value: unknown = parseMessageAttr(b.get(key));
-  if (value === undefined && !b.has(key)) value = unflatten(b.out, key);
+  if (value === undefined && !b.has(key)) value = unflatten(b.out, key, b.srcKeys);
   if (value === undefined) return;
   if (isObj(value)) value = [value];
   if (!Array.isArray(value)) return;
@@ -137,7 +140,7 @@ export function normalizeSpan(span: SpanRecord): SpanRecord {
   return {
     ...span,
     name: b.name ?? span.name,
-    attributes: b.out,
+    attributes: b.result(),
     enrichment: { ...span.enrichment, normalization: { source, mapped: b.mapped }, countsUsage },
   };
 }
@@ -158,7 +161,21 @@ export class NormalizeProcessor implements SpanProcessor {
   readonly name = 'normalize';
 
   processSpans(spans: SpanRecord[]): SpanRecord[] {
-    return spans.map(normalizeSpan);
+    return spans.map((span) => {
+      try {
+        return normalizeSpan(span);
+      } catch (err) {
+        // A span is never dropped: one the normalizer cannot read is stored as received.
+        diag.warn('genai-ops normalize: span left as received', err);
+        return {
+          ...span,
+          enrichment: {
+            ...span.enrichment,
+            normalization: { source: NORMALIZATION_SOURCES.ERROR, mapped: [] },
+          },
+        };
+      }
+    });
   }
 
   processLogs(logs: LogRecordRecord[]): LogRecordRecord[] {

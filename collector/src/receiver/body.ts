@@ -40,7 +40,9 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     req.on('aborted', () => reject(new HttpError(400, 'request aborted')));
   });
   const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-  const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  const enc = String(req.headers['content-encoding'] ?? 'identity')
+    .toLowerCase()
+    .trim();
   if (enc === 'identity' || enc === '') return raw;
   if (enc !== 'gzip') throw new HttpError(415, `unsupported Content-Encoding: ${enc}`);
   return new Promise<Buffer>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { type Request, type Response, Router } from 'express';
-import { PipelineError, type LogsConsumer, type TracesConsumer } from '../component.js';
+import { type LogsConsumer, PipelineError, type TracesConsumer } from '../component.js';
 import type { CollectorMetrics } from '../exporters/metrics.js';
 import { decodeLogs, decodeTraces, OtlpDecodeError, type OtlpEncoding } from '../otlp/decode.js';
 import { otlpTypes } from '../otlp/proto.js';
@@ -21,24 +21,43 @@ const RPC_RESOURCE_EXHAUSTED = 8;
 const RPC_UNAVAILABLE = 14;
 
 function encodingOf(req: Request): OtlpEncoding | undefined {
-  const ct = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const ct = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
   if (ct === 'application/json') return 'json';
   if (ct === 'application/x-protobuf') return 'protobuf';
   return undefined;
 }
 
 /** Sends a google.rpc.Status body in the request's encoding (OTLP/HTTP failure responses). */
-function sendStatus(res: Response, encoding: OtlpEncoding, http: number, code: number, message: string, retryAfter?: number): void {
+function sendStatus(
+  res: Response,
+  encoding: OtlpEncoding,
+  http: number,
+  code: number,
+  message: string,
+  retryAfter?: number,
+): void {
   if (retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
   if (encoding === 'json') {
     res.status(http).type('application/json').send(JSON.stringify({ code, message }));
     return;
   }
   const T = otlpTypes().RpcStatus;
-  res.status(http).type('application/x-protobuf').send(Buffer.from(T.encode(T.create({ code, message })).finish()));
+  res
+    .status(http)
+    .type('application/x-protobuf')
+    .send(Buffer.from(T.encode(T.create({ code, message })).finish()));
 }
 
-function sendSuccess(res: Response, encoding: OtlpEncoding, kind: 'traces' | 'logs', rejected: number, reason?: string): void {
+function sendSuccess(
+  res: Response,
+  encoding: OtlpEncoding,
+  kind: 'traces' | 'logs',
+  rejected: number,
+  reason?: string,
+): void {
   const partial =
     rejected > 0
       ? kind === 'traces'
@@ -48,19 +67,38 @@ function sendSuccess(res: Response, encoding: OtlpEncoding, kind: 'traces' | 'lo
   if (encoding === 'json') {
     const body =
       rejected > 0
-        ? JSON.stringify(partial, (_k, v) => (typeof v === 'number' && _k.startsWith('rejected') ? String(v) : v))
+        ? JSON.stringify(partial, (_k, v) =>
+            typeof v === 'number' && _k.startsWith('rejected') ? String(v) : v,
+          )
         : '{}';
     res.status(200).type('application/json').send(body);
     return;
   }
-  const T = kind === 'traces' ? otlpTypes().ExportTraceServiceResponse : otlpTypes().ExportLogsServiceResponse;
-  res.status(200).type('application/x-protobuf').send(Buffer.from(T.encode(T.fromObject(partial)).finish()));
+  const T =
+    kind === 'traces' ? otlpTypes().ExportTraceServiceResponse : otlpTypes().ExportLogsServiceResponse;
+  res
+    .status(200)
+    .type('application/x-protobuf')
+    .send(Buffer.from(T.encode(T.fromObject(partial)).finish()));
 }
 
-function handleError(res: Response, encoding: OtlpEncoding, err: unknown, metrics: CollectorMetrics | undefined, count: number): void {
+function handleError(
+  res: Response,
+  encoding: OtlpEncoding,
+  err: unknown,
+  metrics: CollectorMetrics | undefined,
+  count: number,
+): void {
   if (err instanceof HttpError) {
     if (err.status === 413) res.setHeader('Connection', 'close');
-    sendStatus(res, encoding, err.status, err.status === 413 ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT, err.message, err.retryAfterSeconds);
+    sendStatus(
+      res,
+      encoding,
+      err.status,
+      err.status === 413 ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT,
+      err.message,
+      err.retryAfterSeconds,
+    );
     metrics?.spansRejected.inc({ reason: 'invalid' }, count);
     return;
   }
@@ -72,7 +110,14 @@ function handleError(res: Response, encoding: OtlpEncoding, err: unknown, metric
     if (err.retryable) {
       const overload = err.message.includes('in flight');
       metrics?.spansRejected.inc({ reason: overload ? 'overload' : 'unavailable' }, count);
-      sendStatus(res, encoding, overload ? 429 : 503, overload ? RPC_RESOURCE_EXHAUSTED : RPC_UNAVAILABLE, err.message, err.retryAfterSeconds ?? 1);
+      sendStatus(
+        res,
+        encoding,
+        overload ? 429 : 503,
+        overload ? RPC_RESOURCE_EXHAUSTED : RPC_UNAVAILABLE,
+        err.message,
+        err.retryAfterSeconds ?? 1,
+      );
     } else {
       metrics?.spansRejected.inc({ reason: 'invalid' }, count);
       sendStatus(res, encoding, 400, RPC_INVALID_ARGUMENT, err.message);
@@ -81,7 +126,14 @@ function handleError(res: Response, encoding: OtlpEncoding, err: unknown, metric
   }
   metrics?.errors.inc({ component: 'receiver' });
   metrics?.spansRejected.inc({ reason: 'error' }, count);
-  sendStatus(res, encoding, 503, RPC_UNAVAILABLE, `internal error: ${(err as Error)?.message ?? String(err)}`, 1);
+  sendStatus(
+    res,
+    encoding,
+    503,
+    RPC_UNAVAILABLE,
+    `internal error: ${(err as Error)?.message ?? String(err)}`,
+    1,
+  );
 }
 
 /**
@@ -101,7 +153,15 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
     const encoding = encodingOf(req);
     if (!encoding) {
       req.resume();
-      res.status(415).type('application/json').send(JSON.stringify({ code: RPC_INVALID_ARGUMENT, message: 'Content-Type must be application/json or application/x-protobuf' }));
+      res
+        .status(415)
+        .type('application/json')
+        .send(
+          JSON.stringify({
+            code: RPC_INVALID_ARGUMENT,
+            message: 'Content-Type must be application/json or application/x-protobuf',
+          }),
+        );
       return;
     }
     let count = 0;

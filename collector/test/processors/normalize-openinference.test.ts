@@ -179,6 +179,23 @@ const CASES: Case[] = [
     countsUsage: false,
   },
   {
+    name: 'EVALUATOR span: evaluation.* becomes gen_ai.evaluation.*',
+    attributes: {
+      'openinference.span.kind': 'EVALUATOR',
+      'evaluation.name': 'relevance',
+      'evaluation.score': 0.8,
+      'evaluation.label': 'relevant',
+      'evaluation.explanation': 'On topic.',
+    },
+    added: {
+      'gen_ai.evaluation.name': 'relevance',
+      'gen_ai.evaluation.score.value': 0.8,
+      'gen_ai.evaluation.score.label': 'relevant',
+      'gen_ai.evaluation.explanation': 'On topic.',
+    },
+    countsUsage: false,
+  },
+  {
     name: 'RETRIEVER span with documents',
     attributes: {
       'openinference.span.kind': 'RETRIEVER',
@@ -202,5 +219,8 @@ describe('normalizeSpan: OpenInference', () => {
     expect(out.enrichment.normalization).toEqual({ source: 'openinference', mapped: Object.keys(c.added) });
     expect(out.enrichment.countsUsage).toBe(c.countsUsage);
     expect(schemaErrors(out.attributes)).toEqual([]);
+    const again = normalizeSpan(out);
+    expect(again.attributes).toEqual(out.attributes); // idempotent
+    expect(again.enrichment.normalization?.mapped).toEqual([]);
   });
 });

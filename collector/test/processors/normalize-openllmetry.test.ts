@@ -172,6 +172,9 @@ describe('normalizeSpan: OpenLLMetry', () => {
     expect(out.enrichment.countsUsage).toBe(c.countsUsage);
     expect(out.name).toBe(c.newName);
     expect(schemaErrors(out.attributes)).toEqual([]);
+    const again = normalizeSpan(out);
+    expect(again.attributes).toEqual(out.attributes); // idempotent
+    expect(again.enrichment.normalization?.mapped).toEqual([]);
   });
 
   it('prompt-template keys are not taken for flattened prompts', () => {

@@ -184,6 +184,21 @@ describe('normalizeSpan: OpenTelemetry shapes', () => {
     }
   });
 
+  it('a span the normalizer cannot read is kept as received, flagged, and the batch goes on', () => {
+    const bad = makeSpan({ attributes: { 'gen_ai.system': 'openai' } });
+    Object.defineProperty(bad.attributes, 'gen_ai.usage.prompt_tokens', {
+      enumerable: true,
+      get() {
+        throw new Error('unreadable');
+      },
+    });
+    const good = makeSpan({ attributes: { 'gen_ai.system': 'anthropic' } });
+    const [a, b] = new NormalizeProcessor().processSpans([bad, good]);
+    expect(a?.attributes).toBe(bad.attributes);
+    expect(a?.enrichment.normalization).toEqual({ source: 'error', mapped: [] });
+    expect(b?.attributes['gen_ai.provider.name']).toBe('anthropic');
+  });
+
   it('the processor maps a batch and fills eventName of legacy log records', () => {
     const p = new NormalizeProcessor();
     const spans = p.processSpans([makeSpan({ attributes: { 'gen_ai.system': 'openai' } })]);

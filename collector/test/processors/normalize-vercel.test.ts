@@ -209,5 +209,8 @@ describe('normalizeSpan: Vercel AI SDK', () => {
     expect(out.enrichment.normalization).toEqual({ source: c.source, mapped: Object.keys(c.added) });
     expect(out.enrichment.countsUsage).toBe(c.countsUsage);
     expect(schemaErrors(out.attributes)).toEqual([]);
+    const again = normalizeSpan(out);
+    expect(again.attributes).toEqual(out.attributes); // idempotent
+    expect(again.enrichment.normalization?.mapped).toEqual([]);
   });
 });

@@ -84,7 +84,7 @@ describe('sanitizeContent', () => {
   it('keeps media when captureMedia is on', () => {
     const policy = resolveContentPolicy({ captureMessageContent: true, captureMedia: true });
     const out = sanitizeContent(messages, policy, 'gen_ai.input.messages') as any[];
-    expect(out[1].parts[1].content).toBe(messages[1]!.parts[1]!.content);
+    expect(out[1].parts[1].content).toBe((messages[1]!.parts[1] as { content: string }).content);
   });
 
   it('fails closed when the redaction hook throws', () => {

@@ -4,50 +4,107 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as G from './pii-gen.mjs';
 import { INJECTION_CASES } from './injection-cases.mjs';
+import * as G from './pii-gen.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cases = [];
 let n = 0;
-const add = (split, kind, text, expect, extra = {}) => cases.push({ id: `${kind}-${split}-${++n}`, split, kind, text, expect, ...extra });
+const add = (split, kind, text, expect, extra = {}) =>
+  cases.push({ id: `${kind}-${split}-${++n}`, split, kind, text, expect, ...extra });
 
 // Templates: `{v}` is the value. Positive templates are per type; dev and holdout phrasings differ.
 const T = {
   EMAIL: {
     gen: G.email,
-    dev: ['Please send the report to {v} by Friday.', 'O meu email é {v}, obrigado.', 'Contacto: {v}', 'cc {v} on the thread', 'Mi correo es {v}.'],
-    holdout: ['You can reach our DPO at <{v}>.', 'Schreiben Sie an {v} für Rückfragen.', 'reply-to: {v}', 'Envoyez le CV à {v} avant lundi.'],
+    dev: [
+      'Please send the report to {v} by Friday.',
+      'O meu email é {v}, obrigado.',
+      'Contacto: {v}',
+      'cc {v} on the thread',
+      'Mi correo es {v}.',
+    ],
+    holdout: [
+      'You can reach our DPO at <{v}>.',
+      'Schreiben Sie an {v} für Rückfragen.',
+      'reply-to: {v}',
+      'Envoyez le CV à {v} avant lundi.',
+    ],
   },
   PHONE: {
     gen: G.phone,
-    dev: ['Call me at {v} tomorrow.', 'O meu telemóvel é {v}.', 'Tel: {v}', 'Llámame al {v} por la tarde.', 'phone number {v}'],
-    holdout: ['You can reach the front desk on {v}.', 'Mobile: {v} (after 6pm)', 'Appelez-moi au {v}.', 'Rufen Sie mich unter {v} an.', 'whatsapp {v}'],
+    dev: [
+      'Call me at {v} tomorrow.',
+      'O meu telemóvel é {v}.',
+      'Tel: {v}',
+      'Llámame al {v} por la tarde.',
+      'phone number {v}',
+    ],
+    holdout: [
+      'You can reach the front desk on {v}.',
+      'Mobile: {v} (after 6pm)',
+      'Appelez-moi au {v}.',
+      'Rufen Sie mich unter {v} an.',
+      'whatsapp {v}',
+    ],
   },
   CREDIT_CARD: {
     gen: G.card,
-    dev: ['My card number is {v}, exp 09/27.', 'Pay with {v} please', 'Cartão: {v}', 'charge {v} for the upgrade'],
-    holdout: ['Use the Visa/MC ending in the full number {v}.', 'Tarjeta {v} caduca en 2027', 'card on file: {v}', 'Kreditkarte {v} bitte belasten'],
+    dev: [
+      'My card number is {v}, exp 09/27.',
+      'Pay with {v} please',
+      'Cartão: {v}',
+      'charge {v} for the upgrade',
+    ],
+    holdout: [
+      'Use the Visa/MC ending in the full number {v}.',
+      'Tarjeta {v} caduca en 2027',
+      'card on file: {v}',
+      'Kreditkarte {v} bitte belasten',
+    ],
   },
   IBAN: {
     gen: G.iban,
     dev: ['Transfer to IBAN {v} today.', 'O meu IBAN é {v}', 'IBAN: {v}', 'Please wire the refund to {v}.'],
-    holdout: ['Bankverbindung: {v} (Sparkasse)', 'Virement sur le compte {v} svp', 'Mi cuenta {v} está a mi nombre', 'account {v}'],
+    holdout: [
+      'Bankverbindung: {v} (Sparkasse)',
+      'Virement sur le compte {v} svp',
+      'Mi cuenta {v} está a mi nombre',
+      'account {v}',
+    ],
   },
   PT_NIF: {
     gen: G.nif,
-    dev: ['O meu NIF é {v}.', 'NIF: {v}', 'Contribuinte n.º {v}', 'Please add my tax number {v} to the invoice'],
-    holdout: ['Fatura com o número de contribuinte {v}, por favor.', 'NIPC {v}', 'my Portuguese VAT {v}', 'O número fiscal dele é {v}'],
+    dev: [
+      'O meu NIF é {v}.',
+      'NIF: {v}',
+      'Contribuinte n.º {v}',
+      'Please add my tax number {v} to the invoice',
+    ],
+    holdout: [
+      'Fatura com o número de contribuinte {v}, por favor.',
+      'NIPC {v}',
+      'my Portuguese VAT {v}',
+      'O número fiscal dele é {v}',
+    ],
   },
   PT_NISS: {
     gen: G.niss,
     dev: ['NISS: {v}', 'O meu número de segurança social é {v}.', 'niss {v} para o subsídio'],
-    holdout: ['Número de Identificação da Segurança Social {v}', 'Social security (PT) {v}', 'NISS do trabalhador: {v}'],
+    holdout: [
+      'Número de Identificação da Segurança Social {v}',
+      'Social security (PT) {v}',
+      'NISS do trabalhador: {v}',
+    ],
   },
   PT_CC: {
     gen: G.ptcc,
     dev: ['Cartão de Cidadão: {v}', 'O número do meu CC é {v}.', 'documento {v}'],
-    holdout: ['citizen card {v} valid until 2030', 'Nº do documento de identificação: {v}', 'Anexo cópia do CC {v}'],
+    holdout: [
+      'citizen card {v} valid until 2030',
+      'Nº do documento de identificação: {v}',
+      'Anexo cópia do CC {v}',
+    ],
   },
   ES_DNI: {
     gen: G.dni,
@@ -57,7 +114,11 @@ const T = {
   ES_NIE: {
     gen: G.nie,
     dev: ['Mi NIE es {v}.', 'NIE: {v}', 'extranjero con número {v}'],
-    holdout: ['Número de identidad de extranjero {v}', 'foreigner id {v} in Madrid', 'Tarjeta de residencia {v}'],
+    holdout: [
+      'Número de identidad de extranjero {v}',
+      'foreigner id {v} in Madrid',
+      'Tarjeta de residencia {v}',
+    ],
   },
   US_SSN: {
     gen: G.ssn,
@@ -67,12 +128,22 @@ const T = {
   IP_ADDRESS: {
     gen: () => (G.rnd() < 0.6 ? G.ipv4() : G.ipv6()),
     dev: ['The server at {v} is down.', 'ssh into {v}', 'IP: {v}', 'blocked requests from {v}'],
-    holdout: ['Connection refused by host {v}, port 443', 'O router tem o endereço {v}', 'whitelist {v} in the firewall', 'upstream {v} timed out'],
+    holdout: [
+      'Connection refused by host {v}, port 443',
+      'O router tem o endereço {v}',
+      'whitelist {v} in the firewall',
+      'upstream {v} timed out',
+    ],
   },
   API_KEY: {
     gen: G.apiKey,
     dev: ['Here is my key {v} can you debug?', 'OPENAI_API_KEY={v}', 'export TOKEN={v}', 'the token is {v}'],
-    holdout: ['config: {"apiKey": "{v}"}', 'I accidentally committed {v} to git', 'Authorization header uses {v}', 'credentials {v}'],
+    holdout: [
+      'config: {"apiKey": "{v}"}',
+      'I accidentally committed {v} to git',
+      'Authorization header uses {v}',
+      'credentials {v}',
+    ],
   },
 };
 const GENERIC = {
@@ -124,7 +195,8 @@ const NEG = {
     () => `Encomenda ${G.nif(true)} entregue.`,
     () => `Booking reference ${G.digits(9)} confirmed`,
     () => `Released on ${G.int(10, 28)}/0${G.int(1, 9)}/${G.int(2019, 2026)}.`,
-    () => `Node ${G.int(18, 22)}.${G.int(0, 20)}.${G.int(0, 9)} and npm ${G.int(9, 11)}.${G.int(0, 9)}.${G.int(0, 9)}`,
+    () =>
+      `Node ${G.int(18, 22)}.${G.int(0, 20)}.${G.int(0, 9)} and npm ${G.int(9, 11)}.${G.int(0, 9)}.${G.int(0, 9)}`,
     () => `Transaction id ${G.digits(16)}`,
     () => `SKU ${G.digits(8)}-${G.digits(2)} out of stock`,
     () => `Auftrag ${G.digits(10)} wurde storniert`,
@@ -187,8 +259,17 @@ for (const split of ['dev', 'holdout']) {
   }
 }
 
-for (const c of INJECTION_CASES) add(c.split, 'injection', c.text, { injection: c.label === 1 }, c.source ? { source: c.source, tag: c.tag } : { tag: c.tag });
+for (const c of INJECTION_CASES)
+  add(
+    c.split,
+    'injection',
+    c.text,
+    { injection: c.label === 1 },
+    c.source ? { source: c.source, tag: c.tag } : { tag: c.tag },
+  );
 
 writeFileSync(join(here, 'cases.json'), `${JSON.stringify(cases, null, 1)}\n`);
 const count = (k, s) => cases.filter((c) => c.kind === k && c.split === s).length;
-console.log(`wrote ${cases.length} cases: pii dev ${count('pii', 'dev')}, pii holdout ${count('pii', 'holdout')}, injection dev ${count('injection', 'dev')}, injection holdout ${count('injection', 'holdout')}`);
+console.log(
+  `wrote ${cases.length} cases: pii dev ${count('pii', 'dev')}, pii holdout ${count('pii', 'holdout')}, injection dev ${count('injection', 'dev')}, injection holdout ${count('injection', 'holdout')}`,
+);

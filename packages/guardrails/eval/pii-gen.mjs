@@ -154,7 +154,10 @@ export function ssn(valid = true) {
 }
 export function ipv4(valid = true) {
   if (valid) return `${int(1, 223)}.${int(0, 255)}.${int(0, 255)}.${int(1, 254)}`;
-  return pick([`${int(256, 999)}.${int(0, 255)}.${int(0, 255)}.${int(1, 254)}`, `${int(1, 223)}.${int(300, 999)}.${int(0, 255)}.${int(1, 9)}`]);
+  return pick([
+    `${int(256, 999)}.${int(0, 255)}.${int(0, 255)}.${int(1, 254)}`,
+    `${int(1, 223)}.${int(300, 999)}.${int(0, 255)}.${int(1, 9)}`,
+  ]);
 }
 const hex4 = () => int(0, 0xffff).toString(16);
 export function ipv6() {
@@ -190,9 +193,50 @@ export function genericSecret() {
 export function awsSecret() {
   return rs(40, B62 + '/+');
 }
-const FIRST = ['maria', 'joao', 'ana', 'pedro', 'lucia', 'carlos', 'sofia', 'miguel', 'emma', 'liam', 'hans', 'claire', 'jose', 'ines', 'tom', 'sarah'];
-const LAST = ['silva', 'santos', 'garcia', 'lopez', 'muller', 'martin', 'smith', 'costa', 'ferreira', 'dubois', 'schmidt', 'rossi'];
-const DOM = ['example.com', 'example.pt', 'mail.example.org', 'empresa.pt', 'correo.es', 'firma.de', 'societe.fr', 'uni.example.edu', 'acme.co.uk', 'startup.io'];
+const FIRST = [
+  'maria',
+  'joao',
+  'ana',
+  'pedro',
+  'lucia',
+  'carlos',
+  'sofia',
+  'miguel',
+  'emma',
+  'liam',
+  'hans',
+  'claire',
+  'jose',
+  'ines',
+  'tom',
+  'sarah',
+];
+const LAST = [
+  'silva',
+  'santos',
+  'garcia',
+  'lopez',
+  'muller',
+  'martin',
+  'smith',
+  'costa',
+  'ferreira',
+  'dubois',
+  'schmidt',
+  'rossi',
+];
+const DOM = [
+  'example.com',
+  'example.pt',
+  'mail.example.org',
+  'empresa.pt',
+  'correo.es',
+  'firma.de',
+  'societe.fr',
+  'uni.example.edu',
+  'acme.co.uk',
+  'startup.io',
+];
 export function email() {
   const f = pick(FIRST);
   const l = pick(LAST);

@@ -42,7 +42,13 @@ export function score(api, split = 'all') {
         bump(f.type, 'tp');
       } else {
         bump(f.type, 'fp');
-        errors.push({ id: c.id, kind: 'fp', type: f.type, text: c.text, value: c.text.slice(f.start, f.end) });
+        errors.push({
+          id: c.id,
+          kind: 'fp',
+          type: f.type,
+          text: c.text,
+          value: c.text.slice(f.start, f.end),
+        });
       }
     }
     for (const e of expected) {
@@ -75,11 +81,17 @@ export function score(api, split = 'all') {
     const want = c.expect.injection;
     const k = want ? (r.flagged ? 'tp' : 'fn') : r.flagged ? 'fp' : 'tn';
     inj[k]++;
-    const t = (byTag[c.tag] ??= { n: 0, correct: 0 });
+    byTag[c.tag] ??= { n: 0, correct: 0 };
+    const t = byTag[c.tag];
     t.n++;
     if (k === 'tp' || k === 'tn') t.correct++;
     else errors.push({ id: c.id, kind: `injection-${k}`, text: c.text, score: r.score, rules: r.rules });
   }
-  const injection = { ...prf(inj.tp, inj.fp, inj.fn), tn: inj.tn, fpr: inj.fp + inj.tn === 0 ? 0 : inj.fp / (inj.fp + inj.tn), byTag };
+  const injection = {
+    ...prf(inj.tp, inj.fp, inj.fn),
+    tn: inj.tn,
+    fpr: inj.fp + inj.tn === 0 ? 0 : inj.fp / (inj.fp + inj.tn),
+    byTag,
+  };
   return { split, pii: { ...prf(T, F, N), types, invalidCases, invalidReported }, injection, errors };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { INVISIBLE_SOURCE } from './normalize';
 import type { CanaryLeak } from './types';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -14,8 +15,7 @@ export function createCanary(prefix = 'gc'): string {
   return `${prefix}-${s}`;
 }
 
-const INVISIBLE_RE =
-  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]|\uDB40[\uDC00-\uDC7F]/g;
+const INVISIBLE_RE = new RegExp(`${INVISIBLE_SOURCE}|\uDB40[\uDC00-\uDC7F]`, 'g');
 
 /** Canonical form for canary matching: NFKC, no invisibles, lowercase, letters and digits only. */
 export function canaryCanonical(s: string): string {

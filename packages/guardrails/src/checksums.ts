@@ -32,12 +32,24 @@ export function cardIssuer(digits: string): string | undefined {
   if ((p2 === 34 || p2 === 37) && len === 15) return 'amex';
   if ((p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65 || (p6 >= 622126 && p6 <= 622925)) && len >= 16)
     return 'discover';
-  if ((p4 >= 3528 && p4 <= 3589) && len >= 16 && len <= 19) return 'jcb';
-  if (((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) && len >= 14 && len <= 19) return 'diners';
+  if (p4 >= 3528 && p4 <= 3589 && len >= 16 && len <= 19) return 'jcb';
+  if (((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) && len >= 14 && len <= 19)
+    return 'diners';
   if (p2 === 62 && len >= 16 && len <= 19) return 'unionpay';
-  if ((p4 === 5018 || p4 === 5020 || p4 === 5038 || p4 === 5893 || p4 === 6304 || p4 === 6759 || (p4 >= 6761 && p4 <= 6763)) && len >= 12 && len <= 19)
+  if (
+    (p4 === 5018 ||
+      p4 === 5020 ||
+      p4 === 5038 ||
+      p4 === 5893 ||
+      p4 === 6304 ||
+      p4 === 6759 ||
+      (p4 >= 6761 && p4 <= 6763)) &&
+    len >= 12 &&
+    len <= 19
+  )
     return 'maestro';
-  if (p4 === 2200 || p4 === 2201 || p4 === 2202 || p4 === 2203 || p4 === 2204) return len === 16 ? 'mir' : undefined;
+  if (p4 === 2200 || p4 === 2201 || p4 === 2202 || p4 === 2203 || p4 === 2204)
+    return len === 16 ? 'mir' : undefined;
   return undefined;
 }
 
@@ -50,13 +62,94 @@ export function isValidCard(digits: string): boolean {
  * IBAN length per country (ISO 13616 registry, SWIFT IBAN Registry). Only countries in this table are accepted.
  */
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
-  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21,
-  CR: 22, CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18,
-  FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26,
-  IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, LY: 25, MC: 27, MD: 24,
-  ME: 22, MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24, PL: 28, PS: 29,
-  PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23,
-  ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BI: 27,
+  BR: 29,
+  BY: 28,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DJ: 27,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FK: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IQ: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LC: 32,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  LY: 25,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MN: 20,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NI: 28,
+  NL: 18,
+  NO: 15,
+  OM: 23,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  RU: 33,
+  SA: 24,
+  SC: 31,
+  SD: 18,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  SO: 23,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
+  YE: 30,
 };
 
 /** IBAN (compact, uppercase): country length table + ISO 7064 mod-97-10 == 1. */
@@ -89,7 +182,13 @@ export function isValidPtNif(nif: string): boolean {
   const d0 = nif[0];
   const p2 = nif.slice(0, 2);
   const okPrefix =
-    d0 === '1' || d0 === '2' || d0 === '3' || d0 === '5' || d0 === '6' || d0 === '8' || p2 === '45' ||
+    d0 === '1' ||
+    d0 === '2' ||
+    d0 === '3' ||
+    d0 === '5' ||
+    d0 === '6' ||
+    d0 === '8' ||
+    p2 === '45' ||
     ['70', '71', '72', '74', '75', '77', '78', '79', '90', '91', '98', '99'].includes(p2);
   if (!okPrefix) return false;
   let sum = 0;

@@ -65,7 +65,9 @@ export class ContentPolicy {
             )
           : undefined;
       const patterns: Array<{ id: string; re: RE2 }> = [];
-      (cat.patterns ?? []).forEach((p, i) => {
+      const list = cat.patterns ?? [];
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i]!;
         const src = typeof p === 'string' ? p : p.pattern;
         const ci = typeof p === 'string' ? false : p.caseInsensitive === true;
         const id = typeof p === 'string' || p.id === undefined ? `pattern:${i}` : p.id;
@@ -75,18 +77,25 @@ export class ContentPolicy {
           if (!collect) throw e;
           collect.push(e);
         };
-        if (src.length === 0) return fail('empty pattern');
+        if (src.length === 0) {
+          fail('empty pattern');
+          continue;
+        }
         let re: RE2;
         try {
           re = new RE2(src, ci ? 'giu' : 'gu');
         } catch (err) {
           const msg = err instanceof Error ? err.message : String(err);
-          return fail(`not supported by the linear-time RE2 engine (${msg})`);
+          fail(`not supported by the linear-time RE2 engine (${msg})`);
+          continue;
         }
-        if (re.test('')) return fail('matches the empty string');
+        if (re.test('')) {
+          fail('matches the empty string');
+          continue;
+        }
         re.lastIndex = 0;
         patterns.push({ id, re });
-      });
+      }
       this._categories.push({ name, deny, denyWords: words, patterns });
     }
   }

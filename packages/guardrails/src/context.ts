@@ -22,17 +22,25 @@ const CONTEXT_RE = new RegExp(
 
 /** Classify the window of `size` characters before `start`. */
 export function contextBefore(text: string, start: number, size = 40): ContextKind {
-  const from = start - size < 0 ? 0 : start - size;
-  const window = text.slice(from, start);
+  const from = Math.max(0, start - size);
+  let window = text.slice(from, start);
+  // Drop a word cut by the window edge ("martin" must not read as "tin").
+  if (from > 0) window = window.replace(/^[\p{L}\p{N}]+/u, '');
   CONTEXT_RE.lastIndex = 0;
   let kind: ContextKind = 'neutral';
+  // The last explicit identifier label ("NIF", "SSN") and where it ends.
+  let label: ContextKind | undefined;
+  let labelEnd = 0;
   // A bare number marker ("#", "nº") only counts when no keyword says what the number is.
   let marker = false;
   let m: RegExpExecArray | null = CONTEXT_RE.exec(window);
   while (m !== null) {
     if (m[1] !== undefined) kind = 'ssn';
     else if (m[2] !== undefined) kind = 'id';
-    else if (m[3] !== undefined) kind = 'phone';
+    if (m[1] !== undefined || m[2] !== undefined) {
+      label = kind;
+      labelEnd = m.index + m[0].length;
+    } else if (m[3] !== undefined) kind = 'phone';
     else if (m[4] !== undefined) kind = 'negative';
     else marker = true;
     // Step back one char so that adjacent keywords (sharing the separator) are all seen.
@@ -40,5 +48,8 @@ export function contextBefore(text: string, start: number, size = 40): ContextKi
     if (CONTEXT_RE.lastIndex <= m.index) CONTEXT_RE.lastIndex = m.index + 1;
     m = CONTEXT_RE.exec(window);
   }
+  // An identifier label wins over a nearer "invoice"/"order" word when no other number sits between the
+  // label and the candidate ("my NIF for the invoice is 123456789").
+  if (label !== undefined && kind !== label && !/\d/.test(window.slice(labelEnd))) return label;
   return kind === 'neutral' && marker ? 'negative' : kind;
 }

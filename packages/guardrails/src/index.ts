@@ -1,67 +1,72 @@
-export type {
-  PiiType,
-  TextSource,
-  DetectorName,
-  PiiFinding,
-  InjectionResult,
-  PolicyMatch,
-  CanaryLeak,
-  ScanTiming,
-  ScanResult,
-} from './types';
-export { PII_TYPES, SECRET_TYPES } from './types';
-export { scan, DEFAULT_MAX_CHARS, type ScanOptions } from './scan';
-export { detectPii, type PiiDetectOptions } from './pii';
-export { detectSecrets, shannonEntropy } from './secrets';
+export { createCanary, findCanaries } from './canary';
 export {
-  detectInjection,
-  decodeBlobs,
-  DEFAULT_INJECTION_THRESHOLD,
-  DEFAULT_GREY_BAND,
-  type InjectionOptions,
-  type InjectionClassifier,
-} from './injection';
-export { INJECTION_RULES, type InjectionRule, type InjectionCategory } from './injection-rules';
-export { normalizeForMatching, type NormalizeResult } from './normalize';
-export {
-  luhn,
   cardIssuer,
+  IBAN_LENGTHS,
   isValidCard,
-  isValidIban,
-  isValidPtNif,
-  isValidPtNiss,
-  isValidPtCc,
   isValidEsDni,
   isValidEsNie,
-  isValidUsSsn,
+  isValidIban,
   isValidIpv4,
-  IBAN_LENGTHS,
+  isValidPtCc,
+  isValidPtNif,
+  isValidPtNiss,
+  isValidUsSsn,
+  luhn,
 } from './checksums';
 export {
-  ContentPolicy,
-  UnsafePatternError,
-  type ContentPolicyConfig,
   type ContentCategoryConfig,
   type ContentPatternConfig,
+  ContentPolicy,
+  type ContentPolicyConfig,
+  UnsafePatternError,
 } from './content-policy';
-export { createCanary, findCanaries } from './canary';
-export { redact, type RedactOptions, type RedactableFinding } from './redact';
+export { type FindingsSummary, GuardrailViolationError } from './errors';
 export {
-  Policy,
-  loadPolicy,
-  defaultPolicy,
-  DEFAULT_POLICY_CONFIG,
-  PolicyValidationError,
-  canonicalJson,
-  maxAction,
+  DEFAULT_GREY_BAND,
+  DEFAULT_INJECTION_THRESHOLD,
+  decodeBlobs,
+  detectInjection,
+  type InjectionClassifier,
+  type InjectionOptions,
+} from './injection';
+export { INJECTION_RULES, type InjectionCategory, type InjectionRule } from './injection-rules';
+export { type NormalizeResult, normalizeForMatching } from './normalize';
+export { detectPii, type PiiDetectOptions } from './pii';
+export {
   type Action,
+  canonicalJson,
+  DEFAULT_POLICY_CONFIG,
   type Direction,
   type DirectionConfig,
-  type PolicyConfig,
+  defaultPolicy,
   type EvaluateContext,
+  loadPolicy,
+  maxAction,
+  Policy,
+  type PolicyConfig,
+  type PolicyError,
+  PolicyValidationError,
   type Verdict,
   type VerdictFinding,
-  type PolicyError,
 } from './policy';
-export { GuardrailViolationError, type FindingsSummary } from './errors';
-export { createStreamGuard, type StreamGuard, type StreamGuardOptions, type StreamStep } from './stream-guard';
+export { type RedactableFinding, type RedactOptions, redact } from './redact';
+export { DEFAULT_MAX_CHARS, type ScanOptions, scan } from './scan';
+export { detectSecrets, shannonEntropy } from './secrets';
+export {
+  createStreamGuard,
+  type StreamGuard,
+  type StreamGuardOptions,
+  type StreamStep,
+} from './stream-guard';
+export type {
+  CanaryLeak,
+  DetectorName,
+  InjectionResult,
+  PiiFinding,
+  PiiType,
+  PolicyMatch,
+  ScanResult,
+  ScanTiming,
+  TextSource,
+} from './types';
+export { PII_TYPES, SECRET_TYPES } from './types';

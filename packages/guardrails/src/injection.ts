@@ -1,4 +1,9 @@
-import { INJECTION_RULES, type InjectionCategory, type InjectionRule, OBFUSCATION_WEIGHTS } from './injection-rules';
+import {
+  INJECTION_RULES,
+  type InjectionCategory,
+  type InjectionRule,
+  OBFUSCATION_WEIGHTS,
+} from './injection-rules';
 import { normalizeForMatching } from './normalize';
 import type { InjectionResult, TextSource } from './types';
 
@@ -118,7 +123,11 @@ function indexRules(rules: readonly InjectionRule[]): RuleIndex {
   }
   const stems = [...byStem.keys()].sort((a, b) => b.length - a.length);
   const closure = new Map<string, string[]>();
-  for (const s of stems) closure.set(s, stems.filter((t) => s.startsWith(t)));
+  for (const s of stems)
+    closure.set(
+      s,
+      stems.filter((t) => s.startsWith(t)),
+    );
   // Word stems must start a word (most positions inside words are rejected by the lookbehind at once);
   // symbol stems (`<|`, `![`, `@`) may start anywhere.
   const wordStems = stems.filter((s) => /^[a-z]/.test(s)).map(escapeRe);
@@ -138,7 +147,11 @@ function indexRules(rules: readonly InjectionRule[]): RuleIndex {
 const WINDOW_BEFORE = 320;
 const WINDOW_AFTER = 320;
 
-function matchRules(normalized: string, rules: readonly InjectionRule[], hits: Map<string, InjectionRule>): void {
+function matchRules(
+  normalized: string,
+  rules: readonly InjectionRule[],
+  hits: Map<string, InjectionRule>,
+): void {
   const idx = indexRules(rules);
   const windows = new Map<InjectionRule, Array<[number, number]>>();
   const whole: Array<[number, number]> = [[0, normalized.length]];

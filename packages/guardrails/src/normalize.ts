@@ -14,26 +14,105 @@ export interface NormalizeResult {
 }
 
 // Zero-width, bidi controls, soft hyphen, variation selectors, fillers.
-const INVISIBLE_RE =
-  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+// Built from a string: the class lists combining/invisible code points to strip one by one.
+export const INVISIBLE_SOURCE =
+  '[\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0]';
+const INVISIBLE_RE = new RegExp(INVISIBLE_SOURCE, 'g');
 const TAG_RE = /\uDB40[\uDC00-\uDC7F]/g;
 const GREEK_CYRILLIC_RE = /[\u0370-\u03FF\u0400-\u04FF\u0500-\u052F]/;
 
 const HOMOGLYPHS: Readonly<Record<string, string>> = {
   // Cyrillic
-  а: 'a', в: 'b', е: 'e', ё: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x',
-  ѕ: 's', і: 'i', ї: 'i', ј: 'j', ԁ: 'd', һ: 'h', ԛ: 'q', ԝ: 'w', ɡ: 'g', ӏ: 'l', ԍ: 'g', ү: 'y', ո: 'n',
-  А: 'a', В: 'b', Е: 'e', К: 'k', М: 'm', Н: 'h', О: 'o', Р: 'p', С: 'c', Т: 't', У: 'y', Х: 'x', Ѕ: 's',
-  І: 'i', Ј: 'j', Ԁ: 'd', Һ: 'h', Ԛ: 'q', Ԝ: 'w', Ү: 'y',
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  ԁ: 'd',
+  һ: 'h',
+  ԛ: 'q',
+  ԝ: 'w',
+  ɡ: 'g',
+  ӏ: 'l',
+  ԍ: 'g',
+  ү: 'y',
+  ո: 'n',
+  А: 'a',
+  В: 'b',
+  Е: 'e',
+  К: 'k',
+  М: 'm',
+  Н: 'h',
+  О: 'o',
+  Р: 'p',
+  С: 'c',
+  Т: 't',
+  У: 'y',
+  Х: 'x',
+  Ѕ: 's',
+  І: 'i',
+  Ј: 'j',
+  Ԁ: 'd',
+  Һ: 'h',
+  Ԛ: 'q',
+  Ԝ: 'w',
+  Ү: 'y',
   // Greek
-  α: 'a', β: 'b', γ: 'y', ε: 'e', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x',
-  ω: 'w', ς: 's', Α: 'a', Β: 'b', Ε: 'e', Ζ: 'z', Η: 'h', Ι: 'i', Κ: 'k', Μ: 'm', Ν: 'n', Ο: 'o', Ρ: 'p',
-  Τ: 't', Υ: 'y', Χ: 'x',
+  α: 'a',
+  β: 'b',
+  γ: 'y',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  ς: 's',
+  Α: 'a',
+  Β: 'b',
+  Ε: 'e',
+  Ζ: 'z',
+  Η: 'h',
+  Ι: 'i',
+  Κ: 'k',
+  Μ: 'm',
+  Ν: 'n',
+  Ο: 'o',
+  Ρ: 'p',
+  Τ: 't',
+  Υ: 'y',
+  Χ: 'x',
 };
 const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g');
 
 const LEET: Readonly<Record<string, string>> = {
-  '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', $: 's', '!': 'i',
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
 };
 // Cheap gate for collapseSpaced: four single letters separated by spacers.
 const SPACED_HINT = /(?<![a-z])[a-z][ ._*-]{1,3}[a-z][ ._*-]{1,3}[a-z][ ._*-]{1,3}[a-z](?![a-z])/;
@@ -64,10 +143,14 @@ export function normalizeForMatching(input: string): NormalizeResult {
     s = stripped.normalize('NFKC');
     if (GREEK_CYRILLIC_RE.test(s)) {
       // Mixed script inside one word (Latin next to a look-alike) is a deliberate evasion.
-      if (/[a-zA-Z][\u0370-\u052F]|[\u0370-\u052F][a-zA-Z]/.test(s)) obfuscation.push('obfuscation.homoglyph');
+      if (/[a-zA-Z][\u0370-\u052F]|[\u0370-\u052F][a-zA-Z]/.test(s))
+        obfuscation.push('obfuscation.homoglyph');
       s = s.replace(HOMOGLYPH_RE, (ch) => HOMOGLYPHS[ch] ?? ch);
     }
-    s = s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ß/g, 'ss');
+    s = s
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/ß/g, 'ss');
   }
   s = s.toLowerCase();
   if (LEET_HINT.test(s)) {
@@ -117,7 +200,9 @@ function undoLeet(s: string): string {
       // Long mixed tokens are ids, hashes and keys, not words.
       if (len >= 3 && len <= 24) {
         const tok = s.slice(start, end);
-        if (!UNIT_TOKEN.test(tok) && !/^[a-z]{1,4}\d+$/.test(tok)) {
+        // "name@example" followed by "." is an email address, not "namaexample".
+        const email = tok.includes('@') && s.charCodeAt(end) === 46;
+        if (!email && !UNIT_TOKEN.test(tok) && !/^[a-z]{1,4}\d+$/.test(tok)) {
           let t = '';
           for (const ch of tok) t += LEET[ch] ?? ch;
           out += s.slice(last, start) + t;

@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import {
+  IBAN_LENGTHS,
   isValidCard,
   isValidEsDni,
   isValidEsNie,
@@ -9,7 +10,6 @@ import {
   isValidPtNif,
   isValidPtNiss,
   isValidUsSsn,
-  IBAN_LENGTHS,
 } from './checksums';
 import { contextBefore } from './context';
 import { detectSecrets } from './secrets';
@@ -108,7 +108,8 @@ export function detectPii(text: string, opts: PiiDetectOptions = {}): PiiFinding
         if (ctx === 'negative' || ctx === 'phone') continue;
         // Space-separated needs SSN context; dash-separated is the canonical SSN shape.
         if (m[1] === ' ' && ctx !== 'ssn') continue;
-        if (isValidUsSsn(compactDigits(m[0]))) push(out, 'US_SSN', m.index, m[0].length, ctx === 'ssn' ? 1 : 0.85);
+        if (isValidUsSsn(compactDigits(m[0])))
+          push(out, 'US_SSN', m.index, m[0].length, ctx === 'ssn' ? 1 : 0.85);
       }
     }
     if (on('PT_NIF') || on('PT_NISS') || on('US_SSN')) detectBareIds(text, out, on);
@@ -120,7 +121,14 @@ export function detectPii(text: string, opts: PiiDetectOptions = {}): PiiFinding
   return resolveOverlaps(out);
 }
 
-function push(out: PiiFinding[], type: PiiType, start: number, len: number, score: number, kind?: string): void {
+function push(
+  out: PiiFinding[],
+  type: PiiType,
+  start: number,
+  len: number,
+  score: number,
+  kind?: string,
+): void {
   const f: PiiFinding = { type, start, end: start + len, score };
   if (kind !== undefined) f.kind = kind;
   out.push(f);
@@ -146,8 +154,14 @@ function resolveOverlaps(found: PiiFinding[]): PiiFinding[] {
 
 function isLocalChar(c: number): boolean {
   return (
-    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 ||
-    c === 43 || c === 45
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    c === 46 ||
+    c === 95 ||
+    c === 37 ||
+    c === 43 ||
+    c === 45
   );
 }
 function isDomainChar(c: number): boolean {
@@ -225,7 +239,8 @@ function detectBareIds(text: string, out: PiiFinding[], on: (t: PiiType) => bool
       if (on('US_SSN') && isValidUsSsn(digits)) push(out, 'US_SSN', m.index, raw.length, 0.95);
       continue;
     }
-    if (on('PT_NIF') && isValidPtNif(digits)) push(out, 'PT_NIF', m.index, raw.length, ctx === 'id' ? 1 : 0.9);
+    if (on('PT_NIF') && isValidPtNif(digits))
+      push(out, 'PT_NIF', m.index, raw.length, ctx === 'id' ? 1 : 0.9);
   }
   if (on('PT_NIF')) {
     for (const m of text.matchAll(SPACED9_RE)) {

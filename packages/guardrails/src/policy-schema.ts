@@ -2,7 +2,20 @@
 const ACTION = { enum: ['allow', 'flag', 'redact', 'block'] };
 const NO_REDACT_ACTION = { enum: ['allow', 'flag', 'block'] };
 const PII_TYPE = {
-  enum: ['EMAIL', 'PHONE', 'CREDIT_CARD', 'IBAN', 'PT_NIF', 'PT_NISS', 'PT_CC', 'ES_DNI', 'ES_NIE', 'US_SSN', 'IP_ADDRESS', 'API_KEY'],
+  enum: [
+    'EMAIL',
+    'PHONE',
+    'CREDIT_CARD',
+    'IBAN',
+    'PT_NIF',
+    'PT_NISS',
+    'PT_CC',
+    'ES_DNI',
+    'ES_NIE',
+    'US_SSN',
+    'IP_ADDRESS',
+    'API_KEY',
+  ],
 };
 
 const direction = {

@@ -6,7 +6,7 @@ import { ContentPolicy, type ContentPolicyConfig, type UnsafePatternError } from
 import { GuardrailViolationError } from './errors';
 import type { InjectionClassifier } from './injection';
 import { POLICY_SCHEMA } from './policy-schema';
-import { type RedactOptions, redact } from './redact';
+import { type RedactableFinding, type RedactOptions, redact } from './redact';
 import { scan } from './scan';
 import type { PiiType, TextSource } from './types';
 
@@ -67,6 +67,11 @@ export interface EvaluateContext {
   classifier?: InjectionClassifier;
   /** HMAC key for hash redaction (overrides `redaction.hashKeyEnv`). */
   hashKey?: string | Buffer;
+  /**
+   * Run only these detectors of the direction's section (e.g. skip `schema` on a partial stream).
+   * Default: every detector the section configures.
+   */
+  detectors?: ReadonlyArray<'pii' | 'secrets' | 'injection' | 'policy' | 'canary' | 'schema'>;
 }
 
 /** One finding in a verdict: what, where and what was done. Never the matched value. */
@@ -183,24 +188,34 @@ export class Policy {
     if (config.contentPolicy) {
       const bad: UnsafePatternError[] = [];
       this._content = new ContentPolicy(config.contentPolicy, '/contentPolicy', bad);
-      for (const e of bad) errors.push({ path: e.path, message: `pattern ${JSON.stringify(e.pattern)} rejected: ${e.reason}` });
+      for (const e of bad)
+        errors.push({ path: e.path, message: `pattern ${JSON.stringify(e.pattern)} rejected: ${e.reason}` });
     }
     for (const dir of ['input', 'output'] as const) {
       const pol = config[dir]?.policy;
       if (pol?.categories && config.contentPolicy) {
         pol.categories.forEach((c, i) => {
           if (!(c in config.contentPolicy!))
-            errors.push({ path: `/${dir}/policy/categories/${i}`, message: `unknown content policy category "${c}"` });
+            errors.push({
+              path: `/${dir}/policy/categories/${i}`,
+              message: `unknown content policy category "${c}"`,
+            });
         });
       }
       if (pol && !config.contentPolicy)
-        errors.push({ path: `/${dir}/policy`, message: 'policy detector configured but no contentPolicy defined' });
+        errors.push({
+          path: `/${dir}/policy`,
+          message: 'policy detector configured but no contentPolicy defined',
+        });
       const sch = config[dir]?.schema;
       if (sch) {
         try {
           this._schemas[dir] = newAjv().compile(sch.schema);
         } catch (err) {
-          errors.push({ path: `/${dir}/schema/schema`, message: err instanceof Error ? err.message : String(err) });
+          errors.push({
+            path: `/${dir}/schema/schema`,
+            message: err instanceof Error ? err.message : String(err),
+          });
         }
       }
     }
@@ -210,7 +225,10 @@ export class Policy {
     if (red.mode === 'hash' && red.hashKeyEnv !== undefined) {
       const key = process.env[red.hashKeyEnv];
       if (key === undefined || key.length === 0)
-        errors.push({ path: '/redaction/hashKeyEnv', message: `environment variable ${red.hashKeyEnv} is not set` });
+        errors.push({
+          path: '/redaction/hashKeyEnv',
+          message: `environment variable ${red.hashKeyEnv} is not set`,
+        });
       else this._redaction.key = key;
     }
     if (errors.length > 0) throw new PolicyValidationError(errors);
@@ -229,7 +247,12 @@ export class Policy {
   evaluate(text: string, ctx: EvaluateContext): Verdict {
     const t0 = performance.now();
     const dir = ctx.direction;
-    const cfg = this.config[dir] ?? {};
+    const full = this.config[dir] ?? {};
+    let cfg: DirectionConfig = full;
+    if (ctx.detectors) {
+      cfg = {};
+      for (const d of ctx.detectors) if (full[d]) (cfg as Record<string, unknown>)[d] = full[d];
+    }
     const source: TextSource = ctx.source ?? (dir === 'input' ? 'user' : 'model');
     const failClosed = this.config.failMode === 'closed';
     const findings: VerdictFinding[] = [];
@@ -241,7 +264,8 @@ export class Policy {
       } catch (err) {
         const error = err instanceof Error ? err.name : 'Error';
         errors.push({ detector, error });
-        if (failClosed) findings.push({ detector: 'error', type: 'DETECTOR_ERROR', action: 'block', path: detector });
+        if (failClosed)
+          findings.push({ detector: 'error', type: 'DETECTOR_ERROR', action: 'block', path: detector });
       }
     };
 
@@ -317,7 +341,12 @@ export class Policy {
         run('canary', () => {
           const r = scan(text, { detectors: ['canary'], canaries });
           for (const leak of r.canaries ?? []) {
-            const f: VerdictFinding = { detector: 'canary', type: 'CANARY', action: cc.action, rules: [`canary:${leak.index}`] };
+            const f: VerdictFinding = {
+              detector: 'canary',
+              type: 'CANARY',
+              action: cc.action,
+              rules: [`canary:${leak.index}`],
+            };
             if (leak.start >= 0) {
               f.start = leak.start;
               f.end = leak.end;
@@ -341,7 +370,13 @@ export class Policy {
         }
         if (!validate(value)) {
           for (const e of validate.errors ?? [])
-            findings.push({ detector: 'schema', type: 'SCHEMA', action: sc.action, rules: [e.keyword], path: e.instancePath || '/' });
+            findings.push({
+              detector: 'schema',
+              type: 'SCHEMA',
+              action: sc.action,
+              rules: [e.keyword],
+              path: e.instancePath || '/',
+            });
         }
       });
     }
@@ -367,13 +402,31 @@ export class Policy {
     if (action === 'redact') {
       const toRedact = findings
         .filter((f) => f.action === 'redact' && f.start !== undefined)
-        .map((f) => ({ type: f.detector === 'policy' ? (f.category ?? 'POLICY').toUpperCase() : f.type, start: f.start!, end: f.end! }));
+        .map((f) => ({
+          type: f.detector === 'policy' ? (f.category ?? 'POLICY').toUpperCase() : f.type,
+          start: f.start!,
+          end: f.end!,
+        }));
       const opts = ctx.hashKey !== undefined ? { ...this._redaction, key: ctx.hashKey } : this._redaction;
-      verdict.redactedText = redact(text, toRedact, opts.mode === 'hash' && opts.key === undefined ? { ...opts, mode: 'type' } : opts);
+      verdict.redactedText = redact(
+        text,
+        toRedact,
+        opts.mode === 'hash' && opts.key === undefined ? { ...opts, mode: 'type' } : opts,
+      );
     }
     if (errors.length > 0) verdict.errors = errors;
     verdict.elapsedMs = performance.now() - t0;
     return verdict;
+  }
+
+  /** Redact spans with this policy's placeholder settings (`redaction`); `hashKey` overrides the env key. */
+  redact(text: string, findings: readonly RedactableFinding[], hashKey?: string | Buffer): string {
+    const opts = hashKey !== undefined ? { ...this._redaction, key: hashKey } : this._redaction;
+    return redact(
+      text,
+      findings,
+      opts.mode === 'hash' && opts.key === undefined ? { ...opts, mode: 'type' } : opts,
+    );
   }
 
   /** `evaluate`, then throw `GuardrailViolationError` when the action is `block`. */
@@ -397,7 +450,9 @@ export function loadPolicy(pathOrObject: string | PolicyConfig): Policy {
     try {
       raw = parseYaml(src);
     } catch (err) {
-      throw new PolicyValidationError([{ path: '', message: `parse error: ${err instanceof Error ? err.message : String(err)}` }]);
+      throw new PolicyValidationError([
+        { path: '', message: `parse error: ${err instanceof Error ? err.message : String(err)}` },
+      ]);
     }
   }
   const validate = getPolicyValidator();

@@ -24,7 +24,11 @@ export interface RedactOptions {
  * Replace each finding's span with a typed placeholder. Overlapping findings are merged (the earliest-starting,
  * then longest, wins). Findings with negative offsets are ignored. Returns a new string.
  */
-export function redact(text: string, findings: readonly RedactableFinding[], options: RedactOptions = {}): string {
+export function redact(
+  text: string,
+  findings: readonly RedactableFinding[],
+  options: RedactOptions = {},
+): string {
   const mode = options.mode ?? 'type';
   if (mode === 'hash' && (options.key === undefined || options.key.length === 0)) {
     throw new Error("redact: mode 'hash' needs a non-empty options.key");

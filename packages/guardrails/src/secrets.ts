@@ -13,7 +13,8 @@ const VENDOR_PATTERNS: ReadonlyArray<readonly [kind: string, re: RegExp]> = [
 ];
 
 // Cheap prefilter: skip all vendor patterns when none of their prefixes occurs.
-const VENDOR_PREFILTER = /sk-|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|AIza|xox[bpars]-|(?:sk|rk|pk)_(?:live|test)_/;
+const VENDOR_PREFILTER =
+  /sk-|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|AIza|xox[bpars]-|(?:sk|rk|pk)_(?:live|test)_/;
 
 const AWS_SECRET_RE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 const AWS_SECRET_CONTEXT = /aws|secret/i;
@@ -59,7 +60,13 @@ export function detectSecrets(text: string): PiiFinding[] {
       const before = text.slice(Math.max(0, m.index - 60), m.index);
       if (!AWS_SECRET_CONTEXT.test(before) || !looksRandom(m[0])) continue;
       if (overlaps(out, m.index, m.index + 40)) continue;
-      out.push({ type: 'API_KEY', start: m.index, end: m.index + 40, score: 0.9, kind: 'aws-secret-access-key' });
+      out.push({
+        type: 'API_KEY',
+        start: m.index,
+        end: m.index + 40,
+        score: 0.9,
+        kind: 'aws-secret-access-key',
+      });
     }
   }
   if (GENERIC_PREFILTER.test(text)) {

@@ -1,6 +1,5 @@
 import type { Action, EvaluateContext, Policy, Verdict, VerdictFinding } from './policy';
 import { maxAction } from './policy';
-import { redact } from './redact';
 
 /** Options of `createStreamGuard`. */
 export interface StreamGuardOptions {
@@ -47,7 +46,8 @@ export interface StreamGuard {
  * Guard a streamed model output with a policy's `output` section. Each `push` scans the withheld tail plus a
  * bounded look-behind of released text (so the cost per delta is bounded, whatever the stream length),
  * releases the safe prefix (redacted), and stops the stream as soon as a `block` rule fires.
- * Whole-output checks (JSON schema) run on `finish` only if the caller evaluates the full text.
+ * The JSON Schema check needs the whole output, so when the policy has one the guard keeps the raw text and
+ * validates it in `finish` (a `block` there means the completed output is invalid).
  *
  * @example
  * const guard = createStreamGuard(policy, { canaries: [canary] });
@@ -62,8 +62,16 @@ export function createStreamGuard(policy: Policy, opts: StreamGuardOptions = {})
   const lookBehind = opts.lookBehind ?? 256;
   const holdBack = opts.holdBack ?? 64;
   const maxHold = Math.max(opts.maxHold ?? 1024, holdBack);
-  const ctx: EvaluateContext = { direction: 'output', source: opts.source ?? 'model' };
+  // JSON Schema needs the whole output: it is checked once, on finish, over the retained text.
+  const schemaOn = policy.config.output?.schema !== undefined;
+  const ctx: EvaluateContext = {
+    direction: 'output',
+    source: opts.source ?? 'model',
+    detectors: ['pii', 'secrets', 'injection', 'policy', 'canary'],
+  };
   if (opts.canaries) ctx.canaries = opts.canaries;
+  if (opts.hashKey !== undefined) ctx.hashKey = opts.hashKey;
+  let whole = '';
   let context = ''; // tail of released (raw) text
   let pending = ''; // not yet released
   let released = 0; // absolute offset of `pending[0]`
@@ -114,11 +122,12 @@ export function createStreamGuard(policy: Policy, opts: StreamGuardOptions = {})
     const out = pending.slice(0, cut);
     const toRedact = relevant
       .filter((f) => f.action === 'redact' && f.start !== undefined && f.start - context.length < cut)
-      .map((f) => ({ type: f.type, start: Math.max(0, f.start! - context.length), end: Math.min(cut, f.end! - context.length) }));
-    const redacted =
-      toRedact.length > 0
-        ? redact(out, toRedact, opts.hashKey !== undefined ? { mode: 'hash', key: opts.hashKey } : {})
-        : out;
+      .map((f) => ({
+        type: f.type,
+        start: Math.max(0, f.start! - context.length),
+        end: Math.min(cut, f.end! - context.length),
+      }));
+    const redacted = toRedact.length > 0 ? policy.redact(out, toRedact, opts.hashKey) : out;
     context = (context + out).slice(-lookBehind);
     pending = pending.slice(cut);
     released += cut;
@@ -129,10 +138,23 @@ export function createStreamGuard(policy: Policy, opts: StreamGuardOptions = {})
     push(delta: string): StreamStep {
       if (blocked) return { action: 'block', redacted: '', findings: [] };
       pending += delta;
+      if (schemaOn) whole += delta;
       return step(false);
     },
     finish(): StreamStep {
-      return step(true);
+      const last = step(true);
+      if (!schemaOn || blocked) return last;
+      const v = policy.evaluate(whole, { direction: 'output', detectors: ['schema'] });
+      for (const f of v.findings) {
+        const k = f.type;
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
+      if (v.action === 'block') blocked = true;
+      return {
+        action: maxAction(last.action, v.action),
+        redacted: last.redacted ?? '',
+        findings: [...last.findings, ...v.findings],
+      };
     },
     get blocked() {
       return blocked;

@@ -22,11 +22,16 @@ describe('canaries', () => {
     ['spaced', (c: string) => c.split('').join(' ')],
     ['upper', (c: string) => c.toUpperCase()],
     ['zero-width', (c: string) => c.split('').join('\u200b')],
-    ['full-width', (c: string) => c.replace(/[a-z0-9]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0))],
+    [
+      'full-width',
+      (c: string) => c.replace(/[a-z0-9]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0)),
+    ],
     ['dashes removed', (c: string) => c.replace('-', '')],
   ])('finds leaks after normalization: %s', (_n, f) => {
     const c = createCanary();
-    expect(findCanaries(`leak: ${f(c)} end`, [c])).toEqual([{ index: 0, start: -1, end: -1, normalized: true }]);
+    expect(findCanaries(`leak: ${f(c)} end`, [c])).toEqual([
+      { index: 0, start: -1, end: -1, normalized: true },
+    ]);
   });
 
   it('no false leak on other text', () => {

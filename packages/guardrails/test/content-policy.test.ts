@@ -4,7 +4,13 @@ import { ContentPolicy, UnsafePatternError } from '../src/content-policy';
 describe('ContentPolicy', () => {
   const cp = new ContentPolicy({
     competitors: { deny: ['Globex', 'Initech Corp'] },
-    weapons: { deny: ['pipe bomb'], patterns: ['\\b(?:AR|AK)-?\\d{2}\\b', { id: 'ammo', pattern: 'ammo(?:nition)?', caseInsensitive: true }] },
+    weapons: {
+      deny: ['pipe bomb'],
+      patterns: [
+        '\\b(?:AR|AK)-?\\d{2}\\b',
+        { id: 'ammo', pattern: 'ammo(?:nition)?', caseInsensitive: true },
+      ],
+    },
   });
 
   it('deny lists: case-insensitive, word-boundary aware, phrases across whitespace', () => {

@@ -66,7 +66,13 @@ describe('every detector is linear-time on 40 KB adversarial input', () => {
     const large = build(unit, 40 * 1024);
     once(small); // warm-up (JIT, regex compilation, wasm memory)
     once(large);
-    const g = growth(small, large);
+    // Timing on a shared machine is noisy: take the best of up to 3 measurements. Quadratic code fails all
+    // three (~16x); linear code needs one quiet one.
+    let g = growth(small, large);
+    for (let attempt = 1; attempt < 3 && g.ratio >= 10; attempt++) {
+      const again = growth(small, large);
+      if (again.ratio < g.ratio) g = again;
+    }
     // Linear growth gives ~4x; quadratic would give ~16x.
     expect(g.ratio).toBeLessThan(10);
     // And in absolute terms a 40 KB adversarial input stays far from a blocking budget.

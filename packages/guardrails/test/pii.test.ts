@@ -21,7 +21,13 @@ describe('detectPii: structured identifiers', () => {
     ['NIE: X1234567L', [['ES_NIE', 'X1234567L']]],
     ['SSN 536-22-1234', [['US_SSN', '536-22-1234']]],
     ['my social security number is 536221234', [['US_SSN', '536221234']]],
-    ['server 10.0.0.254 and 2001:db8::8a2e:370:7334', [['IP_ADDRESS', '10.0.0.254'], ['IP_ADDRESS', '2001:db8::8a2e:370:7334']]],
+    [
+      'server 10.0.0.254 and 2001:db8::8a2e:370:7334',
+      [
+        ['IP_ADDRESS', '10.0.0.254'],
+        ['IP_ADDRESS', '2001:db8::8a2e:370:7334'],
+      ],
+    ],
   ])('%s', (text, want) => expect(found(text)).toEqual(want));
 
   it('reports checksummed types only when the checksum holds', () => {
@@ -67,6 +73,17 @@ describe('detectPii: phones and ambiguous digit runs', () => {
   it('context words settle a NIF-valid number: id context yes, order context no', () => {
     expect(found('NIF: 501964843')).toEqual([['PT_NIF', '501964843']]);
     expect(found('order 501964843')).toEqual([]);
+    // The label wins over a nearer "invoice" when it labels this very number...
+    expect(found('My NIF for the invoice is 123456789.')).toEqual([['PT_NIF', '123456789']]);
+    // ...but not when another number sits in between.
+    expect(found('NIF 123456789, order 501964843')).toEqual([['PT_NIF', '123456789']]);
+  });
+
+  it('a word cut by the context window edge is not read as a keyword', () => {
+    expect(found('Email joao.martin@example.pt, call +49 30 55364956.')).toEqual([
+      ['EMAIL', 'joao.martin@example.pt'],
+      ['PHONE', '+49 30 55364956'],
+    ]);
   });
 });
 

@@ -15,10 +15,15 @@ describe('redact', () => {
     const a = redact(text, findings, { mode: 'hash', key: 'k1' });
     const expected = createHmac('sha256', 'k1').update('ana@example.com').digest('hex').slice(0, 8);
     expect(a).toContain(`[EMAIL:${expected}]`);
-    const again = redact('ana@example.com', [{ type: 'EMAIL', start: 0, end: 15 }], { mode: 'hash', key: 'k1' });
+    const again = redact('ana@example.com', [{ type: 'EMAIL', start: 0, end: 15 }], {
+      mode: 'hash',
+      key: 'k1',
+    });
     expect(again).toBe(`[EMAIL:${expected}]`);
     expect(redact(text, findings, { mode: 'hash', key: 'k2' })).not.toBe(a);
-    expect(redact(text, findings, { mode: 'hash', key: 'k1', hashLength: 12 })).toMatch(/\[EMAIL:[0-9a-f]{12}\]/);
+    expect(redact(text, findings, { mode: 'hash', key: 'k1', hashLength: 12 })).toMatch(
+      /\[EMAIL:[0-9a-f]{12}\]/,
+    );
     expect(a).not.toContain('ana@');
   });
 

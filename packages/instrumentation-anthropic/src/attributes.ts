@@ -36,7 +36,8 @@ import type {
  * Our own attribute for the extended-thinking budget (`thinking.budget_tokens`); the conventions have
  * none. Named like the conventions' provider attributes (`openai.request.service_tier`).
  */
-export const ATTR_ANTHROPIC_REQUEST_THINKING_BUDGET_TOKENS = 'anthropic.request.thinking.budget_tokens' as const;
+export const ATTR_ANTHROPIC_REQUEST_THINKING_BUDGET_TOKENS =
+  'anthropic.request.thinking.budget_tokens' as const;
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isInt = (v: unknown): v is number => isNumber(v) && Number.isInteger(v);
@@ -49,7 +50,8 @@ export function providerName(client: SdkClient | undefined): string {
   const ctor = client?.constructor?.name ?? '';
   const base = typeof client?.baseURL === 'string' ? client.baseURL : '';
   if (/bedrock/i.test(ctor) || /bedrock-runtime\./.test(base)) return GEN_AI_PROVIDER_NAME_VALUES.AWS_BEDROCK;
-  if (/vertex/i.test(ctor) || /aiplatform\.googleapis\.com/.test(base)) return GEN_AI_PROVIDER_NAME_VALUES.GCP_VERTEX_AI;
+  if (/vertex/i.test(ctor) || /aiplatform\.googleapis\.com/.test(base))
+    return GEN_AI_PROVIDER_NAME_VALUES.GCP_VERTEX_AI;
   const own = client?._genAIProviderName;
   if (typeof own === 'string' && own !== '') return own;
   return GEN_AI_PROVIDER_NAME_VALUES.ANTHROPIC;
@@ -69,7 +71,8 @@ export function requestAttributes(params: MessageCreateParams): Attributes {
   if (params.stream === true) attributes[ATTR_GEN_AI_REQUEST_STREAM] = true;
   const effort = params.output_config?.effort;
   if (typeof effort === 'string' && effort !== '') attributes[ATTR_GEN_AI_REQUEST_REASONING_LEVEL] = effort;
-  if (params.output_config?.format != null) attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUES.JSON;
+  if (params.output_config?.format != null)
+    attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUES.JSON;
   const budget = params.thinking?.budget_tokens;
   if (params.thinking?.type === 'enabled' && isInt(budget)) {
     attributes[ATTR_ANTHROPIC_REQUEST_THINKING_BUDGET_TOKENS] = budget;
@@ -84,8 +87,12 @@ export function requestAttributes(params: MessageCreateParams): Attributes {
 export function usageFromAnthropic(usage: AnthropicUsage | undefined): Usage | undefined {
   if (!usage) return undefined;
   const cacheRead = isNumber(usage.cache_read_input_tokens) ? usage.cache_read_input_tokens : undefined;
-  const cacheCreation = isNumber(usage.cache_creation_input_tokens) ? usage.cache_creation_input_tokens : undefined;
-  const input = isNumber(usage.input_tokens) ? usage.input_tokens + (cacheRead ?? 0) + (cacheCreation ?? 0) : undefined;
+  const cacheCreation = isNumber(usage.cache_creation_input_tokens)
+    ? usage.cache_creation_input_tokens
+    : undefined;
+  const input = isNumber(usage.input_tokens)
+    ? usage.input_tokens + (cacheRead ?? 0) + (cacheCreation ?? 0)
+    : undefined;
   return {
     inputTokens: input,
     outputTokens: isNumber(usage.output_tokens) ? usage.output_tokens : undefined,
@@ -106,9 +113,18 @@ export function toPart(block: ContentBlock): MessagePart {
     case 'thinking':
       return { type: 'reasoning', content: String(block.thinking ?? '') };
     case 'tool_use':
-      return { type: 'tool_call', id: block.id ?? null, name: String(block.name ?? ''), arguments: block.input ?? {} };
+      return {
+        type: 'tool_call',
+        id: block.id ?? null,
+        name: String(block.name ?? ''),
+        arguments: block.input ?? {},
+      };
     case 'tool_result':
-      return { type: 'tool_call_response', id: block.tool_use_id ?? null, response: toolResultResponse(block.content) };
+      return {
+        type: 'tool_call_response',
+        id: block.tool_use_id ?? null,
+        response: toolResultResponse(block.content),
+      };
     case 'server_tool_use':
       return {
         type: 'server_tool_call',
@@ -123,11 +139,13 @@ export function toPart(block: ContentBlock): MessagePart {
       if (source.type === 'base64' && typeof source.data === 'string') {
         return { type: 'blob', modality, mime_type: source.media_type ?? null, content: source.data };
       }
-      if (source.type === 'url' && typeof source.url === 'string') return { type: 'uri', modality, uri: source.url };
+      if (source.type === 'url' && typeof source.url === 'string')
+        return { type: 'uri', modality, uri: source.url };
       if (source.type === 'file' && typeof source.file_id === 'string') {
         return { type: 'file', modality, file_id: source.file_id };
       }
-      if (source.type === 'text' && typeof source.data === 'string') return { type: 'text', content: source.data };
+      if (source.type === 'text' && typeof source.data === 'string')
+        return { type: 'text', content: source.data };
       return { type: block.type };
     }
     default:
@@ -156,7 +174,9 @@ export function systemInstructions(system: MessageCreateParams['system']): Syste
   if (system === undefined || system === null) return undefined;
   if (typeof system === 'string') return system === '' ? undefined : [{ type: 'text', content: system }];
   if (!Array.isArray(system)) return undefined;
-  return system.map((b) => (b.type === 'text' ? { type: 'text', content: String(b.text ?? '') } : { type: b.type }));
+  return system.map((b) =>
+    b.type === 'text' ? { type: 'text', content: String(b.text ?? '') } : { type: b.type },
+  );
 }
 
 /**

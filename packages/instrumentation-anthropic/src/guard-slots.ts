@@ -24,7 +24,10 @@ function copyForWrite(params: MessageCreateParams): MessageCreateParams {
     copy.messages = params.messages.map((m) => ({
       ...m,
       content: Array.isArray(m.content)
-        ? m.content.map((b) => ({ ...b, content: Array.isArray(b.content) ? b.content.map((c) => ({ ...c })) : b.content }))
+        ? m.content.map((b) => ({
+            ...b,
+            content: Array.isArray(b.content) ? b.content.map((c) => ({ ...c })) : b.content,
+          }))
         : m.content,
     }));
   }

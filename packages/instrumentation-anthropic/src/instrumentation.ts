@@ -25,7 +25,9 @@ export const SUPPORTED_VERSIONS = ['>=0.50.0 <2'];
 
 /** The `Messages` prototypes of an SDK module or client class: `messages` and `beta.messages`. */
 function messagesPrototypes(target: AnthropicModule | AnthropicClass): MessagesResource[] {
-  const cls = ((target as AnthropicModule).Anthropic ?? (target as AnthropicModule).default ?? target) as AnthropicClass;
+  const cls = ((target as AnthropicModule).Anthropic ??
+    (target as AnthropicModule).default ??
+    target) as AnthropicClass;
   const out: MessagesResource[] = [];
   for (const proto of [cls?.Messages?.prototype, cls?.Beta?.Messages?.prototype]) {
     if (proto && typeof proto.create === 'function' && !out.includes(proto)) out.push(proto);

@@ -8,8 +8,8 @@ import {
   GEN_AI_OPERATION_NAME_VALUES,
   GenAICall,
   type GenAITelemetry,
-  getCallGuard,
   type GuardCallInfo,
+  getCallGuard,
   isGuardError,
   type OutputGuard,
   observeIteratorFactory,
@@ -67,7 +67,8 @@ export function patchCreate(host: PatchHost): (original: CreateFn) => CreateFn {
   return (original) =>
     function create(this: MessagesResource, ...args: unknown[]): unknown {
       const params = args[0] as MessageCreateParams | undefined;
-      if (!host.isEnabled() || typeof params !== 'object' || params === null) return original.apply(this, args as never);
+      if (!host.isEnabled() || typeof params !== 'object' || params === null)
+        return original.apply(this, args as never);
       let call: GenAICall;
       try {
         call = startCall(host, this, params);
@@ -102,9 +103,16 @@ export function patchCreate(host: PatchHost): (original: CreateFn) => CreateFn {
         toolDefinitions: toolDefinitions(sent.tools),
       }));
       const callArgs = sent === params ? args : [sent, ...args.slice(1)];
+      let ctx = call.context;
+      try {
+        ctx = withoutSdkSpan(this._client, ctx);
+      } catch (err) {
+        diag.debug('genai-ops: could not gate the anthropic SDK span', err);
+      }
       let promise: unknown;
       try {
-        promise = context.with(withoutSdkSpan(this._client, call.context), () => original.apply(this, callArgs as never));
+        // An SDK error thrown here is the caller's, rethrown unchanged.
+        promise = context.with(ctx, () => original.apply(this, callArgs as never));
       } catch (err) {
         call.end(err);
         throw err;
@@ -179,7 +187,9 @@ function observeResult(
   const originalParseResponse = promise.parseResponse;
   if (typeof originalParseResponse !== 'function') {
     // Not an APIPromise (an SDK we do not know): a plain side chain, nothing rejected unhandled.
-    Promise.resolve(promise).then(onData, onError).catch(() => undefined);
+    Promise.resolve(promise)
+      .then(onData, onError)
+      .catch(() => undefined);
     return;
   }
   let parsed = false;
@@ -206,7 +216,11 @@ function observeResult(
 
 function finishMessage(call: GenAICall, message: AnthropicMessage): void {
   try {
-    call.setResponse({ id: message.id, model: message.model, finishReasons: finishReasons(message.stop_reason) });
+    call.setResponse({
+      id: message.id,
+      model: message.model,
+      finishReasons: finishReasons(message.stop_reason),
+    });
     const usage = usageFromAnthropic(message.usage);
     if (usage) call.setUsage(usage);
     call.recordOutput(() => outputMessages(message));

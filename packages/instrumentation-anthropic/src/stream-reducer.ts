@@ -3,11 +3,12 @@
  * message_delta, message_stop; https://docs.anthropic.com/en/api/messages-streaming) back into a message,
  * for the span: usage comes from message_start (input and cache counts) and message_delta (output).
  */
+
+import type { OutputGuard } from '@genai-ops/core';
 import { type GenAICall, parseToolArguments, type StreamOutcome, type StreamReducer } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import { finishReasons, outputMessages, responseTexts, usageFromAnthropic } from './attributes.js';
 import type { AnthropicMessage, AnthropicUsage, ContentBlock, StreamEvent } from './internal-types.js';
-import type { OutputGuard } from '@genai-ops/core';
 
 export class MessageStreamReducer implements StreamReducer<StreamEvent> {
   private _message: AnthropicMessage = {};
@@ -40,12 +41,15 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
         const delta = event.delta;
         if (!block || !delta) break;
         if (delta.type === 'text_delta') block.text = (block.text ?? '') + (delta.text ?? '');
-        else if (delta.type === 'thinking_delta') block.thinking = (block.thinking ?? '') + (delta.thinking ?? '');
-        else if (delta.type === 'input_json_delta') this._json[event.index as number] += delta.partial_json ?? '';
+        else if (delta.type === 'thinking_delta')
+          block.thinking = (block.thinking ?? '') + (delta.thinking ?? '');
+        else if (delta.type === 'input_json_delta')
+          this._json[event.index as number] += delta.partial_json ?? '';
         break;
       }
       case 'message_delta':
-        if (event.delta && 'stop_reason' in event.delta) this._message.stop_reason = event.delta.stop_reason ?? null;
+        if (event.delta && 'stop_reason' in event.delta)
+          this._message.stop_reason = event.delta.stop_reason ?? null;
         // message_delta usage is cumulative; it may repeat the input counts of message_start.
         if (event.usage) {
           for (const [k, v] of Object.entries(event.usage)) {
@@ -64,7 +68,8 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
       .filter((b): b is ContentBlock => b !== undefined)
       .map((b, i) => {
         const json = this._json[i];
-        if ((b.type === 'tool_use' || b.type === 'server_tool_use') && json) return { ...b, input: parseToolArguments(json) };
+        if ((b.type === 'tool_use' || b.type === 'server_tool_use') && json)
+          return { ...b, input: parseToolArguments(json) };
         return b;
       });
     return { ...this._message, content, usage: this._usage };
@@ -72,7 +77,11 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
 
   finish(call: GenAICall, outcome: StreamOutcome): void {
     const message = this.message();
-    call.setResponse({ id: message.id, model: message.model, finishReasons: finishReasons(message.stop_reason) });
+    call.setResponse({
+      id: message.id,
+      model: message.model,
+      finishReasons: finishReasons(message.stop_reason),
+    });
     const usage = usageFromAnthropic(this._usage);
     if (usage) call.setUsage(usage);
     call.recordOutput(() => {

@@ -17,7 +17,14 @@ describe('requestAttributes', () => {
     ['minimal', { model: 'm', messages: [] }, {}],
     [
       'all sampling parameters',
-      { model: 'm', max_tokens: 100, temperature: 0.2, top_p: 0.9, top_k: 40, stop_sequences: ['END', 'STOP'] },
+      {
+        model: 'm',
+        max_tokens: 100,
+        temperature: 0.2,
+        top_p: 0.9,
+        top_k: 40,
+        stop_sequences: ['END', 'STOP'],
+      },
       {
         'gen_ai.request.max_tokens': 100,
         'gen_ai.request.temperature': 0.2,
@@ -49,7 +56,9 @@ describe('requestAttributes', () => {
 });
 
 describe('usageFromAnthropic', () => {
-  const cases: Array<[string, Parameters<typeof usageFromAnthropic>[0], ReturnType<typeof usageFromAnthropic>]> = [
+  const cases: Array<
+    [string, Parameters<typeof usageFromAnthropic>[0], ReturnType<typeof usageFromAnthropic>]
+  > = [
     ['none', undefined, undefined],
     [
       'cache reads and writes are counted inside input',
@@ -58,13 +67,28 @@ describe('usageFromAnthropic', () => {
     ],
     [
       'null cache counts',
-      { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: null, cache_creation_input_tokens: null },
-      { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: undefined, cacheCreationInputTokens: undefined },
+      {
+        input_tokens: 10,
+        output_tokens: 5,
+        cache_read_input_tokens: null,
+        cache_creation_input_tokens: null,
+      },
+      {
+        inputTokens: 10,
+        outputTokens: 5,
+        cacheReadInputTokens: undefined,
+        cacheCreationInputTokens: undefined,
+      },
     ],
     [
       'output only (a message_delta)',
       { output_tokens: 7 },
-      { inputTokens: undefined, outputTokens: 7, cacheReadInputTokens: undefined, cacheCreationInputTokens: undefined },
+      {
+        inputTokens: undefined,
+        outputTokens: 7,
+        cacheReadInputTokens: undefined,
+        cacheCreationInputTokens: undefined,
+      },
     ],
   ];
   it.each(cases)('%s', (_name, usage, expected) => {
@@ -74,8 +98,14 @@ describe('usageFromAnthropic', () => {
 
 describe('toPart', () => {
   const cases: Array<[ContentBlock, unknown]> = [
-    [{ type: 'text', text: 'hi' }, { type: 'text', content: 'hi' }],
-    [{ type: 'thinking', thinking: 'hmm', signature: 's' }, { type: 'reasoning', content: 'hmm' }],
+    [
+      { type: 'text', text: 'hi' },
+      { type: 'text', content: 'hi' },
+    ],
+    [
+      { type: 'thinking', thinking: 'hmm', signature: 's' },
+      { type: 'reasoning', content: 'hmm' },
+    ],
     [
       { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } },
       { type: 'tool_call', id: 'toolu_1', name: 'get_weather', arguments: { city: 'Paris' } },
@@ -85,7 +115,14 @@ describe('toPart', () => {
       { type: 'tool_call_response', id: 'toolu_1', response: 'rainy' },
     ],
     [
-      { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+      {
+        type: 'tool_result',
+        tool_use_id: 'toolu_1',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
       { type: 'tool_call_response', id: 'toolu_1', response: 'ab' },
     ],
     [
@@ -106,11 +143,20 @@ describe('toPart', () => {
     ],
     [
       { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'q' } },
-      { type: 'server_tool_call', id: 'srvtoolu_1', name: 'web_search', server_tool_call: { type: 'web_search', arguments: { query: 'q' } } },
+      {
+        type: 'server_tool_call',
+        id: 'srvtoolu_1',
+        name: 'web_search',
+        server_tool_call: { type: 'web_search', arguments: { query: 'q' } },
+      },
     ],
     [
       { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] },
-      { type: 'server_tool_call_response', id: 'srvtoolu_1', server_tool_call_response: { type: 'web_search_tool_result' } },
+      {
+        type: 'server_tool_call_response',
+        id: 'srvtoolu_1',
+        server_tool_call_response: { type: 'web_search_tool_result' },
+      },
     ],
     [{ type: 'redacted_thinking', data: 'opaque' }, { type: 'redacted_thinking' }],
   ];
@@ -139,7 +185,10 @@ describe('message content', () => {
   it('splits tool results out of user messages, keeping order', () => {
     const messages = inputMessages([
       { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'get_weather', input: { city: 'Paris' } }] },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 't1', name: 'get_weather', input: { city: 'Paris' } }],
+      },
       {
         role: 'user',
         content: [
@@ -150,7 +199,10 @@ describe('message content', () => {
     ]);
     expect(messages).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] },
-      { role: 'assistant', parts: [{ type: 'tool_call', id: 't1', name: 'get_weather', arguments: { city: 'Paris' } }] },
+      {
+        role: 'assistant',
+        parts: [{ type: 'tool_call', id: 't1', name: 'get_weather', arguments: { city: 'Paris' } }],
+      },
       { role: 'tool', parts: [{ type: 'tool_call_response', id: 't1', response: 'rainy' }] },
       { role: 'user', parts: [{ type: 'text', content: 'And tomorrow?' }] },
     ]);

@@ -8,7 +8,13 @@ describe('textSlots', () => {
     system: [{ type: 'text', text: 'SYS' }],
     messages: [
       { role: 'user', content: 'USER1' },
-      { role: 'assistant', content: [{ type: 'text', text: 'ASSIST' }, { type: 'tool_use', id: 't', name: 'f', input: {} }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'ASSIST' },
+          { type: 'tool_use', id: 't', name: 'f', input: {} },
+        ],
+      },
       {
         role: 'user',
         content: [

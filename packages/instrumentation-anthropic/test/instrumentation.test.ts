@@ -19,7 +19,12 @@ const INSTRUMENTATION = '@genai-ops/instrumentation-anthropic:AnthropicInstrumen
 const MODEL = 'claude-sonnet-5-5';
 const SCOPE = '@genai-ops/instrumentation-anthropic';
 const SDK_SCOPE = 'com.anthropic.sdk.typescript';
-const JSON_ATTRIBUTES = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.system_instructions', 'gen_ai.tool.definitions'];
+const JSON_ATTRIBUTES = [
+  'gen_ai.input.messages',
+  'gen_ai.output.messages',
+  'gen_ai.system_instructions',
+  'gen_ai.tool.definitions',
+];
 
 /**
  * The SDK versions live under alias names in node_modules, which the module hooks do not match; a copy
@@ -78,7 +83,8 @@ async function run(
   const results = JSON.parse(line);
   const expectedScenarios = Object.keys(results).filter((k) => k !== 'seen').length;
   await capture.waitFor(
-    () => capture.spans.slice(before).filter((s) => s.name.startsWith('scenario ')).length >= expectedScenarios,
+    () =>
+      capture.spans.slice(before).filter((s) => s.name.startsWith('scenario ')).length >= expectedScenarios,
     10_000,
     'scenario spans',
   );
@@ -105,7 +111,8 @@ function onlyChat(r: Run, name: string): CapturedSpan {
 function normalize(span: CapturedSpan): Record<string, unknown> {
   expect(attributeErrors(span.attributes)).toEqual([]);
   const out: Record<string, unknown> = { ...span.attributes };
-  for (const key of JSON_ATTRIBUTES) if (typeof out[key] === 'string') out[key] = JSON.parse(out[key] as string);
+  for (const key of JSON_ATTRIBUTES)
+    if (typeof out[key] === 'string') out[key] = JSON.parse(out[key] as string);
   const ttfc = out['gen_ai.response.time_to_first_chunk'];
   if (ttfc !== undefined) {
     expect(typeof ttfc).toBe('number');
@@ -126,9 +133,15 @@ function base(extra: Record<string, unknown> = {}): Record<string, unknown> {
   };
 }
 
-function usage(u: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number }) {
+function usage(u: {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+}) {
   return {
-    'gen_ai.usage.input_tokens': u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0),
+    'gen_ai.usage.input_tokens':
+      u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0),
     'gen_ai.usage.output_tokens': u.output_tokens,
     'gen_ai.usage.cache_read.input_tokens': u.cache_read_input_tokens,
     'gen_ai.usage.cache_creation.input_tokens': u.cache_creation_input_tokens,
@@ -137,9 +150,12 @@ function usage(u: { input_tokens: number; output_tokens: number; cache_read_inpu
 
 const text = (t: string) => ({ type: 'text', content: t });
 const user = (t: string) => [{ role: 'user', parts: [text(t)] }];
-const assistant = (t: string, finish = 'stop') => [{ role: 'assistant', parts: [text(t)], finish_reason: finish }];
+const assistant = (t: string, finish = 'stop') => [
+  { role: 'assistant', parts: [text(t)], finish_reason: finish },
+];
 
-const ALL = 'create,cache,tools,thinking,image,stream,break,helper,betaHelper,withResponse,tee,double,abort,drop,error429,error500,beta,count';
+const ALL =
+  'create,cache,tools,thinking,image,stream,break,helper,betaHelper,withResponse,tee,double,abort,drop,error429,error500,beta,count';
 
 describe.each([
   ['1.x (1.14.0)', 'anthropic-sdk-v1'],
@@ -189,11 +205,20 @@ describe.each([
   it('tool use and tool results map to tool_call and tool_call_response parts', () => {
     const res = r.results.tools;
     expect(res.first.stop_reason).toBe('tool_use');
-    const [first, second] = childrenOf(r, 'tools').sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1));
+    const [first, second] = childrenOf(r, 'tools').sort((a, b) =>
+      a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1,
+    );
     const a1 = normalize(first!);
-    const toolCall = { type: 'tool_call', id: res.first.tool.id, name: 'get_weather', arguments: res.first.tool.input };
+    const toolCall = {
+      type: 'tool_call',
+      id: res.first.tool.id,
+      name: 'get_weather',
+      arguments: res.first.tool.input,
+    };
     expect(a1['gen_ai.response.finish_reasons']).toEqual(['tool_call']);
-    expect(a1['gen_ai.output.messages']).toEqual([{ role: 'assistant', parts: [toolCall], finish_reason: 'tool_call' }]);
+    expect(a1['gen_ai.output.messages']).toEqual([
+      { role: 'assistant', parts: [toolCall], finish_reason: 'tool_call' },
+    ]);
     expect(a1['gen_ai.tool.definitions']).toEqual([
       {
         type: 'function',
@@ -206,7 +231,10 @@ describe.each([
     expect(a2['gen_ai.input.messages']).toEqual([
       ...user('Use the get_weather tool for Paris'),
       { role: 'assistant', parts: [toolCall] },
-      { role: 'tool', parts: [{ type: 'tool_call_response', id: res.first.tool.id, response: 'rainy, 12C' }] },
+      {
+        role: 'tool',
+        parts: [{ type: 'tool_call_response', id: res.first.tool.id, response: 'rainy, 12C' }],
+      },
     ]);
     expect(a2['gen_ai.output.messages']).toEqual(assistant(res.second.text));
   });
@@ -216,7 +244,9 @@ describe.each([
     expect(res.blocks).toEqual(['thinking', 'text']);
     const attrs = normalize(onlyChat(r, 'thinking'));
     expect(attrs['anthropic.request.thinking.budget_tokens']).toBe(1024);
-    const out = attrs['gen_ai.output.messages'] as Array<{ parts: Array<{ type: string; content?: string }> }>;
+    const out = attrs['gen_ai.output.messages'] as Array<{
+      parts: Array<{ type: string; content?: string }>;
+    }>;
     expect(out[0]!.parts[0]).toEqual({ type: 'reasoning', content: res.thinking });
     expect(out[0]!.parts[1]!.type).toBe('text');
   });
@@ -227,7 +257,14 @@ describe.each([
       {
         role: 'user',
         parts: [
-          { type: 'blob', modality: 'image', mime_type: 'image/png', content: '', elided: true, size: Math.floor((PNG_1PX.length * 3) / 4) },
+          {
+            type: 'blob',
+            modality: 'image',
+            mime_type: 'image/png',
+            content: '',
+            elided: true,
+            size: Math.floor((PNG_1PX.length * 3) / 4),
+          },
           { type: 'uri', modality: 'image', uri: 'https://example.com/cat.png' },
           text('Describe the images'),
         ],
@@ -364,12 +401,22 @@ describe.each([
   });
 
   it('records the client metrics', async () => {
-    await capture.waitFor(() => capture.metricPoints('gen_ai.client.operation.duration').length > 0, 10_000, 'metrics');
+    await capture.waitFor(
+      () => capture.metricPoints('gen_ai.client.operation.duration').length > 0,
+      10_000,
+      'metrics',
+    );
     const duration = capture
       .metricPoints('gen_ai.client.operation.duration')
-      .filter((p) => p.attributes['gen_ai.provider.name'] === 'anthropic' && p.attributes['error.type'] === 'RateLimitError');
+      .filter(
+        (p) =>
+          p.attributes['gen_ai.provider.name'] === 'anthropic' &&
+          p.attributes['error.type'] === 'RateLimitError',
+      );
     expect(duration.length).toBeGreaterThan(0);
-    const tokens = capture.metricPoints('gen_ai.client.token.usage').filter((p) => p.attributes['gen_ai.token.type'] === 'input');
+    const tokens = capture
+      .metricPoints('gen_ai.client.token.usage')
+      .filter((p) => p.attributes['gen_ai.token.type'] === 'input');
     expect(tokens.length).toBeGreaterThan(0);
     expect(capture.metricPoints('gen_ai.client.operation.time_to_first_chunk').length).toBeGreaterThan(0);
   });
@@ -378,7 +425,10 @@ describe.each([
 describe('content capture off (default)', () => {
   it('records no content attributes', async () => {
     const r = await run('app.cjs', 'create,stream', {
-      env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: undefined, SDK_BASE: sdkBase('anthropic-sdk-v1') },
+      env: {
+        OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: undefined,
+        SDK_BASE: sdkBase('anthropic-sdk-v1'),
+      },
     });
     for (const name of ['create', 'stream']) {
       const attrs = normalize(onlyChat(r, name));
@@ -388,11 +438,41 @@ describe('content capture off (default)', () => {
   });
 });
 
-describe('ESM', () => {
+/** The ESM app placed beside a copied SDK, so its static `import '@anthropic-ai/sdk'` loads that version. */
+function esmApp(alias: string): string {
+  const base = sdkBase(alias);
+  for (const f of ['app.mjs', 'scenarios.cjs']) cpSync(resolve(FIXTURES, f), resolve(base, f));
+  return resolve(base, 'app.mjs');
+}
+
+describe('content capture EVENT_ONLY', () => {
+  it('puts content on the details event, not on the span', async () => {
+    const r = await run('app.cjs', 'create', {
+      env: { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'EVENT_ONLY', SDK_BASE: sdkBase('anthropic-sdk-v1') },
+    });
+    const span = onlyChat(r, 'create');
+    const attrs = normalize(span);
+    for (const key of JSON_ATTRIBUTES) expect(attrs[key]).toBeUndefined();
+    await capture.waitFor(() => capture.logs.some((l) => l.spanId === span.spanId), 10_000, 'details event');
+    const event = capture.logs.find((l) => l.spanId === span.spanId)!;
+    expect(event.eventName).toBe('gen_ai.client.inference.operation.details');
+    expect(event.attributes['gen_ai.input.messages']).toEqual(user('Say hello to Paris'));
+    expect(event.attributes['gen_ai.output.messages']).toEqual(assistant(r.results.create.text));
+    expect(event.attributes['gen_ai.response.id']).toBe(r.results.create.id);
+  });
+});
+
+describe.each([
+  ['1.x (1.14.0)', 'anthropic-sdk-v1'],
+  ['0.x (0.137.0)', 'anthropic-sdk-v0'],
+])('ESM, @anthropic-ai/sdk %s', (_label, alias) => {
   it('patches the SDK loaded with import', async () => {
-    const r = await run('app.mjs', 'create,stream,helper', { esm: true });
+    const r = await run(esmApp(alias), 'create,stream,helper,error429', { esm: true });
+    expect(onlyChat(r, 'error429').attributes['error.type']).toBe('RateLimitError');
     expect(normalize(onlyChat(r, 'create'))['gen_ai.response.id']).toBe(r.results.create.id);
-    expect(normalize(onlyChat(r, 'stream'))['gen_ai.output.messages']).toEqual(assistant(r.results.stream.text));
+    expect(normalize(onlyChat(r, 'stream'))['gen_ai.output.messages']).toEqual(
+      assistant(r.results.stream.text),
+    );
     expect(normalize(onlyChat(r, 'helper'))['gen_ai.response.id']).toBe(r.results.helper.id);
     expect(r.spans.filter((s) => s.scope === SDK_SCOPE)).toEqual([]);
   });
@@ -416,7 +496,10 @@ describe('Bedrock client', () => {
     expect(span!.scope).toBe(SCOPE);
     const attrs = normalize(span!);
     expect(attrs).toEqual({
-      ...base({ 'gen_ai.provider.name': 'aws.bedrock', 'gen_ai.request.model': 'anthropic.claude-sonnet-5-5-v1:0' }),
+      ...base({
+        'gen_ai.provider.name': 'aws.bedrock',
+        'gen_ai.request.model': 'anthropic.claude-sonnet-5-5-v1:0',
+      }),
       'gen_ai.request.max_tokens': 50,
       'gen_ai.input.messages': user('Hello from Bedrock'),
       'gen_ai.response.id': res.id,
@@ -425,7 +508,9 @@ describe('Bedrock client', () => {
       ...usage(res.usage),
       'gen_ai.output.messages': assistant(res.text),
     });
-    expect(fake.requests.some((q) => q.path.startsWith('/model/anthropic.claude-sonnet-5-5-v1:0/invoke'))).toBe(true);
+    expect(
+      fake.requests.some((q) => q.path.startsWith('/model/anthropic.claude-sonnet-5-5-v1:0/invoke')),
+    ).toBe(true);
   });
 });
 
@@ -451,7 +536,10 @@ describe('guard hook', () => {
     const blockSpan = onlyChat(r, 'block');
     expect(blockSpan.attributes['error.type']).toBe('GuardrailViolationError');
     // stream stopped by the output guard: the error surfaced from the caller's iteration.
-    expect(r.results.streamStop.error).toEqual({ name: 'GuardrailViolationError', message: 'blocked output' });
+    expect(r.results.streamStop.error).toEqual({
+      name: 'GuardrailViolationError',
+      message: 'blocked output',
+    });
     const stopSpan = onlyChat(r, 'streamStop');
     expect(stopSpan.status.code).toBe(2);
     expect(stopSpan.attributes['error.type']).toBe('GuardrailViolationError');

@@ -12,8 +12,11 @@ const SEMCONV = resolve(__dirname, '../../../../shared/semconv/gen-ai');
 type AttrType = string | { members: Array<{ value: string }> };
 
 const registry = new Map<string, AttrType>();
-for (const a of (parse(readFileSync(resolve(SEMCONV, 'registry.yaml'), 'utf8')) as { attributes: Array<{ key: string; type: AttrType }> })
-  .attributes) {
+for (const a of (
+  parse(readFileSync(resolve(SEMCONV, 'registry.yaml'), 'utf8')) as {
+    attributes: Array<{ key: string; type: AttrType }>;
+  }
+).attributes) {
   registry.set(a.key, a.type);
 }
 
@@ -39,14 +42,19 @@ const SCHEMAS: Record<string, string> = {
   'gen_ai.tool.definitions': 'gen-ai-tool-definitions.json',
 };
 const validators = new Map(
-  Object.entries(SCHEMAS).map(([key, file]) => [key, ajv.compile(JSON.parse(readFileSync(resolve(SEMCONV, file), 'utf8')))]),
+  Object.entries(SCHEMAS).map(([key, file]) => [
+    key,
+    ajv.compile(JSON.parse(readFileSync(resolve(SEMCONV, file), 'utf8'))),
+  ]),
 );
 
 /** Checks one JSON value against the schema of `attribute`; returns the errors. */
 export function schemaErrors(attribute: string, value: unknown): string[] {
   const validate = validators.get(attribute);
   if (!validate) return [`no schema for ${attribute}`];
-  return validate(value) ? [] : (validate.errors ?? []).map((e) => `${attribute}${e.instancePath} ${e.message}`);
+  return validate(value)
+    ? []
+    : (validate.errors ?? []).map((e) => `${attribute}${e.instancePath} ${e.message}`);
 }
 
 /** Every problem of an attribute map: unknown keys, wrong types, enum values outside the registry, bad JSON. */
@@ -61,7 +69,8 @@ export function attributeErrors(attributes: Record<string, unknown>): string[] {
     const fail = (why: string) => errors.push(`${key}: ${why} (${JSON.stringify(value)})`);
     if (typeof type === 'object') {
       if (typeof value !== 'string') fail('enum must be a string');
-      else if (CLOSED_ENUMS.has(key) && !type.members.some((m) => m.value === value)) fail('not a registry member');
+      else if (CLOSED_ENUMS.has(key) && !type.members.some((m) => m.value === value))
+        fail('not a registry member');
       continue;
     }
     switch (type) {

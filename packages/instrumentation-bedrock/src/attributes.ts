@@ -22,7 +22,13 @@ import {
   type Usage,
 } from '@genai-ops/core';
 import type { AttributeValue } from '@opentelemetry/api';
-import type { ConverseContentBlock, ConverseInput, ConverseMessage, ConverseTokenUsage, Json } from './internal-types.js';
+import type {
+  ConverseContentBlock,
+  ConverseInput,
+  ConverseMessage,
+  ConverseTokenUsage,
+  Json,
+} from './internal-types.js';
 
 export type AttributeMap = Record<string, AttributeValue | undefined>;
 
@@ -92,7 +98,9 @@ export function converseRequestAttributes(input: ConverseInput, stream: boolean)
     [ATTR_GEN_AI_REQUEST_TOP_K]: topK(extra?.top_k ?? extra?.topK ?? novaConfig?.topK),
     [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: strings(c?.stopSequences),
     [ATTR_AWS_BEDROCK_GUARDRAIL_ID]:
-      typeof input.guardrailConfig?.guardrailIdentifier === 'string' ? input.guardrailConfig.guardrailIdentifier : undefined,
+      typeof input.guardrailConfig?.guardrailIdentifier === 'string'
+        ? input.guardrailConfig.guardrailIdentifier
+        : undefined,
     [ATTR_GEN_AI_REQUEST_STREAM]: stream ? true : undefined,
   };
 }
@@ -115,22 +123,32 @@ function mimeOf(kind: string, format: string | undefined): string | null {
 export function converseBlockPart(block: ConverseContentBlock): MessagePart | undefined {
   if (typeof block.text === 'string') return { type: 'text', content: block.text };
   if (block.toolUse) {
-    return { type: 'tool_call', id: block.toolUse.toolUseId ?? null, name: block.toolUse.name ?? '', arguments: block.toolUse.input ?? {} };
+    return {
+      type: 'tool_call',
+      id: block.toolUse.toolUseId ?? null,
+      name: block.toolUse.name ?? '',
+      arguments: block.toolUse.input ?? {},
+    };
   }
   if (block.toolResult) {
     const content = block.toolResult.content ?? [];
-    const response = content.length === 1 && typeof content[0]?.text === 'string' ? content[0].text : content.map((c) => c.json ?? c.text);
+    const response =
+      content.length === 1 && typeof content[0]?.text === 'string'
+        ? content[0].text
+        : content.map((c) => c.json ?? c.text);
     return { type: 'tool_call_response', id: block.toolResult.toolUseId ?? null, response };
   }
   if (block.reasoningContent?.reasoningText?.text !== undefined) {
     return { type: 'reasoning', content: block.reasoningContent.reasoningText.text };
   }
-  if (typeof block.guardContent?.text?.text === 'string') return { type: 'text', content: block.guardContent.text.text };
+  if (typeof block.guardContent?.text?.text === 'string')
+    return { type: 'text', content: block.guardContent.text.text };
   for (const kind of Object.keys(MEDIA)) {
     const media = block[kind as 'image' | 'document' | 'video'];
     if (!media) continue;
     const mime = mimeOf(kind, media.format);
-    if (media.source?.s3Location?.uri) return { type: 'uri', modality: MEDIA[kind]!, mime_type: mime, uri: media.source.s3Location.uri };
+    if (media.source?.s3Location?.uri)
+      return { type: 'uri', modality: MEDIA[kind]!, mime_type: mime, uri: media.source.s3Location.uri };
     return { type: 'blob', modality: MEDIA[kind]!, mime_type: mime, content: base64Of(media.source?.bytes) };
   }
   return undefined;
@@ -148,7 +166,12 @@ function blockParts(blocks: ConverseContentBlock[] | undefined): MessagePart[] {
 /** A user turn made only of tool results is the conventions' `tool` role. */
 function roleOf(m: ConverseMessage): string {
   const blocks = m.content ?? [];
-  if (m.role === 'user' && blocks.length > 0 && blocks.every((b) => isRecord(b) && (b.toolResult || b.cachePoint))) return 'tool';
+  if (
+    m.role === 'user' &&
+    blocks.length > 0 &&
+    blocks.every((b) => isRecord(b) && (b.toolResult || b.cachePoint))
+  )
+    return 'tool';
   return m.role ?? 'user';
 }
 
@@ -179,8 +202,15 @@ export function converseContent(input: ConverseInput): CallContent {
   };
 }
 
-export function converseOutputMessage(message: ConverseMessage | undefined, stopReason: string | undefined): OutputMessage {
-  return { role: 'assistant', parts: blockParts(message?.content), finish_reason: mapFinishReason(stopReason) };
+export function converseOutputMessage(
+  message: ConverseMessage | undefined,
+  stopReason: string | undefined,
+): OutputMessage {
+  return {
+    role: 'assistant',
+    parts: blockParts(message?.content),
+    finish_reason: mapFinishReason(stopReason),
+  };
 }
 
 function sourceOf(role: string): GuardTextSegment['source'] {
@@ -195,10 +225,12 @@ function sourceOf(role: string): GuardTextSegment['source'] {
  */
 export function converseTextSlots(input: ConverseInput): TextSlots<ConverseInput> {
   const segments: GuardTextSegment[] = [];
-  for (const s of input.system ?? []) if (typeof s?.text === 'string') segments.push({ text: s.text, role: 'system', source: 'system' });
+  for (const s of input.system ?? [])
+    if (typeof s?.text === 'string') segments.push({ text: s.text, role: 'system', source: 'system' });
   for (const m of input.messages ?? []) {
     const role = roleOf(m);
-    for (const b of m.content ?? []) if (typeof b?.text === 'string') segments.push({ text: b.text, role, source: sourceOf(role) });
+    for (const b of m.content ?? [])
+      if (typeof b?.text === 'string') segments.push({ text: b.text, role, source: sourceOf(role) });
   }
   return {
     segments,
@@ -206,11 +238,16 @@ export function converseTextSlots(input: ConverseInput): TextSlots<ConverseInput
       let i = 0;
       const next = () => texts[i++];
       const out: ConverseInput = { ...input };
-      if (input.system) out.system = input.system.map((s) => (typeof s?.text === 'string' ? { ...s, text: next() ?? s.text } : s));
+      if (input.system)
+        out.system = input.system.map((s) =>
+          typeof s?.text === 'string' ? { ...s, text: next() ?? s.text } : s,
+        );
       if (input.messages) {
         out.messages = input.messages.map((m) => ({
           ...m,
-          content: m.content?.map((b) => (typeof b?.text === 'string' ? { ...b, text: next() ?? b.text } : b)),
+          content: m.content?.map((b) =>
+            typeof b?.text === 'string' ? { ...b, text: next() ?? b.text } : b,
+          ),
         }));
       }
       return out;

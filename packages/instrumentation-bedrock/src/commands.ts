@@ -25,9 +25,22 @@ import {
   converseUsage,
   isRecord,
 } from './attributes.js';
-import type { ConverseInput, ConverseOutput, InvokeModelInput, InvokeModelOutput, Json } from './internal-types.js';
-import { converseEventDelta, type ModelFamily, modelFamily, nativeChunkDelta, parseNativeRequest, parseNativeResponse } from './native-models.js';
-import { type StreamDelta, StreamAccumulator } from './stream-accumulator.js';
+import type {
+  ConverseInput,
+  ConverseOutput,
+  InvokeModelInput,
+  InvokeModelOutput,
+  Json,
+} from './internal-types.js';
+import {
+  converseEventDelta,
+  type ModelFamily,
+  modelFamily,
+  nativeChunkDelta,
+  parseNativeRequest,
+  parseNativeResponse,
+} from './native-models.js';
+import { StreamAccumulator, type StreamDelta } from './stream-accumulator.js';
 
 /** How a streaming output is observed: where the stream is, and how its events read. */
 export interface StreamPlan {
@@ -79,9 +92,10 @@ function planConverse(input: ConverseInput, stream: boolean): CommandPlan {
             guard,
             textBlocks.map((b) => b.text as string),
           );
-          if (replaced) textBlocks.forEach((b, i) => {
-            b.text = replaced[i] ?? b.text;
-          });
+          if (replaced)
+            textBlocks.forEach((b, i) => {
+              b.text = replaced[i] ?? b.text;
+            });
           call.setResponse({ finishReasons: output.stopReason ? [mapStop(output.stopReason)] : undefined });
           const usage = converseUsage(output.usage);
           if (usage) call.setUsage(usage);
@@ -90,7 +104,8 @@ function planConverse(input: ConverseInput, stream: boolean): CommandPlan {
     stream: stream
       ? {
           property: 'stream',
-          reducer: (capture) => new StreamAccumulator<unknown>((e) => (isRecord(e) ? converseEventDelta(e) : undefined), capture),
+          reducer: (capture) =>
+            new StreamAccumulator<unknown>((e) => (isRecord(e) ? converseEventDelta(e) : undefined), capture),
           deltas: (e) => {
             const d = isRecord(e) ? converseEventDelta(e) : undefined;
             return d?.text ? [d.text] : [];
@@ -166,7 +181,7 @@ function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
     apply: (texts) => {
       if (!body) return input;
       const copy = structuredClone(body);
-      slots.forEach((s, i) => setAt(copy, s.path, texts[i] ?? s.text));
+      for (const [i, s] of slots.entries()) setAt(copy, s.path, texts[i] ?? s.text);
       return { ...input, body: encodeLike(input.body, copy) };
     },
     finish: stream
@@ -182,7 +197,7 @@ function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
           );
           if (replaced && output.body) {
             const copy = structuredClone(json);
-            parsed.texts.forEach((t, i) => setAt(copy, t.path, replaced[i] ?? t.text));
+            for (const [i, t] of parsed.texts.entries()) setAt(copy, t.path, replaced[i] ?? t.text);
             // A new body with the SDK's own prototype (Uint8ArrayBlobAdapter), so transformToString() works.
             const next = new TextEncoder().encode(JSON.stringify(copy));
             Object.setPrototypeOf(next, Object.getPrototypeOf(output.body));

@@ -1,2 +1,6 @@
-export { BedrockRuntimeInstrumentation, instrumentBedrockRuntime, SUPPORTED_VERSIONS } from './instrumentation.js';
+export {
+  BedrockRuntimeInstrumentation,
+  instrumentBedrockRuntime,
+  SUPPORTED_VERSIONS,
+} from './instrumentation.js';
 export type { BedrockRuntimeInstrumentationConfig } from './types.js';

@@ -1,10 +1,18 @@
-import { type ContentPolicy, GenAIClientMetrics, type GenAITelemetry, resolveContentPolicy } from '@genai-ops/core';
+import {
+  type ContentPolicy,
+  GenAIClientMetrics,
+  type GenAITelemetry,
+  resolveContentPolicy,
+} from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { SendFunction } from './internal-types.js';
 import { type SendContext, wrapSend } from './send.js';
 import type { BedrockRuntimeInstrumentationConfig } from './types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
+
+/** Marks the `send` we define, so patching twice and unpatching are exact. */
+const OURS = Symbol.for('genai-ops.bedrock.send');
 
 /** All of 3.x: the commands we observe are matched by name, so releases without them are a no-op. */
 export const SUPPORTED_VERSIONS = ['>=3.0.0 <4'];
@@ -77,8 +85,9 @@ export class BedrockRuntimeInstrumentation extends InstrumentationBase<BedrockRu
   }
 
   /**
-   * `send` is inherited from the Smithy `Client`; the wrapper is defined on `BedrockRuntimeClient.prototype`
-   * only, so other AWS clients sharing that base class are not touched.
+   * `send` is inherited from the Smithy `Client`. We define our wrapper on `BedrockRuntimeClient.prototype`
+   * only (other AWS clients sharing the base class are not touched), and it looks the inherited `send` up
+   * at call time, so an instrumentation that patches the Smithy client later (aws-sdk) is still called.
    */
   private _patch(exports: ModuleExports): ModuleExports {
     const proto = exports?.BedrockRuntimeClient?.prototype;
@@ -86,13 +95,25 @@ export class BedrockRuntimeInstrumentation extends InstrumentationBase<BedrockRu
       diag.warn('genai-ops bedrock: BedrockRuntimeClient.send not found, not instrumenting');
       return exports;
     }
-    this._wrap(proto, 'send', (original: unknown) => wrapSend(this._ctx, original as SendFunction));
+    if (Object.hasOwn(proto, 'send')) {
+      if ((proto.send as { [OURS]?: boolean })[OURS]) return exports;
+      this._wrap(proto, 'send', (original: unknown) => wrapSend(this._ctx, original as SendFunction));
+      return exports;
+    }
+    const inherited: SendFunction = function (this: unknown, ...args: unknown[]): unknown {
+      return (Object.getPrototypeOf(proto) as { send: SendFunction }).send.apply(this, args);
+    };
+    const wrapped = wrapSend(this._ctx, inherited);
+    Object.defineProperty(wrapped, OURS, { value: true });
+    Object.defineProperty(proto, 'send', { value: wrapped, configurable: true, writable: true, enumerable: false });
     return exports;
   }
 
   private _unpatch(exports: ModuleExports): void {
     const proto = exports?.BedrockRuntimeClient?.prototype;
-    if (proto) this._unwrap(proto, 'send');
+    if (!proto || !Object.hasOwn(proto, 'send')) return;
+    if ((proto.send as { [OURS]?: boolean })[OURS]) delete proto.send;
+    else this._unwrap(proto, 'send');
   }
 }
 

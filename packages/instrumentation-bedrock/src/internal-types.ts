@@ -10,7 +10,11 @@ export type Json = Record<string, unknown>;
 export interface ConverseContentBlock {
   text?: string;
   image?: { format?: string; source?: { bytes?: Uint8Array | string; s3Location?: { uri?: string } } };
-  document?: { format?: string; name?: string; source?: { bytes?: Uint8Array | string; s3Location?: { uri?: string } } };
+  document?: {
+    format?: string;
+    name?: string;
+    source?: { bytes?: Uint8Array | string; s3Location?: { uri?: string } };
+  };
   video?: { format?: string; source?: { bytes?: Uint8Array | string; s3Location?: { uri?: string } } };
   toolUse?: { toolUseId?: string; name?: string; input?: unknown };
   toolResult?: { toolUseId?: string; content?: Array<{ text?: string; json?: unknown }>; status?: string };
@@ -51,7 +55,10 @@ export interface ConverseOutput {
 
 export interface ConverseStreamEvent {
   messageStart?: { role?: string };
-  contentBlockStart?: { contentBlockIndex?: number; start?: { toolUse?: { toolUseId?: string; name?: string } } };
+  contentBlockStart?: {
+    contentBlockIndex?: number;
+    start?: { toolUse?: { toolUseId?: string; name?: string } };
+  };
   contentBlockDelta?: {
     contentBlockIndex?: number;
     delta?: { text?: string; toolUse?: { input?: string }; reasoningContent?: { text?: string } };

@@ -38,7 +38,15 @@ import {
 import type { ConverseInput, ConverseMessage, Json } from './internal-types.js';
 import type { StreamDelta } from './stream-accumulator.js';
 
-export type ModelFamily = 'anthropic' | 'nova' | 'titan-text' | 'titan-embed' | 'llama' | 'mistral' | 'cohere' | 'cohere-embed';
+export type ModelFamily =
+  | 'anthropic'
+  | 'nova'
+  | 'titan-text'
+  | 'titan-embed'
+  | 'llama'
+  | 'mistral'
+  | 'cohere'
+  | 'cohere-embed';
 
 /** The family of a model id, inference profile or ARN; undefined for families we do not parse. */
 export function modelFamily(modelId: string | undefined): ModelFamily | undefined {
@@ -77,7 +85,8 @@ function user(prompt: unknown): InputMessage[] {
 
 function slot(path: Array<string | number>, value: unknown, role: string): BodySlot[] {
   if (typeof value !== 'string') return [];
-  const source = role === 'system' ? 'system' : role === 'assistant' ? 'model' : role === 'tool' ? 'tool' : 'user';
+  const source =
+    role === 'system' ? 'system' : role === 'assistant' ? 'model' : role === 'tool' ? 'tool' : 'user';
   return [{ path, text: value, role, source }];
 }
 
@@ -88,16 +97,31 @@ function anthropicParts(content: unknown): MessagePart[] {
   for (const b of Array.isArray(content) ? content : []) {
     if (!isRecord(b)) continue;
     if (b.type === 'text' && typeof b.text === 'string') out.push(text(b.text));
-    else if (b.type === 'thinking' && typeof b.thinking === 'string') out.push({ type: 'reasoning', content: b.thinking });
-    else if (b.type === 'tool_use') out.push({ type: 'tool_call', id: (b.id as string) ?? null, name: String(b.name ?? ''), arguments: b.input ?? {} });
+    else if (b.type === 'thinking' && typeof b.thinking === 'string')
+      out.push({ type: 'reasoning', content: b.thinking });
+    else if (b.type === 'tool_use')
+      out.push({
+        type: 'tool_call',
+        id: (b.id as string) ?? null,
+        name: String(b.name ?? ''),
+        arguments: b.input ?? {},
+      });
     else if (b.type === 'tool_result') {
       const inner = anthropicParts(b.content);
-      const response = inner.length === 1 && inner[0]!.type === 'text' ? (inner[0] as { content: string }).content : inner;
+      const response =
+        inner.length === 1 && inner[0]!.type === 'text' ? (inner[0] as { content: string }).content : inner;
       out.push({ type: 'tool_call_response', id: (b.tool_use_id as string) ?? null, response });
     } else if (b.type === 'image' && isRecord(b.source)) {
       const s = b.source;
-      if (s.type === 'base64') out.push({ type: 'blob', modality: 'image', mime_type: (s.media_type as string) ?? null, content: String(s.data ?? '') });
-      else if (typeof s.url === 'string') out.push({ type: 'uri', modality: 'image', mime_type: null, uri: s.url });
+      if (s.type === 'base64')
+        out.push({
+          type: 'blob',
+          modality: 'image',
+          mime_type: (s.media_type as string) ?? null,
+          content: String(s.data ?? ''),
+        });
+      else if (typeof s.url === 'string')
+        out.push({ type: 'uri', modality: 'image', mime_type: null, uri: s.url });
     }
   }
   return out;
@@ -105,7 +129,8 @@ function anthropicParts(content: unknown): MessagePart[] {
 
 function anthropicRole(m: Json): string {
   const blocks = Array.isArray(m.content) ? m.content : [];
-  if (m.role === 'user' && blocks.length > 0 && blocks.every((b) => isRecord(b) && b.type === 'tool_result')) return 'tool';
+  if (m.role === 'user' && blocks.length > 0 && blocks.every((b) => isRecord(b) && b.type === 'tool_result'))
+    return 'tool';
   return String(m.role ?? 'user');
 }
 
@@ -113,7 +138,8 @@ function textSlots(base: Array<string | number>, content: unknown, role: string,
   if (typeof content === 'string') return slot(base, content, role);
   const out: BodySlot[] = [];
   (Array.isArray(content) ? content : []).forEach((b, j) => {
-    if (isRecord(b) && typeof b[key] === 'string' && (b.type === undefined || b.type === 'text')) out.push(...slot([...base, j, key], b[key], role));
+    if (isRecord(b) && typeof b[key] === 'string' && (b.type === undefined || b.type === 'text'))
+      out.push(...slot([...base, j, key], b[key], role));
   });
   return out;
 }
@@ -154,12 +180,17 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
         },
         content: () => ({
           systemInstructions: system && system.length > 0 ? system : undefined,
-          inputMessages: messages(body).map((m) => ({ role: anthropicRole(m), parts: anthropicParts(m.content) })),
+          inputMessages: messages(body).map((m) => ({
+            role: anthropicRole(m),
+            parts: anthropicParts(m.content),
+          })),
           toolDefinitions: functionTools(body.tools, (t) => t.name),
         }),
         slots: [
           ...textSlots(['system'], body.system, 'system'),
-          ...messages(body).flatMap((m, i) => textSlots(['messages', i, 'content'], m.content, anthropicRole(m))),
+          ...messages(body).flatMap((m, i) =>
+            textSlots(['messages', i, 'content'], m.content, anthropicRole(m)),
+          ),
         ],
       };
     }
@@ -181,8 +212,12 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
           toolDefinitions: converseTools(input),
         }),
         slots: [
-          ...(Array.isArray(body.system) ? body.system : []).flatMap((s, i) => (isRecord(s) ? slot(['system', i, 'text'], s.text, 'system') : [])),
-          ...messages(body).flatMap((m, i) => textSlots(['messages', i, 'content'], m.content, String(m.role ?? 'user'))),
+          ...(Array.isArray(body.system) ? body.system : []).flatMap((s, i) =>
+            isRecord(s) ? slot(['system', i, 'text'], s.text, 'system') : [],
+          ),
+          ...messages(body).flatMap((m, i) =>
+            textSlots(['messages', i, 'content'], m.content, String(m.role ?? 'user')),
+          ),
         ],
       };
     }
@@ -224,12 +259,19 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
         },
         content: () => ({
           inputMessages: chat
-            ? messages(body).map((m) => ({ role: String(m.role ?? 'user'), parts: typeof m.content === 'string' ? [text(m.content)] : [] }))
+            ? messages(body).map((m) => ({
+                role: String(m.role ?? 'user'),
+                parts: typeof m.content === 'string' ? [text(m.content)] : [],
+              }))
             : user(body.prompt),
-          toolDefinitions: functionTools(body.tools, (t) => (isRecord(t.function) ? t.function.name : undefined)),
+          toolDefinitions: functionTools(body.tools, (t) =>
+            isRecord(t.function) ? t.function.name : undefined,
+          ),
         }),
         slots: chat
-          ? messages(body).flatMap((m, i) => slot(['messages', i, 'content'], m.content, String(m.role ?? 'user')))
+          ? messages(body).flatMap((m, i) =>
+              slot(['messages', i, 'content'], m.content, String(m.role ?? 'user')),
+            )
           : slot(['prompt'], body.prompt, 'user'),
       };
     }
@@ -249,9 +291,13 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
         content: () =>
           chat
             ? {
-                systemInstructions: typeof body.preamble === 'string' ? [{ type: 'text', content: body.preamble }] : undefined,
+                systemInstructions:
+                  typeof body.preamble === 'string' ? [{ type: 'text', content: body.preamble }] : undefined,
                 inputMessages: [
-                  ...history.map((h) => ({ role: roleOf(h.role), parts: typeof h.message === 'string' ? [text(h.message)] : [] })),
+                  ...history.map((h) => ({
+                    role: roleOf(h.role),
+                    parts: typeof h.message === 'string' ? [text(h.message)] : [],
+                  })),
                   ...user(body.message),
                 ],
                 toolDefinitions: functionTools(body.tools, (t) => t.name),
@@ -326,11 +372,17 @@ function novaUsage(u: unknown): Usage | undefined {
   });
 }
 
-function single(textValue: unknown, path: Array<string | number>, finish: string | undefined): Pick<NativeResponse, 'texts' | 'output'> {
+function single(
+  textValue: unknown,
+  path: Array<string | number>,
+  finish: string | undefined,
+): Pick<NativeResponse, 'texts' | 'output'> {
   const t = typeof textValue === 'string' ? textValue : undefined;
   return {
     texts: t === undefined ? [] : [{ path, text: t }],
-    output: () => [{ role: 'assistant', parts: t === undefined ? [] : [text(t)], finish_reason: finish ?? 'stop' }],
+    output: () => [
+      { role: 'assistant', parts: t === undefined ? [] : [text(t)], finish_reason: finish ?? 'stop' },
+    ],
   };
 }
 
@@ -350,12 +402,20 @@ export function parseNativeResponse(family: ModelFamily, body: Json): NativeResp
         id: typeof body.id === 'string' ? body.id : undefined,
         usage: anthropicUsage(body.usage),
         finishReasons: finish ? [finish] : [],
-        output: () => [{ role: 'assistant', parts: anthropicParts(body.content), finish_reason: finish ?? 'stop' }],
-        texts: blocks.flatMap((b, j) => (isRecord(b) && b.type === 'text' && typeof b.text === 'string' ? [{ path: ['content', j, 'text'], text: b.text }] : [])),
+        output: () => [
+          { role: 'assistant', parts: anthropicParts(body.content), finish_reason: finish ?? 'stop' },
+        ],
+        texts: blocks.flatMap((b, j) =>
+          isRecord(b) && b.type === 'text' && typeof b.text === 'string'
+            ? [{ path: ['content', j, 'text'], text: b.text }]
+            : [],
+        ),
       };
     }
     case 'nova': {
-      const message = (isRecord(body.output) ? body.output.message : undefined) as ConverseMessage | undefined;
+      const message = (isRecord(body.output) ? body.output.message : undefined) as
+        | ConverseMessage
+        | undefined;
       const finish = typeof body.stopReason === 'string' ? mapFinishReason(body.stopReason) : undefined;
       const blocks = Array.isArray(message?.content) ? message.content : [];
       return {
@@ -364,23 +424,39 @@ export function parseNativeResponse(family: ModelFamily, body: Json): NativeResp
         output: () => [
           {
             role: 'assistant',
-            parts: blocks.map((b) => (isRecord(b) ? converseBlockPart(b) : undefined)).filter((p): p is MessagePart => p !== undefined),
+            parts: blocks
+              .map((b) => (isRecord(b) ? converseBlockPart(b) : undefined))
+              .filter((p): p is MessagePart => p !== undefined),
             finish_reason: finish ?? 'stop',
           },
         ],
-        texts: blocks.flatMap((b, j) => (isRecord(b) && typeof b.text === 'string' ? [{ path: ['output', 'message', 'content', j, 'text'], text: b.text }] : [])),
+        texts: blocks.flatMap((b, j) =>
+          isRecord(b) && typeof b.text === 'string'
+            ? [{ path: ['output', 'message', 'content', j, 'text'], text: b.text }]
+            : [],
+        ),
       };
     }
     case 'titan-text': {
       const results = Array.isArray(body.results) ? body.results.filter(isRecord) : [];
       let out: number | undefined;
-      for (const r of results) if (int(r.tokenCount) !== undefined) out = (out ?? 0) + (r.tokenCount as number);
+      for (const r of results)
+        if (int(r.tokenCount) !== undefined) out = (out ?? 0) + (r.tokenCount as number);
       const finishes = results.map((r) => titanFinish(r.completionReason) ?? 'stop');
       return {
         usage: { inputTokens: int(body.inputTextTokenCount), outputTokens: out },
         finishReasons: finishes,
-        output: () => results.map((r, i) => ({ role: 'assistant', parts: typeof r.outputText === 'string' ? [text(r.outputText)] : [], finish_reason: finishes[i]! })),
-        texts: results.flatMap((r, i) => (typeof r.outputText === 'string' ? [{ path: ['results', i, 'outputText'], text: r.outputText }] : [])),
+        output: () =>
+          results.map((r, i) => ({
+            role: 'assistant',
+            parts: typeof r.outputText === 'string' ? [text(r.outputText)] : [],
+            finish_reason: finishes[i]!,
+          })),
+        texts: results.flatMap((r, i) =>
+          typeof r.outputText === 'string'
+            ? [{ path: ['results', i, 'outputText'], text: r.outputText }]
+            : [],
+        ),
       };
     }
     case 'llama': {
@@ -394,7 +470,9 @@ export function parseNativeResponse(family: ModelFamily, body: Json): NativeResp
     case 'mistral': {
       if (Array.isArray(body.choices)) {
         const choices = body.choices.filter(isRecord);
-        const finishes = choices.map((c) => mapFinishReason((c.finish_reason ?? c.stop_reason) as string | undefined));
+        const finishes = choices.map((c) =>
+          mapFinishReason((c.finish_reason ?? c.stop_reason) as string | undefined),
+        );
         const u = isRecord(body.usage) ? body.usage : {};
         return {
           id: typeof body.id === 'string' ? body.id : undefined,
@@ -403,10 +481,16 @@ export function parseNativeResponse(family: ModelFamily, body: Json): NativeResp
           output: () =>
             choices.map((c, i) => {
               const m = isRecord(c.message) ? c.message : {};
-              return { role: 'assistant', parts: typeof m.content === 'string' ? [text(m.content)] : [], finish_reason: finishes[i]! };
+              return {
+                role: 'assistant',
+                parts: typeof m.content === 'string' ? [text(m.content)] : [],
+                finish_reason: finishes[i]!,
+              };
             }),
           texts: choices.flatMap((c, i) =>
-            isRecord(c.message) && typeof c.message.content === 'string' ? [{ path: ['choices', i, 'message', 'content'], text: c.message.content }] : [],
+            isRecord(c.message) && typeof c.message.content === 'string'
+              ? [{ path: ['choices', i, 'message', 'content'], text: c.message.content }]
+              : [],
           ),
         };
       }
@@ -414,13 +498,23 @@ export function parseNativeResponse(family: ModelFamily, body: Json): NativeResp
       const finishes = outputs.map((o) => mapFinishReason(o.stop_reason as string | undefined));
       return {
         finishReasons: finishes,
-        output: () => outputs.map((o, i) => ({ role: 'assistant', parts: typeof o.text === 'string' ? [text(o.text)] : [], finish_reason: finishes[i]! })),
-        texts: outputs.flatMap((o, i) => (typeof o.text === 'string' ? [{ path: ['outputs', i, 'text'], text: o.text }] : [])),
+        output: () =>
+          outputs.map((o, i) => ({
+            role: 'assistant',
+            parts: typeof o.text === 'string' ? [text(o.text)] : [],
+            finish_reason: finishes[i]!,
+          })),
+        texts: outputs.flatMap((o, i) =>
+          typeof o.text === 'string' ? [{ path: ['outputs', i, 'text'], text: o.text }] : [],
+        ),
       };
     }
     case 'cohere': {
-      const billed = isRecord(body.meta) && isRecord(body.meta.billed_units) ? body.meta.billed_units : undefined;
-      const usage = billed ? { inputTokens: int(billed.input_tokens), outputTokens: int(billed.output_tokens) } : undefined;
+      const billed =
+        isRecord(body.meta) && isRecord(body.meta.billed_units) ? body.meta.billed_units : undefined;
+      const usage = billed
+        ? { inputTokens: int(billed.input_tokens), outputTokens: int(billed.output_tokens) }
+        : undefined;
       if (Array.isArray(body.generations)) {
         const gens = body.generations.filter(isRecord);
         const finishes = gens.map((g) => mapFinishReason(g.finish_reason as string | undefined));
@@ -428,8 +522,15 @@ export function parseNativeResponse(family: ModelFamily, body: Json): NativeResp
           id: typeof body.id === 'string' ? body.id : undefined,
           usage,
           finishReasons: finishes,
-          output: () => gens.map((g, i) => ({ role: 'assistant', parts: typeof g.text === 'string' ? [text(g.text)] : [], finish_reason: finishes[i]! })),
-          texts: gens.flatMap((g, i) => (typeof g.text === 'string' ? [{ path: ['generations', i, 'text'], text: g.text }] : [])),
+          output: () =>
+            gens.map((g, i) => ({
+              role: 'assistant',
+              parts: typeof g.text === 'string' ? [text(g.text)] : [],
+              finish_reason: finishes[i]!,
+            })),
+          texts: gens.flatMap((g, i) =>
+            typeof g.text === 'string' ? [{ path: ['generations', i, 'text'], text: g.text }] : [],
+          ),
         };
       }
       const finish = typeof body.finish_reason === 'string' ? mapFinishReason(body.finish_reason) : undefined;
@@ -474,10 +575,24 @@ export function nativeChunkDelta(family: ModelFamily, chunk: Json): StreamDelta 
     case 'anthropic': {
       const type = chunk.type;
       if (type === 'message_start' && isRecord(chunk.message)) {
-        return { id: chunk.message.id as string | undefined, usage: anthropicUsage(chunk.message.usage), fallbackUsage };
+        return {
+          id: chunk.message.id as string | undefined,
+          usage: anthropicUsage(chunk.message.usage),
+          fallbackUsage,
+        };
       }
-      if (type === 'content_block_start' && isRecord(chunk.content_block) && chunk.content_block.type === 'tool_use') {
-        return { toolStart: { id: (chunk.content_block.id as string) ?? null, name: chunk.content_block.name as string }, fallbackUsage };
+      if (
+        type === 'content_block_start' &&
+        isRecord(chunk.content_block) &&
+        chunk.content_block.type === 'tool_use'
+      ) {
+        return {
+          toolStart: {
+            id: (chunk.content_block.id as string) ?? null,
+            name: chunk.content_block.name as string,
+          },
+          fallbackUsage,
+        };
       }
       if (type === 'content_block_delta' && isRecord(chunk.delta)) {
         const d = chunk.delta;
@@ -487,7 +602,11 @@ export function nativeChunkDelta(family: ModelFamily, chunk: Json): StreamDelta 
       }
       if (type === 'message_delta') {
         const u = isRecord(chunk.usage) ? { outputTokens: int(chunk.usage.output_tokens) } : undefined;
-        return { finish: isRecord(chunk.delta) ? (chunk.delta.stop_reason as string) : undefined, usage: u, fallbackUsage };
+        return {
+          finish: isRecord(chunk.delta) ? (chunk.delta.stop_reason as string) : undefined,
+          usage: u,
+          fallbackUsage,
+        };
       }
       return { fallbackUsage };
     }
@@ -500,19 +619,38 @@ export function nativeChunkDelta(family: ModelFamily, chunk: Json): StreamDelta 
         fallbackUsage,
       };
     case 'llama':
-      return { text: typeof chunk.generation === 'string' ? chunk.generation : undefined, finish: (chunk.stop_reason as string) ?? undefined, fallbackUsage };
+      return {
+        text: typeof chunk.generation === 'string' ? chunk.generation : undefined,
+        finish: (chunk.stop_reason as string) ?? undefined,
+        fallbackUsage,
+      };
     case 'mistral': {
       if (Array.isArray(chunk.choices)) {
         const c = first(chunk.choices);
         const m = isRecord(c.message) ? c.message : isRecord(c.delta) ? c.delta : {};
-        return { text: typeof m.content === 'string' ? m.content : undefined, finish: (c.stop_reason ?? c.finish_reason) as string | undefined, fallbackUsage };
+        return {
+          text: typeof m.content === 'string' ? m.content : undefined,
+          finish: (c.stop_reason ?? c.finish_reason) as string | undefined,
+          fallbackUsage,
+        };
       }
       const o = first(chunk.outputs);
-      return { text: typeof o.text === 'string' ? o.text : undefined, finish: (o.stop_reason as string) ?? undefined, fallbackUsage };
+      return {
+        text: typeof o.text === 'string' ? o.text : undefined,
+        finish: (o.stop_reason as string) ?? undefined,
+        fallbackUsage,
+      };
     }
     case 'cohere':
-      if (chunk.event_type === 'text-generation' || (chunk.event_type === undefined && typeof chunk.text === 'string')) {
-        return { text: chunk.text as string, finish: chunk.is_finished ? (chunk.finish_reason as string) : undefined, fallbackUsage };
+      if (
+        chunk.event_type === 'text-generation' ||
+        (chunk.event_type === undefined && typeof chunk.text === 'string')
+      ) {
+        return {
+          text: chunk.text as string,
+          finish: chunk.is_finished ? (chunk.finish_reason as string) : undefined,
+          fallbackUsage,
+        };
       }
       return { finish: chunk.is_finished ? (chunk.finish_reason as string) : undefined, fallbackUsage };
     default:
@@ -522,16 +660,25 @@ export function nativeChunkDelta(family: ModelFamily, chunk: Json): StreamDelta 
 
 /** What one ConverseStream event (also Nova's native chunks) adds. */
 export function converseEventDelta(e: Json): StreamDelta {
-  const delta = isRecord(e.contentBlockDelta) && isRecord(e.contentBlockDelta.delta) ? e.contentBlockDelta.delta : undefined;
-  const start = isRecord(e.contentBlockStart) && isRecord(e.contentBlockStart.start) ? e.contentBlockStart.start : undefined;
+  const delta =
+    isRecord(e.contentBlockDelta) && isRecord(e.contentBlockDelta.delta)
+      ? e.contentBlockDelta.delta
+      : undefined;
+  const start =
+    isRecord(e.contentBlockStart) && isRecord(e.contentBlockStart.start)
+      ? e.contentBlockStart.start
+      : undefined;
   const out: StreamDelta = {};
   if (delta) {
     if (typeof delta.text === 'string') out.text = delta.text;
-    if (isRecord(delta.reasoningContent) && typeof delta.reasoningContent.text === 'string') out.reasoning = delta.reasoningContent.text;
+    if (isRecord(delta.reasoningContent) && typeof delta.reasoningContent.text === 'string')
+      out.reasoning = delta.reasoningContent.text;
     if (isRecord(delta.toolUse)) out.toolInput = String(delta.toolUse.input ?? '');
   }
-  if (start && isRecord(start.toolUse)) out.toolStart = { id: (start.toolUse.toolUseId as string) ?? null, name: start.toolUse.name as string };
-  if (isRecord(e.messageStop) && typeof e.messageStop.stopReason === 'string') out.finish = e.messageStop.stopReason;
+  if (start && isRecord(start.toolUse))
+    out.toolStart = { id: (start.toolUse.toolUseId as string) ?? null, name: start.toolUse.name as string };
+  if (isRecord(e.messageStop) && typeof e.messageStop.stopReason === 'string')
+    out.finish = e.messageStop.stopReason;
   if (isRecord(e.metadata) && isRecord(e.metadata.usage)) out.usage = novaUsage(e.metadata.usage);
   return out;
 }

@@ -41,23 +41,34 @@ async function resolveServer(client: ClientLike): Promise<Server> {
     return { address: endpoint.hostname, port };
   }
   const region = await client.config?.region?.();
-  return typeof region === 'string' && region !== '' ? { address: `bedrock-runtime.${region}.amazonaws.com`, port: 443 } : {};
+  return typeof region === 'string' && region !== ''
+    ? { address: `bedrock-runtime.${region}.amazonaws.com`, port: 443 }
+    : {};
 }
 
 const PROVIDER = GEN_AI_PROVIDER_NAME_VALUES.AWS_BEDROCK;
 
 /** Replaces the output's stream with one that is observed on its first iteration and otherwise the same. */
-function observeOutputStream(output: Record<string, unknown>, plan: StreamPlan, call: GenAICall, guard: OutputGuard | undefined): void {
+function observeOutputStream(
+  output: Record<string, unknown>,
+  plan: StreamPlan,
+  call: GenAICall,
+  guard: OutputGuard | undefined,
+): void {
   const original = output[plan.property] as AsyncIterable<unknown> | undefined;
   if (!original || typeof original[Symbol.asyncIterator] !== 'function') {
     call.end();
     return;
   }
   const factory = (): AsyncIterator<unknown> =>
-    guard ? guardOutputStream(original, guard, plan.deltas)[Symbol.asyncIterator]() : original[Symbol.asyncIterator]();
+    guard
+      ? guardOutputStream(original, guard, plan.deltas)[Symbol.asyncIterator]()
+      : original[Symbol.asyncIterator]();
   const observed = observeIteratorFactory(factory, call, plan.reducer(call.capturesContent));
   // The original stays the prototype, so anything else it carries still reads the same.
-  const wrapped = Object.create(original, { [Symbol.asyncIterator]: { value: observed, configurable: true, writable: true } });
+  const wrapped = Object.create(original, {
+    [Symbol.asyncIterator]: { value: observed, configurable: true, writable: true },
+  });
   output[plan.property] = wrapped;
   endCallWhenCollected(wrapped, call);
 }
@@ -67,7 +78,8 @@ export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction
     const command = args[0] as CommandLike | undefined;
     const planFor = command ? COMMAND_PLANS[command.constructor?.name] : undefined;
     // The callback form (send(command, cb)) is passed through: it returns no promise to observe.
-    if (!ctx.active() || !planFor || typeof args[args.length - 1] === 'function') return original.apply(this, args);
+    if (!ctx.active() || !planFor || typeof args[args.length - 1] === 'function')
+      return original.apply(this, args);
     const client = this as ClientLike;
     let call: GenAICall;
     let plan: CommandPlan;
@@ -100,7 +112,12 @@ export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction
     let outputGuard: OutputGuard | undefined;
     const guard = getCallGuard();
     if (guard) {
-      const info: GuardCallInfo = { operation: plan.operation, provider: PROVIDER, requestModel: plan.requestModel, span: call.span };
+      const info: GuardCallInfo = {
+        operation: plan.operation,
+        provider: PROVIDER,
+        requestModel: plan.requestModel,
+        span: call.span,
+      };
       try {
         const verdict = guard.checkInput(info, plan.segments);
         if (verdict?.texts) {

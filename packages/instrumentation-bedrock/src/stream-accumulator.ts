@@ -54,7 +54,8 @@ export class StreamAccumulator<TEvent> implements StreamReducer<TEvent> {
     if (d.finish) this._finish = d.finish;
     if (d.usage) {
       this._sawUsage = true;
-      for (const [k, v] of Object.entries(d.usage)) if (v !== undefined) (this._usage as Record<string, number>)[k] = v;
+      for (const [k, v] of Object.entries(d.usage))
+        if (v !== undefined) (this._usage as Record<string, number>)[k] = v;
     }
     if (d.fallbackUsage) this._fallback = d.fallbackUsage;
     if (!this._captureContent) return;
@@ -72,7 +73,10 @@ export class StreamAccumulator<TEvent> implements StreamReducer<TEvent> {
   }
 
   finish(call: GenAICall, outcome: StreamOutcome): void {
-    call.setResponse({ id: this._id, finishReasons: this._finish ? [mapFinishReason(this._finish)] : undefined });
+    call.setResponse({
+      id: this._id,
+      finishReasons: this._finish ? [mapFinishReason(this._finish)] : undefined,
+    });
     const usage = this._sawUsage ? this._usage : this._fallback;
     if (usage) call.setUsage(usage);
     call.recordOutput(() => {
@@ -88,7 +92,10 @@ export class StreamAccumulator<TEvent> implements StreamReducer<TEvent> {
   private _append(type: 'text' | 'reasoning', piece: string): void {
     const last = this._parts[this._parts.length - 1];
     if (last && last.type === type) {
-      this._parts[this._parts.length - 1] = { type, content: `${(last as { content: string }).content}${piece}` };
+      this._parts[this._parts.length - 1] = {
+        type,
+        content: `${(last as { content: string }).content}${piece}`,
+      };
     } else {
       this._parts.push({ type, content: piece });
     }

@@ -17,7 +17,7 @@ const INSTRUMENTATION = '@genai-ops/instrumentation-bedrock:BedrockRuntimeInstru
 
 export interface RunOutcome {
   result?: Record<string, unknown>;
-  error?: { name: string; message: string };
+  error?: { name: string; message: string; code?: string };
   spans: CapturedSpan[];
   stderr: string;
 }
@@ -50,7 +50,13 @@ export async function runScenario(
   capture: OtlpCapture,
   fakeUrl: string,
   scenario: string,
-  options: { esm?: boolean; appDir?: string; captureContent?: boolean; env?: Record<string, string>; preload?: string[] } = {},
+  options: {
+    esm?: boolean;
+    appDir?: string;
+    captureContent?: boolean;
+    env?: Record<string, string>;
+    preload?: string[];
+  } = {},
 ): Promise<RunOutcome> {
   const service = `br-test-${process.pid}-${++runs}`;
   const nodeArgs = ['--no-warnings', ...(options.esm ? ['--import', SETUP_MJS] : ['--require', SETUP_CJS])];
@@ -70,7 +76,7 @@ export async function runScenario(
   });
   const line = res.stdout.split('\n').find((l) => l.startsWith('{'));
   if (!line) throw new Error(`no output from scenario ${scenario}: ${res.stderr}`);
-  const out = JSON.parse(line) as { result?: Record<string, unknown>; error?: { name: string; message: string } };
+  const out = JSON.parse(line) as Pick<RunOutcome, 'result' | 'error'>;
   await new Promise((r) => setTimeout(r, 50));
   const spans = capture.spans.filter((s) => s.resource['service.name'] === service);
   return { ...out, spans, stderr: res.stderr };
@@ -81,7 +87,8 @@ export function normalize(attributes: Record<string, Value>): Record<string, Val
   const out: Record<string, Value> = { ...attributes };
   if (typeof out['server.port'] === 'number') out['server.port'] = '<port>';
   if (typeof out['gen_ai.response.id'] === 'string') out['gen_ai.response.id'] = '<id>';
-  if (typeof out['gen_ai.response.time_to_first_chunk'] === 'number') out['gen_ai.response.time_to_first_chunk'] = '<seconds>';
+  if (typeof out['gen_ai.response.time_to_first_chunk'] === 'number')
+    out['gen_ai.response.time_to_first_chunk'] = '<seconds>';
   return out;
 }
 
@@ -95,7 +102,9 @@ export function validateToolDefinitions(value: unknown): string[] {
   if (!toolValidator) {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     ajv.addMetaSchema(draft7MetaSchema);
-    const schema = JSON.parse(readFileSync(join(SEMCONV_DIR, 'gen-ai', 'gen-ai-tool-definitions.json'), 'utf8'));
+    const schema = JSON.parse(
+      readFileSync(join(SEMCONV_DIR, 'gen-ai', 'gen-ai-tool-definitions.json'), 'utf8'),
+    );
     delete schema.$schema;
     toolValidator = ajv.compile(schema);
   }

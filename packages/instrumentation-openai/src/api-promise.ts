@@ -24,14 +24,6 @@ export interface ObserveOptions {
   outputGuard: OutputGuard | undefined;
 }
 
-/** Ends a call whose promise was dropped without ever being parsed (fire and forget). */
-const dropped =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<GenAICall>((call) => {
-        if (!call.ended) call.end(undefined, { errorType: 'response_abandoned' });
-      })
-    : undefined;
-
 export function isAPIPromise(value: unknown): value is APIPromiseLike {
   const p = value as Partial<APIPromiseLike> | null;
   return (
@@ -58,11 +50,10 @@ export function observeAPIPromise(
   mapping: ApiMapping,
   options: ObserveOptions,
 ): void {
+  // No FinalizationRegistry here: registering every promise cost about 25 µs of CPU per call (weak cells
+  // and one cleanup task each, see docs/bench/openai.md). A promise that is never awaited, parsed nor
+  // read with asResponse() leaves its span open; the SDK has no such path of its own.
   let parsed = false;
-  const token = {};
-  // The wrappers below hold `promise` so it stays alive while a parse is pending; if it is collected,
-  // nobody can parse it any more and the call ends as abandoned.
-  dropped?.register(promise, call, token);
 
   const originalParse = promise.parseResponse;
   promise.parseResponse = function parseResponse(this: unknown, ...args: unknown[]) {
@@ -72,7 +63,6 @@ export function observeAPIPromise(
       (value) => {
         if (call.ended) return value;
         if (isStream(value)) {
-          dropped?.unregister(token);
           observeStreamObject(value, call, mapping, options);
           return value;
         }
@@ -106,7 +96,7 @@ export function observeAPIPromise(
         // `withResponse()` parses too: its parse starts in the same turn. Only a bare `asResponse()`
         // (the caller reads the body) ends the call here, with what is known, body unread.
         setImmediate(() => {
-          if (!parsed && promise && !call.ended) call.end();
+          if (!parsed && !call.ended) call.end();
         }),
       () => undefined,
     );

@@ -57,6 +57,7 @@ function openAIClassOf(moduleExports: unknown): OpenAIClassLike | undefined {
 export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumentationConfig> {
   private _metrics: GenAIClientMetrics | undefined;
   private _content: ContentPolicy | undefined;
+  private _cachedTelemetry: GenAITelemetry | undefined;
   private readonly _host: WrapperHost;
 
   constructor(config: OpenAIInstrumentationConfig = {}) {
@@ -114,7 +115,21 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
 
   private _telemetry(): GenAITelemetry | undefined {
     if (!this.isEnabled() || !this._metrics || !this._content) return undefined;
-    return { tracer: this.tracer, metrics: this._metrics, logger: this.logger, content: this._content };
+    const tracer = this.tracer;
+    const logger = this.logger;
+    const cached = this._cachedTelemetry;
+    // Rebuilt only when a provider or the config changed (one allocation less per call).
+    if (
+      cached &&
+      cached.tracer === tracer &&
+      cached.logger === logger &&
+      cached.metrics === this._metrics &&
+      cached.content === this._content
+    ) {
+      return cached;
+    }
+    this._cachedTelemetry = { tracer, metrics: this._metrics, logger, content: this._content };
+    return this._cachedTelemetry;
   }
 }
 

@@ -5,7 +5,9 @@ export type LineWriter = (line: string) => void;
 
 // What the OTLP exporters and processors say when the collector cannot be reached or answers with an
 // error. They report every failed batch of every signal; the app owner needs to hear it once.
-const EXPORT_FAILURE = /export|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|socket hang up|timeout|status code/i;
+// Matched on the rendered line (message plus error), so the error codes of a refused connection count too.
+const EXPORT_FAILURE =
+  /\bexport(s|ing)?\b.*\b(fail(ed|s)?|timed out|timeout|did not finish)\b|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|socket hang up|Request timed out/i;
 
 function render(message: string, args: unknown[]): string {
   const parts = [message];
@@ -70,7 +72,9 @@ export class DedupingDiagLogger implements DiagLogger {
           return;
         }
         this._exportFailureReported = true;
-        this._write(`[genai-ops] ${level}: telemetry export failed: ${text} (further export errors are not shown)`);
+        this._write(
+          `[genai-ops] ${level}: telemetry export failed: ${text} (further export errors are not shown)`,
+        );
         return;
       }
       if (this._seen.has(text)) {

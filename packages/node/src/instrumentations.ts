@@ -1,5 +1,5 @@
-import { diag } from '@opentelemetry/api';
 import { getEnvList } from '@genai-ops/core';
+import { diag } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 
 /** The variable that picks which genai-ops instrumentations the register entry enables. */
@@ -16,13 +16,21 @@ export interface KnownInstrumentation {
 /** Every genai-ops instrumentation, in the order they are enabled. */
 export const KNOWN_INSTRUMENTATIONS: readonly KnownInstrumentation[] = [
   { name: 'openai', packageName: '@genai-ops/instrumentation-openai', exportName: 'OpenAIInstrumentation' },
-  { name: 'anthropic', packageName: '@genai-ops/instrumentation-anthropic', exportName: 'AnthropicInstrumentation' },
+  {
+    name: 'anthropic',
+    packageName: '@genai-ops/instrumentation-anthropic',
+    exportName: 'AnthropicInstrumentation',
+  },
   {
     name: 'google-genai',
     packageName: '@genai-ops/instrumentation-google-genai',
     exportName: 'GoogleGenAIInstrumentation',
   },
-  { name: 'bedrock', packageName: '@genai-ops/instrumentation-bedrock', exportName: 'BedrockRuntimeInstrumentation' },
+  {
+    name: 'bedrock',
+    packageName: '@genai-ops/instrumentation-bedrock',
+    exportName: 'BedrockRuntimeInstrumentation',
+  },
 ];
 
 /**

@@ -1,5 +1,6 @@
-import { diag } from '@opentelemetry/api';
 import { getEnv, getEnvBoolean, getEnvInt } from '@genai-ops/core';
+import { diag } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 // The resources module of sdk-node's own dependency tree, so the resource we pass merges with its detectors'.
 import { NodeSDK, resources } from '@opentelemetry/sdk-node';
@@ -32,7 +33,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   if (getEnvBoolean('OTEL_SDK_DISABLED') === true) return undefined;
   installDiagLogger();
   const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
-  installGuardrailsFromEnv();
+  const uninstallGuardrails = installGuardrailsFromEnv();
   // NodeSDK installs a plain console logger when OTEL_LOG_LEVEL is set, warning that it replaces ours;
   // step aside while it is built, then put ours (deduping, same level) back.
   const logLevelSet = getEnv('OTEL_LOG_LEVEL') !== undefined;
@@ -40,15 +41,25 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   const sdk = new NodeSDK({
     instrumentations,
     // telemetry.distro.* tell a backend which distribution set the SDK up; env detectors still win.
-    resource: resources.defaultResource().merge(
-      resources.resourceFromAttributes({ 'telemetry.distro.name': DISTRO_NAME, 'telemetry.distro.version': DISTRO_VERSION }),
-    ),
+    resource: resources
+      .defaultResource()
+      .merge(
+        resources.resourceFromAttributes({
+          'telemetry.distro.name': DISTRO_NAME,
+          'telemetry.distro.version': DISTRO_VERSION,
+        }),
+      ),
   });
   if (logLevelSet) {
     diag.disable();
     installDiagLogger();
   }
   sdk.start();
+  // sdk-node registers its LoggerProvider through its own copy of @opentelemetry/api-logs (it pins 0.223.0);
+  // the instrumentations took their loggers from ours (0.223.1), whose proxy is never pointed at it. The
+  // global itself is shared, so hand it to them directly, or content events would go nowhere.
+  const loggerProvider = logs.getLoggerProvider();
+  for (const i of instrumentations) i.setLoggerProvider?.(loggerProvider);
   const uninstall =
     (config.exitHooks ?? getEnvBoolean('GENAI_OPS_EXIT_HOOKS') ?? true)
       ? installExitHooks(() => sdk.shutdown(), flushTimeoutMs)
@@ -57,6 +68,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
     flushTimeoutMs,
     async shutdown() {
       uninstall?.();
+      uninstallGuardrails?.();
       for (const i of instrumentations) i.disable();
       await withTimeout(() => sdk.shutdown(), flushTimeoutMs);
     },
@@ -65,7 +77,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
 
 function registerOnly(config: StartConfig, flushTimeoutMs: number): Running {
   const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
-  installGuardrailsFromEnv();
+  const uninstallGuardrails = installGuardrailsFromEnv();
   const unregister = registerInstrumentations({
     instrumentations,
     tracerProvider: config.tracerProvider,
@@ -75,6 +87,7 @@ function registerOnly(config: StartConfig, flushTimeoutMs: number): Running {
   return {
     flushTimeoutMs,
     async shutdown() {
+      uninstallGuardrails?.();
       unregister();
     },
   };
@@ -97,10 +110,13 @@ export function start(config: StartConfig = {}): void {
     diag.debug('genai-ops: start() called again; already started');
     return;
   }
-  const flushTimeoutMs = config.flushTimeoutMillis ?? getEnvInt('GENAI_OPS_FLUSH_TIMEOUT_MS') ?? DEFAULT_FLUSH_TIMEOUT_MS;
+  const flushTimeoutMs =
+    config.flushTimeoutMillis ?? getEnvInt('GENAI_OPS_FLUSH_TIMEOUT_MS') ?? DEFAULT_FLUSH_TIMEOUT_MS;
   try {
     const programmatic =
-      config.tracerProvider !== undefined || config.meterProvider !== undefined || config.loggerProvider !== undefined;
+      config.tracerProvider !== undefined ||
+      config.meterProvider !== undefined ||
+      config.loggerProvider !== undefined;
     running = programmatic ? registerOnly(config, flushTimeoutMs) : fullSetup(config, flushTimeoutMs);
   } catch (error) {
     diag.error('genai-ops: start-up failed; telemetry is off', error);

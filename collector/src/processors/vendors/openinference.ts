@@ -5,6 +5,10 @@
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_EVALUATION_EXPLANATION,
+  ATTR_GEN_AI_EVALUATION_NAME,
+  ATTR_GEN_AI_EVALUATION_SCORE_LABEL,
+  ATTR_GEN_AI_EVALUATION_SCORE_VALUE,
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
@@ -46,6 +50,7 @@ import {
   contentToParts,
   isObj,
   parseJsonValue,
+  someKey,
   toInputMessage,
   toOutputMessage,
   toToolDefinition,
@@ -84,6 +89,10 @@ export const OI = {
   PROMPT_TEMPLATE_VARIABLES: 'llm.prompt_template.variables',
   RETRIEVAL_DOCUMENTS: 'retrieval.documents',
   EMBEDDING_MODEL_NAME: 'embedding.model_name',
+  EVALUATION_NAME: 'evaluation.name',
+  EVALUATION_SCORE: 'evaluation.score',
+  EVALUATION_LABEL: 'evaluation.label',
+  EVALUATION_EXPLANATION: 'evaluation.explanation',
 } as const;
 
 export function detectOpenInference(span: SpanRecord): boolean {
@@ -93,7 +102,7 @@ export function detectOpenInference(span: SpanRecord): boolean {
 function opFromKind(kind: string, span: SpanRecord, a: Record<string, AttrValue>): string | undefined {
   switch (kind.toUpperCase()) {
     case 'LLM':
-      return Object.keys(a).some((k) => k.startsWith(`${OI.PROMPTS}.`) || k === OI.PROMPTS)
+      return someKey(a, (k) => k.startsWith(`${OI.PROMPTS}.`) || k === OI.PROMPTS)
         ? OP.TEXT_COMPLETION
         : OP.CHAT;
     case 'EMBEDDING':
@@ -207,7 +216,7 @@ export function applyOpenInference(span: SpanRecord, b: AttrBuilder): void {
 
   invocationParams(b, a[OI.INVOCATION_PARAMETERS]);
 
-  const inputs = unflatten(a, OI.INPUT_MESSAGES);
+  const inputs = unflatten(a, OI.INPUT_MESSAGES, b.srcKeys);
   if (inputs) {
     const msgs = inputs
       .map(oiMessage)
@@ -215,7 +224,7 @@ export function applyOpenInference(span: SpanRecord, b: AttrBuilder): void {
       .filter((m) => m !== undefined);
     if (msgs.length) b.set(ATTR_GEN_AI_INPUT_MESSAGES, canonicalJson(msgs));
   }
-  const outputs = unflatten(a, OI.OUTPUT_MESSAGES);
+  const outputs = unflatten(a, OI.OUTPUT_MESSAGES, b.srcKeys);
   const finish = strAttr(a[OI.FINISH_REASON]);
   if (outputs) {
     const msgs = outputs
@@ -226,7 +235,7 @@ export function applyOpenInference(span: SpanRecord, b: AttrBuilder): void {
   }
   if (finish) b.set(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, [finish]);
 
-  const tools = unflatten(a, OI.TOOLS);
+  const tools = unflatten(a, OI.TOOLS, b.srcKeys);
   if (tools) {
     const defs = tools
       .map((t) => (isObj(t) && isObj(t.tool) ? toToolDefinition(t.tool.json_schema) : undefined))
@@ -250,7 +259,11 @@ export function applyOpenInference(span: SpanRecord, b: AttrBuilder): void {
       b.set(attrGenAiPromptVariable(k), typeof v === 'string' ? v : JSON.stringify(v));
     }
   }
-  const docs = unflatten(a, OI.RETRIEVAL_DOCUMENTS);
+  b.set(ATTR_GEN_AI_EVALUATION_NAME, strAttr(a[OI.EVALUATION_NAME]));
+  b.set(ATTR_GEN_AI_EVALUATION_SCORE_VALUE, num(a[OI.EVALUATION_SCORE]));
+  b.set(ATTR_GEN_AI_EVALUATION_SCORE_LABEL, strAttr(a[OI.EVALUATION_LABEL]));
+  b.set(ATTR_GEN_AI_EVALUATION_EXPLANATION, strAttr(a[OI.EVALUATION_EXPLANATION]));
+  const docs = unflatten(a, OI.RETRIEVAL_DOCUMENTS, b.srcKeys);
   if (docs) {
     const list = docs
       .map((d) => (isObj(d) && isObj(d.document) ? d.document : undefined))

@@ -30,6 +30,7 @@ import {
   canonicalJson,
   isObj,
   parseJsonValue,
+  someKey,
   toInputMessage,
   toOutputMessage,
   toToolDefinition,
@@ -60,7 +61,8 @@ export const OPENLLMETRY = {
 const NUMBERED = /^gen_ai\.(prompt|completion)\.\d+\./;
 
 export function detectOpenLLMetry(span: SpanRecord): boolean {
-  return Object.keys(span.attributes).some(
+  return someKey(
+    span.attributes,
     (k) => k.startsWith('traceloop.') || k === OPENLLMETRY.REQUEST_TYPE || NUMBERED.test(k),
   );
 }
@@ -97,12 +99,12 @@ export function applyOpenLLMetry(span: SpanRecord, b: AttrBuilder): void {
   const stopList = typeof stops === 'string' ? parseJsonValue(stops) : stops;
   if (Array.isArray(stopList)) b.set(ATTR_GEN_AI_REQUEST_STOP_SEQUENCES, stopList.map(String));
 
-  const prompts = unflatten(a, OPENLLMETRY.PROMPT_PREFIX);
+  const prompts = unflatten(a, OPENLLMETRY.PROMPT_PREFIX, b.srcKeys);
   if (prompts) {
     const msgs = prompts.map((m) => toInputMessage(m)).filter((m) => m !== undefined);
     if (msgs.length) b.set(ATTR_GEN_AI_INPUT_MESSAGES, canonicalJson(msgs));
   }
-  const completions = unflatten(a, OPENLLMETRY.COMPLETION_PREFIX);
+  const completions = unflatten(a, OPENLLMETRY.COMPLETION_PREFIX, b.srcKeys);
   if (completions) {
     const msgs = completions
       .map((m) => toOutputMessage(isObj(m) ? { role: 'assistant', ...m } : m))
@@ -115,7 +117,7 @@ export function applyOpenLLMetry(span: SpanRecord, b: AttrBuilder): void {
       }
     }
   }
-  const functions = unflatten(a, OPENLLMETRY.REQUEST_FUNCTIONS_PREFIX);
+  const functions = unflatten(a, OPENLLMETRY.REQUEST_FUNCTIONS_PREFIX, b.srcKeys);
   if (functions) {
     const defs = functions.map((f) => toToolDefinition(f)).filter((d) => d !== undefined);
     if (defs.length) b.set(ATTR_GEN_AI_TOOL_DEFINITIONS, canonicalJson(defs));

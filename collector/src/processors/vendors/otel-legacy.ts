@@ -24,6 +24,7 @@ import {
   canonicalJson,
   isObj,
   parseJsonValue,
+  someKey,
   toInputMessage,
   toOutputMessage,
 } from '../normalize-messages.js';
@@ -52,7 +53,7 @@ export function detectOtelLegacy(span: SpanRecord): boolean {
     LEGACY.SYSTEM in a ||
     LEGACY.USAGE_PROMPT_TOKENS in a ||
     LEGACY.PROMPT in a ||
-    Object.keys(a).some((k) => k.startsWith('gen_ai.openai.')) ||
+    someKey(a, (k) => k.startsWith('gen_ai.openai.')) ||
     span.events.some((e) => e.name.startsWith('gen_ai.content.') || isLegacyMessageEvent(e.name))
   );
 }

@@ -46,6 +46,7 @@ import {
   contentToParts,
   isObj,
   parseJsonValue,
+  someKey,
   toInputMessage,
   toolCallsToParts,
   toToolDefinition,
@@ -88,9 +89,7 @@ export const VERCEL = {
 } as const;
 
 export function detectVercelAi(span: SpanRecord): boolean {
-  return (
-    VERCEL.OPERATION_ID in span.attributes || Object.keys(span.attributes).some((k) => k.startsWith('ai.'))
-  );
+  return VERCEL.OPERATION_ID in span.attributes || someKey(span.attributes, (k) => k.startsWith('ai.'));
 }
 
 function operationOf(opId: string): { op?: string; counts: boolean } {

@@ -1,0 +1,190 @@
+// Overhead of the genai-ops instrumentation on @aws-sdk/client-bedrock-runtime (3.1164.0), each variant in
+// its own Node process. The fake provider (chunkDelayMs 0) answers each request shape once over real HTTP;
+// the children then replay those exact bytes (JSON, or AWS event-stream frames) through a custom
+// `requestHandler`, so the SDK runs its whole middleware, signing, parse and event-stream decode path while
+// socket and server time stay out of the figures. Children run a real SDK TracerProvider
+// (SimpleSpanProcessor) and MeterProvider exporting to a no-op exporter. Figures: median µs per call
+// (lowest median over ROUNDS rounds, variants interleaved), µs added vs the uninstrumented SDK (and per
+// event for the streams).
+// Usage: npx tsc -b packages/instrumentation-bedrock packages/fake-provider && node bench/bedrock.mjs [calls=2000] [rounds=3]
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
+const CHUNKS = 50;
+const CONVERSE_MODEL = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
+const INVOKE_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
+const TEXT = 'The quick brown fox jumps over the lazy dog';
+const CONVERSE = { messages: [{ role: 'user', content: [{ text: TEXT }] }], inferenceConfig: { maxTokens: 200, temperature: 0.2 } };
+const INVOKE = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 200, messages: [{ role: 'user', content: TEXT }] };
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function setupOtel(variant) {
+  if (variant === 'uninstrumented') return;
+  const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+  const { trace, metrics } = require('@opentelemetry/api');
+  const discard = { export: (_items, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
+  trace.setGlobalTracerProvider(tracerProvider);
+  const meterProvider = new MeterProvider({
+    readers: [new PeriodicExportingMetricReader({ exporter: discard, exportIntervalMillis: 3_600_000 })],
+  });
+  metrics.setGlobalMeterProvider(meterProvider);
+  const { BedrockRuntimeInstrumentation } = require('../packages/instrumentation-bedrock/dist/index.js');
+  const instrumentation = new BedrockRuntimeInstrumentation({ captureMessageContent: variant.endsWith('+content') });
+  registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
+}
+
+async function record(url) {
+  const post = async (path, body, headers = {}) => {
+    const r = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return { status: r.status, headers: Object.fromEntries(r.headers), base64: Buffer.from(await r.arrayBuffer()).toString('base64') };
+  };
+  const chunks = { 'x-fake-chunks': String(CHUNKS) };
+  const m = (id) => encodeURIComponent(id);
+  return {
+    converse: await post(`/model/${m(CONVERSE_MODEL)}/converse`, CONVERSE),
+    'converse-stream': await post(`/model/${m(CONVERSE_MODEL)}/converse-stream`, CONVERSE, chunks),
+    invoke: await post(`/model/${m(INVOKE_MODEL)}/invoke`, INVOKE),
+    'invoke-with-response-stream': await post(`/model/${m(INVOKE_MODEL)}/invoke-with-response-stream`, INVOKE, chunks),
+  };
+}
+
+async function child(variant, recorded, calls) {
+  setupOtel(variant);
+  const sdk = require('@aws-sdk/client-bedrock-runtime');
+  const requestHandler = {
+    handle: async (request) => {
+      const r = recorded[request.path.split('/').pop()];
+      return { response: { statusCode: r.status, headers: r.headers, body: Readable.from([Buffer.from(r.base64, 'base64')]) } };
+    },
+    updateHttpClientConfig() {},
+    httpHandlerConfigs: () => ({}),
+  };
+  const client = new sdk.BedrockRuntimeClient({
+    region: 'us-east-1',
+    endpoint: 'http://127.0.0.1:9',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 1,
+    requestHandler,
+  });
+  const body = JSON.stringify(INVOKE);
+  const converse = () => client.send(new sdk.ConverseCommand({ modelId: CONVERSE_MODEL, ...CONVERSE }));
+  const invoke = () => client.send(new sdk.InvokeModelCommand({ modelId: INVOKE_MODEL, body }));
+  const drain = async (iterable) => {
+    let n = 0;
+    for await (const _e of iterable) n++;
+    return n;
+  };
+  const converseStream = async () => drain((await client.send(new sdk.ConverseStreamCommand({ modelId: CONVERSE_MODEL, ...CONVERSE }))).stream);
+  const invokeStream = async () =>
+    drain((await client.send(new sdk.InvokeModelWithResponseStreamCommand({ modelId: INVOKE_MODEL, body }))).body);
+  const time = async (fn, n) => {
+    for (let i = 0; i < Math.min(200, n); i++) await fn();
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await fn();
+      out.push((performance.now() - t0) * 1000);
+    }
+    return median(out);
+  };
+  const result = {
+    converse: await time(converse, calls),
+    invoke: await time(invoke, calls),
+    converseStream: await time(converseStream, Math.ceil(calls / 3)),
+    invokeStream: await time(invokeStream, Math.ceil(calls / 3)),
+    converseEvents: await converseStream(),
+    invokeEvents: await invokeStream(),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runChild(variant, recorded, calls) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ['--no-warnings', fileURLToPath(import.meta.url), '--child', variant, String(calls)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    c.stdin.end(JSON.stringify(recorded));
+    let out = '';
+    c.stdout.on('data', (d) => {
+      out += d;
+    });
+    const timer = setTimeout(() => c.kill('SIGKILL'), 600_000);
+    c.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`${variant} exited with ${code}: ${out}`));
+      else resolve(JSON.parse(out.trim().split('\n').pop()));
+    });
+  });
+}
+
+async function main() {
+  const calls = Number(process.argv[2] ?? 2000);
+  const rounds = Number(process.argv[3] ?? 3);
+  const { startFakeProvider } = require('../packages/fake-provider/dist/index.js');
+  const fake = await startFakeProvider({ chunkDelayMs: 0 });
+  let recorded;
+  try {
+    recorded = await record(fake.url);
+  } finally {
+    await fake.close();
+  }
+  const runs = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  for (let round = 0; round < rounds; round++) for (const v of VARIANTS) runs[v].push(await runChild(v, recorded, calls));
+  const keys = ['converse', 'invoke', 'converseStream', 'invokeStream'];
+  const rows = {};
+  for (const v of VARIANTS) {
+    rows[v] = Object.fromEntries(keys.map((k) => [k, Math.min(...runs[v].map((r) => r[k]))]));
+    rows[v].converseEvents = runs[v][0].converseEvents;
+    rows[v].invokeEvents = runs[v][0].invokeEvents;
+  }
+  const base = rows.uninstrumented;
+  const f = (n) => n.toFixed(1);
+  const version = JSON.parse(
+    readFileSync(new URL('../node_modules/@aws-sdk/client-bedrock-runtime/package.json', import.meta.url), 'utf8'),
+  ).version;
+  console.log(
+    `@aws-sdk/client-bedrock-runtime ${version}, Node ${process.version}, ${calls} calls per scenario (streams: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; events per stream: Converse ${base.converseEvents}, InvokeModel ${base.invokeEvents}`,
+  );
+  console.log('| variant | Converse µs | added | InvokeModel µs | added | ConverseStream µs | added | per event | InvokeModelWithResponseStream µs | added | per event |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const v of VARIANTS) {
+    const r = rows[v];
+    const cs = r.converseStream - base.converseStream;
+    const is = r.invokeStream - base.invokeStream;
+    console.log(
+      `| ${v} | ${f(r.converse)} | ${f(r.converse - base.converse)} | ${f(r.invoke)} | ${f(r.invoke - base.invoke)} | ${f(r.converseStream)} | ${f(cs)} | ${f(cs / r.converseEvents)} | ${f(r.invokeStream)} | ${f(is)} | ${f(is / r.invokeEvents)} |`,
+    );
+  }
+}
+
+if (process.argv[2] === '--child') {
+  let input = '';
+  process.stdin.on('data', (d) => {
+    input += d;
+  });
+  process.stdin.on('end', () => {
+    child(process.argv[3], JSON.parse(input), Number(process.argv[4])).catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  });
+} else {
+  await main();
+}

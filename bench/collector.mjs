@@ -1,0 +1,297 @@
+// Collector benchmark: a collector child process (all processors on, DuckDB file) receives OTLP/HTTP
+// batches of 512 realistic GenAI spans (~2 KB of message content each) from THIS process over loopback.
+// Usage: npm run build && node bench/collector.mjs [--seconds 10]
+// Prints: sustained stored spans/s (protobuf, JSON), p50/p99 ack latency at a fixed 5,000 spans/s,
+// collector peak RSS, RSS under overload (429s), and the raw DuckDB storage rate for the same rows.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'collector', 'dist');
+const { encodeTraces } = require(path.join(DIST, 'otlp', 'encode.js'));
+const { DuckDBStore } = require(path.join(DIST, 'exporters', 'duckdb-store.js'));
+const { loadEnrichmentModules } = require(path.join(DIST, 'processors-loader.js'));
+
+const SECONDS = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
+const BATCH = 512;
+const PLACEHOLDER = 'ab'.repeat(16);
+
+function hex(n) {
+  let s = '';
+  for (let i = 0; i < n; i++)
+    s += Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, '0');
+  return s;
+}
+
+/** 512 GenAI spans of one trace: an agent root, then chat calls with ~2 KB of messages. */
+function spanRecords(traceId) {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const rootId = hex(8);
+  const text = 'The quick brown fox jumps over the lazy dog. '.repeat(22); // ~1 KB
+  return Array.from({ length: BATCH }, (_, i) => {
+    const root = i === 0;
+    return {
+      traceId,
+      spanId: root ? rootId : hex(8),
+      parentSpanId: root ? '' : rootId,
+      name: root ? 'invoke_agent planner' : 'chat gpt-4o-mini',
+      kind: root ? 1 : 3,
+      startTimeUnixNano: String(now + BigInt(i) * 1000n),
+      endTimeUnixNano: String(now + BigInt(i) * 1000n + 420_000_000n),
+      statusCode: 0,
+      statusMessage: '',
+      attributes: root
+        ? {
+            'gen_ai.operation.name': 'invoke_agent',
+            'gen_ai.agent.name': 'planner',
+            'gen_ai.provider.name': 'openai',
+          }
+        : {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.request.model': 'gpt-4o-mini',
+            'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+            'gen_ai.response.id': `chatcmpl-${hex(8)}`,
+            'gen_ai.response.finish_reasons': ['stop'],
+            'gen_ai.request.temperature': 0.2,
+            'gen_ai.request.max_tokens': 512,
+            'gen_ai.usage.input_tokens': 850 + i,
+            'gen_ai.usage.output_tokens': 120,
+            'gen_ai.usage.cache_read.input_tokens': 512,
+            'gen_ai.conversation.id': 'conv-42',
+            'server.address': 'api.openai.com',
+            'server.port': 443,
+            'gen_ai.system_instructions': JSON.stringify([
+              { type: 'text', content: 'You are a helpful planner.' },
+            ]),
+            'gen_ai.input.messages': JSON.stringify([
+              { role: 'user', parts: [{ type: 'text', content: `${i}: ${text}` }] },
+            ]),
+            'gen_ai.output.messages': JSON.stringify([
+              { role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' },
+            ]),
+          },
+      events: [],
+      links: [],
+      resource: {
+        'service.name': 'bench-app',
+        'telemetry.sdk.language': 'nodejs',
+        'telemetry.sdk.name': 'opentelemetry',
+        'telemetry.sdk.version': '2.12.0',
+      },
+      scopeName: '@opentelemetry/instrumentation-openai',
+      scopeVersion: '0.9.0',
+      enrichment: {},
+    };
+  });
+}
+
+/** A body template whose trace id is swapped per request (so every request stores new rows). */
+function template(protocol) {
+  const body = encodeTraces(spanRecords(PLACEHOLDER), protocol);
+  if (protocol === 'json') {
+    const s = body.toString();
+    return () => Buffer.from(s.replaceAll(PLACEHOLDER, hex(16)));
+  }
+  const needle = Buffer.from(PLACEHOLDER, 'hex');
+  const offsets = [];
+  for (let at = body.indexOf(needle); at !== -1; at = body.indexOf(needle, at + 1)) offsets.push(at);
+  return () => {
+    const b = Buffer.from(body);
+    const id = Buffer.from(hex(16), 'hex');
+    for (const o of offsets) id.copy(b, o);
+    return b;
+  };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+function send(url, body, protocol) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': protocol === 'json' ? 'application/json' : 'application/x-protobuf',
+          'content-length': body.length,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
+      },
+    );
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0 }));
+    req.end(body);
+  });
+}
+
+function rssOf(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const get = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) / 1024;
+  return { rss: get('VmRSS'), peak: get('VmHWM') };
+}
+
+async function startCollector(dataDir) {
+  // BENCH_COLLECTOR_NODE_ARGS, e.g. "--cpu-prof", profiles the collector process.
+  const nodeArgs = (process.env.BENCH_COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, path.join(DIST, 'cli.js'), 'collector', '--data', dataDir, '--port', '0'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, GENAI_OPS_MAX_INFLIGHT_SPANS: '20000' },
+    },
+  );
+  const lock = path.join(dataDir, 'collector.json');
+  for (let i = 0; i < 600 && !fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 100));
+  return { child, url: JSON.parse(fs.readFileSync(lock, 'utf8')).url };
+}
+
+async function sustained(url, protocol, concurrency, seconds) {
+  const next = template(protocol);
+  const end = performance.now() + seconds * 1000;
+  let stored = 0;
+  let refused = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const r = await send(`${url}/v1/traces`, next(), protocol);
+        if (r.status === 200) stored += BATCH;
+        else {
+          refused++;
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      }
+    }),
+  );
+  return { spansPerSec: stored / ((performance.now() - t0) / 1000), refused };
+}
+
+async function fixedLoad(url, protocol, spansPerSec, seconds) {
+  const next = template(protocol);
+  const interval = (BATCH / spansPerSec) * 1000;
+  const lat = [];
+  const pending = [];
+  let refused = 0;
+  const t0 = performance.now();
+  for (let i = 0; performance.now() - t0 < seconds * 1000; i++) {
+    const due = t0 + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      send(`${url}/v1/traces`, next(), protocol).then((r) => {
+        if (r.status === 200) lat.push(r.ms);
+        else refused++;
+      }),
+    );
+  }
+  await Promise.all(pending);
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
+  return { p50: q(0.5), p99: q(0.99), n: lat.length, refused };
+}
+
+async function overload(url, pid, seconds) {
+  const next = template('protobuf');
+  const end = performance.now() + seconds * 1000;
+  const rss = [];
+  const sampler = setInterval(() => rss.push(rssOf(pid).rss), 100);
+  let ok = 0;
+  let limited = 0;
+  await Promise.all(
+    Array.from({ length: 96 }, async () => {
+      while (performance.now() < end) {
+        const r = await send(`${url}/v1/traces`, next(), 'protobuf');
+        if (r.status === 200) ok++;
+        else if (r.status === 429) limited++;
+      }
+    }),
+  );
+  clearInterval(sampler);
+  const firstHalf = rss.slice(0, Math.floor(rss.length / 2));
+  const secondHalf = rss.slice(Math.floor(rss.length / 2));
+  return { ok, limited, rssMaxFirstHalf: Math.max(...firstHalf), rssMaxSecondHalf: Math.max(...secondHalf) };
+}
+
+async function rawStorage(dataDir, seconds) {
+  const mods = loadEnrichmentModules({});
+  const store = new DuckDBStore({ path: path.join(dataDir, 'raw.duckdb') });
+  await store.start();
+  let spans = spanRecords(hex(16));
+  spans = await mods.normalize.processSpans(spans);
+  spans = await mods.cost.processSpans(spans);
+  const end = performance.now() + seconds * 1000;
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() < end) {
+    const traceId = hex(16);
+    await store.consumeTraces({ spans: spans.map((s) => ({ ...s, traceId })) });
+    n += spans.length;
+  }
+  const rate = n / ((performance.now() - t0) / 1000);
+  await store.shutdown();
+  return rate;
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-ops-bench-'));
+const { child, url } = await startCollector(dataDir);
+const rows = [];
+try {
+  const warm = await sustained(url, 'protobuf', 4, 2);
+  void warm;
+  const proto = await sustained(url, 'protobuf', 8, SECONDS);
+  rows.push([
+    'sustained stored spans/s, OTLP/protobuf (8 concurrent 512-span batches)',
+    proto.spansPerSec.toFixed(0),
+  ]);
+  const json = await sustained(url, 'json', 8, SECONDS);
+  rows.push([
+    'sustained stored spans/s, OTLP/JSON (8 concurrent 512-span batches)',
+    json.spansPerSec.toFixed(0),
+  ]);
+  const fixed = await fixedLoad(url, 'protobuf', 5000, SECONDS);
+  rows.push([
+    'ack latency p50 at 5,000 spans/s offered (protobuf, 512-span batches), ms',
+    fixed.p50.toFixed(1),
+  ]);
+  rows.push([
+    'ack latency p99 at 5,000 spans/s offered (protobuf, 512-span batches), ms',
+    fixed.p99.toFixed(1),
+  ]);
+  rows.push(['requests refused at 5,000 spans/s', String(fixed.refused)]);
+  const peak = rssOf(child.pid).peak;
+  rows.push(['collector peak RSS after the runs above, MB', peak.toFixed(0)]);
+  const over = await overload(url, child.pid, SECONDS);
+  rows.push(['overload (96 concurrent senders): 200s / 429s', `${over.ok} / ${over.limited}`]);
+  rows.push([
+    'overload: collector max RSS, first half / second half of the run, MB',
+    `${over.rssMaxFirstHalf.toFixed(0)} / ${over.rssMaxSecondHalf.toFixed(0)}`,
+  ]);
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+}
+const raw = await rawStorage(dataDir, SECONDS);
+rows.push([
+  'raw DuckDB storage rate for the same (normalized, priced) rows, spans/s (ceiling)',
+  raw.toFixed(0),
+]);
+fs.rmSync(dataDir, { recursive: true, force: true });
+
+const w = Math.max(...rows.map((r) => r[0].length));
+console.log(
+  `collector benchmark (node ${process.version}, ${os.cpus().length} cores, load avg ${os.loadavg()[0].toFixed(1)}, ${SECONDS}s per phase)`,
+);
+for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);

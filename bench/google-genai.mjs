@@ -1,0 +1,174 @@
+// Overhead of the genai-ops instrumentation on @google/genai (2.32.0), each variant in its own Node process.
+// The fake provider (chunkDelayMs 0) answers each request shape once over real HTTP; the children then
+// replay those exact replies through a replaced global `fetch` (the SDK calls the global), so the SDK runs
+// its whole request, parse and SSE path while socket and server time stay out of the figures.
+// Children run a real SDK TracerProvider (SimpleSpanProcessor) and MeterProvider exporting to a no-op
+// exporter. Figures: median µs per call (lowest median over ROUNDS rounds, variants interleaved), µs added
+// vs the uninstrumented SDK (and per chunk for the stream).
+// Usage: npx tsc -b packages/instrumentation-google-genai packages/fake-provider && node bench/google-genai.mjs [calls=2000] [rounds=3]
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
+const CHUNKS = 50;
+const MODEL = 'gemini-2.0-flash';
+const CONTENTS = 'The quick brown fox jumps over the lazy dog';
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function setupOtel(variant) {
+  if (variant === 'uninstrumented') return;
+  const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+  const { trace, metrics } = require('@opentelemetry/api');
+  const discard = { export: (_items, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
+  trace.setGlobalTracerProvider(tracerProvider);
+  const meterProvider = new MeterProvider({
+    readers: [new PeriodicExportingMetricReader({ exporter: discard, exportIntervalMillis: 3_600_000 })],
+  });
+  metrics.setGlobalMeterProvider(meterProvider);
+  const { GoogleGenAIInstrumentation } = require('../packages/instrumentation-google-genai/dist/index.js');
+  const instrumentation = new GoogleGenAIInstrumentation({ captureMessageContent: variant.endsWith('+content') });
+  registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
+}
+
+function replyKey(path) {
+  if (path.includes(':streamGenerateContent')) return 'stream';
+  if (path.includes(':embedContent') || path.includes(':batchEmbedContents')) return 'embed';
+  return 'generate';
+}
+
+async function record(url) {
+  const post = async (method, body, headers = {}) => {
+    const r = await fetch(`${url}/v1beta/models/${MODEL}:${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return { status: r.status, headers: Object.fromEntries(r.headers), text: await r.text() };
+  };
+  const body = { contents: [{ role: 'user', parts: [{ text: CONTENTS }] }], generationConfig: { temperature: 0.2 } };
+  return {
+    generate: await post('generateContent', body),
+    stream: await post('streamGenerateContent?alt=sse', body, { 'x-fake-chunks': String(CHUNKS) }),
+    embed: await post('embedContent', { content: { parts: [{ text: CONTENTS }] } }),
+  };
+}
+
+async function child(variant, recorded, calls) {
+  setupOtel(variant);
+  globalThis.fetch = async (input) => {
+    const r = recorded[replyKey(new URL(String(input.url ?? input)).pathname)];
+    return new Response(r.text, { status: r.status, headers: r.headers });
+  };
+  const { GoogleGenAI } = require('@google/genai');
+  const ai = new GoogleGenAI({ apiKey: 'bench', httpOptions: { baseUrl: 'http://127.0.0.1:9' } });
+  const generate = () => ai.models.generateContent({ model: MODEL, contents: CONTENTS, config: { temperature: 0.2 } });
+  const stream = async () => {
+    const s = await ai.models.generateContentStream({ model: MODEL, contents: CONTENTS });
+    let n = 0;
+    for await (const _c of s) n++;
+    return n;
+  };
+  const embed = () => ai.models.embedContent({ model: 'text-embedding-004', contents: CONTENTS });
+  const time = async (fn, n) => {
+    for (let i = 0; i < Math.min(300, n); i++) await fn();
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await fn();
+      out.push((performance.now() - t0) * 1000);
+    }
+    return median(out);
+  };
+  const result = {
+    generate: await time(generate, calls),
+    stream: await time(stream, Math.ceil(calls / 3)),
+    embed: await time(embed, calls),
+    chunksSeen: await stream(),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runChild(variant, recorded, calls) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', variant, String(calls)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    c.stdin.end(JSON.stringify(recorded));
+    let out = '';
+    c.stdout.on('data', (d) => {
+      out += d;
+    });
+    const timer = setTimeout(() => c.kill('SIGKILL'), 600_000);
+    c.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`${variant} exited with ${code}: ${out}`));
+      else resolve(JSON.parse(out.trim().split('\n').pop()));
+    });
+  });
+}
+
+async function main() {
+  const calls = Number(process.argv[2] ?? 2000);
+  const rounds = Number(process.argv[3] ?? 3);
+  const { startFakeProvider } = require('../packages/fake-provider/dist/index.js');
+  const fake = await startFakeProvider({ chunkDelayMs: 0 });
+  let recorded;
+  try {
+    recorded = await record(fake.url);
+  } finally {
+    await fake.close();
+  }
+  const runs = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+  for (let round = 0; round < rounds; round++) for (const v of VARIANTS) runs[v].push(await runChild(v, recorded, calls));
+  const rows = {};
+  for (const v of VARIANTS) {
+    const list = runs[v];
+    rows[v] = {
+      generate: Math.min(...list.map((r) => r.generate)),
+      stream: Math.min(...list.map((r) => r.stream)),
+      embed: Math.min(...list.map((r) => r.embed)),
+      chunksSeen: list[0].chunksSeen,
+    };
+  }
+  const base = rows.uninstrumented;
+  const f = (n) => n.toFixed(1);
+  const version = JSON.parse(readFileSync(new URL('../node_modules/@google/genai/package.json', import.meta.url), 'utf8')).version;
+  console.log(
+    `@google/genai ${version}, Node ${process.version}, ${calls} calls per scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; chunks per stream seen by the caller: ${VARIANTS.map((v) => rows[v].chunksSeen).join('/')}`,
+  );
+  console.log('| variant | generateContent µs | added | stream µs | added | added per chunk | embedContent µs | added |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const v of VARIANTS) {
+    const r = rows[v];
+    const sAdded = r.stream - base.stream;
+    console.log(
+      `| ${v} | ${f(r.generate)} | ${f(r.generate - base.generate)} | ${f(r.stream)} | ${f(sAdded)} | ${f(sAdded / rows[v].chunksSeen)} | ${f(r.embed)} | ${f(r.embed - base.embed)} |`,
+    );
+  }
+}
+
+if (process.argv[2] === '--child') {
+  let input = '';
+  process.stdin.on('data', (d) => {
+    input += d;
+  });
+  process.stdin.on('end', () => {
+    child(process.argv[3], JSON.parse(input), Number(process.argv[4])).catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  });
+} else {
+  await main();
+}

@@ -1,0 +1,118 @@
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DuckDBStore, type SpanRecord } from '../../dist/index.js';
+import { randomHex, tmpDir } from '../helpers.js';
+
+const stores: DuckDBStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.shutdown();
+});
+
+async function open(file = path.join(tmpDir(), 'db.duckdb')): Promise<DuckDBStore> {
+  const s = new DuckDBStore({ path: file });
+  await s.start();
+  stores.push(s);
+  return s;
+}
+
+function spans(n: number, traceId = randomHex(16)): SpanRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    traceId,
+    spanId: randomHex(8),
+    parentSpanId: '',
+    name: `s${i}`,
+    kind: 1,
+    startTimeUnixNano: '1700000000000000001',
+    endTimeUnixNano: '1700000000250000001',
+    statusCode: 0,
+    statusMessage: '',
+    attributes: { 'gen_ai.input.messages': '[{"role":"user","parts":[]}]', other: 1 },
+    events: [],
+    links: [],
+    resource: { 'service.name': 'unit' },
+    scopeName: '',
+    scopeVersion: '',
+    enrichment: {},
+  }));
+}
+
+async function count(s: DuckDBStore, where = 'true'): Promise<number> {
+  return Number((await s.sql(`SELECT count(*) AS n FROM spans WHERE ${where}`)).rows[0]?.n);
+}
+
+describe('DuckDBStore', () => {
+  it('records migrations once and keeps data across restarts', async () => {
+    const file = path.join(tmpDir(), 'db.duckdb');
+    const s1 = new DuckDBStore({ path: file });
+    await s1.start();
+    await s1.consumeTraces({ spans: spans(3) });
+    await s1.shutdown();
+    await s1.shutdown(); // safe twice
+    const s2 = await open(file);
+    expect(await count(s2)).toBe(3);
+    expect((await s2.sql('SELECT version FROM schema_migrations')).rows).toEqual([{ version: 1 }]);
+  });
+
+  it('shutdown before start is safe', async () => {
+    await new DuckDBStore({ path: path.join(tmpDir(), 'x.duckdb') }).shutdown();
+  });
+
+  it('dedupes retried batches, also concurrent with new ones', async () => {
+    const s = await open();
+    const a = spans(50);
+    const b = spans(50);
+    await s.consumeTraces({ spans: a });
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.allSettled([
+        s.consumeTraces({ spans: a }),
+        s.consumeTraces({ spans: b }),
+        s.consumeTraces({ spans: a }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    }
+    expect(await count(s)).toBe(100);
+  });
+
+  it('stores a non-JSON message attribute as a JSON string, and timestamps to the nanosecond', async () => {
+    const s = await open();
+    const [sp] = spans(1);
+    (sp as SpanRecord).attributes['gen_ai.input.messages'] = '[not json';
+    await s.consumeTraces({ spans: [sp as SpanRecord] });
+    const rows = (
+      await s.sql(
+        `SELECT input_messages::VARCHAR AS m, epoch_ns(start_time)::VARCHAR AS ns, duration_ms, attributes FROM spans`,
+      )
+    ).rows;
+    expect(rows).toEqual([
+      { m: '"[not json"', ns: '1700000000000000001', duration_ms: 250, attributes: '{"other":1}' },
+    ]);
+  });
+
+  it('writes other enrichment keys as enrichments rows, never rewriting', async () => {
+    const s = await open();
+    const [sp] = spans(1);
+    (sp as SpanRecord).enrichment = { guardrails: [{ name: 'pii', verdict: 'flag' }] };
+    await s.consumeTraces({ spans: [sp as SpanRecord] });
+    await s.addEnrichments([
+      {
+        traceId: sp?.traceId as string,
+        spanId: sp?.spanId as string,
+        kind: 'guardrails',
+        name: 'pii',
+        value: '{"verdict":"other"}',
+      },
+    ]);
+    const rows = (await s.sql('SELECT kind, name, value FROM enrichments')).rows;
+    expect(rows).toEqual([{ kind: 'guardrails', name: 'pii', value: '{"name":"pii","verdict":"flag"}' }]);
+  });
+
+  it('refuses writes after shutdown with a retryable error', async () => {
+    const s = new DuckDBStore({ path: path.join(tmpDir(), 'y.duckdb') });
+    await s.start();
+    await s.shutdown();
+    await expect(s.consumeTraces({ spans: spans(1) })).rejects.toMatchObject({
+      name: 'PipelineError',
+      retryable: true,
+    });
+  });
+});

@@ -1,0 +1,124 @@
+import { GenAICall, GenAIClientMetrics, resolveContentPolicy } from '@genai-ops/core';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import type { StreamEvent } from '../src/internal-types.js';
+import { MessageStreamReducer } from '../src/stream-reducer.js';
+import { attributeErrors } from './semconv.js';
+
+function finish(
+  events: StreamEvent[],
+  outcome: { completed: boolean; error?: unknown } = { completed: true },
+) {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const call = new GenAICall(
+    {
+      tracer: provider.getTracer('t'),
+      metrics: new GenAIClientMetrics(new MeterProvider().getMeter('t')),
+      content: resolveContentPolicy({ captureMessageContent: true }),
+    },
+    { operation: 'chat', provider: 'anthropic', requestModel: 'm' },
+  );
+  const reducer = new MessageStreamReducer();
+  for (const e of events) reducer.fold(e);
+  reducer.finish(call, outcome);
+  call.end(outcome.error);
+  const attrs = { ...exporter.getFinishedSpans()[0]!.attributes } as Record<string, unknown>;
+  expect(attributeErrors(attrs)).toEqual([]);
+  for (const k of ['gen_ai.output.messages'])
+    if (typeof attrs[k] === 'string') attrs[k] = JSON.parse(attrs[k] as string);
+  return attrs;
+}
+
+const start: StreamEvent = {
+  type: 'message_start',
+  message: {
+    id: 'msg_1',
+    model: 'claude-x',
+    role: 'assistant',
+    content: [],
+    usage: { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 4, cache_creation_input_tokens: 2 },
+  },
+};
+
+describe('MessageStreamReducer', () => {
+  it('folds thinking, text and tool_use blocks; usage from message_start and message_delta', () => {
+    const attrs = finish([
+      start,
+      { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'let me ' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'think' } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Hel' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'lo' } },
+      {
+        type: 'content_block_start',
+        index: 2,
+        content_block: { type: 'tool_use', id: 't1', name: 'f', input: {} },
+      },
+      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"a":' } },
+      { type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '1}' } },
+      { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 42 } },
+      { type: 'message_stop' },
+    ]);
+    expect(attrs).toEqual({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.model': 'm',
+      'gen_ai.response.id': 'msg_1',
+      'gen_ai.response.model': 'claude-x',
+      'gen_ai.response.finish_reasons': ['tool_call'],
+      'gen_ai.usage.input_tokens': 16,
+      'gen_ai.usage.output_tokens': 42,
+      'gen_ai.usage.cache_read.input_tokens': 4,
+      'gen_ai.usage.cache_creation.input_tokens': 2,
+      'gen_ai.output.messages': [
+        {
+          role: 'assistant',
+          parts: [
+            { type: 'reasoning', content: 'let me think' },
+            { type: 'text', content: 'Hello' },
+            { type: 'tool_call', id: 't1', name: 'f', arguments: { a: 1 } },
+          ],
+          finish_reason: 'tool_call',
+        },
+      ],
+    });
+  });
+
+  it('a stream cut short: no finish reasons, output marked error', () => {
+    const attrs = finish(
+      [
+        start,
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+      ],
+      { completed: false, error: new TypeError('terminated') },
+    );
+    expect(attrs['gen_ai.response.finish_reasons']).toBeUndefined();
+    expect(attrs['gen_ai.usage.output_tokens']).toBe(1);
+    expect(attrs['error.type']).toBe('TypeError');
+    expect(attrs['gen_ai.output.messages']).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hi' }], finish_reason: 'error' },
+    ]);
+  });
+
+  it('message_delta cumulative input counts win over message_start', () => {
+    const attrs = finish([
+      start,
+      {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn' },
+        usage: { input_tokens: 12, output_tokens: 5 },
+      },
+    ]);
+    expect(attrs['gen_ai.usage.input_tokens']).toBe(18);
+    expect(attrs['gen_ai.usage.output_tokens']).toBe(5);
+  });
+});
