@@ -20,8 +20,15 @@ const CHUNKS = 50;
 const CONVERSE_MODEL = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
 const INVOKE_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
 const TEXT = 'The quick brown fox jumps over the lazy dog';
-const CONVERSE = { messages: [{ role: 'user', content: [{ text: TEXT }] }], inferenceConfig: { maxTokens: 200, temperature: 0.2 } };
-const INVOKE = { anthropic_version: 'bedrock-2023-05-31', max_tokens: 200, messages: [{ role: 'user', content: TEXT }] };
+const CONVERSE = {
+  messages: [{ role: 'user', content: [{ text: TEXT }] }],
+  inferenceConfig: { maxTokens: 200, temperature: 0.2 },
+};
+const INVOKE = {
+  anthropic_version: 'bedrock-2023-05-31',
+  max_tokens: 200,
+  messages: [{ role: 'user', content: TEXT }],
+};
 
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
@@ -34,7 +41,11 @@ function setupOtel(variant) {
   const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
   const { trace, metrics } = require('@opentelemetry/api');
-  const discard = { export: (_items, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+  const discard = {
+    export: (_items, done) => done({ code: 0 }),
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
   trace.setGlobalTracerProvider(tracerProvider);
   const meterProvider = new MeterProvider({
@@ -42,7 +53,9 @@ function setupOtel(variant) {
   });
   metrics.setGlobalMeterProvider(meterProvider);
   const { BedrockRuntimeInstrumentation } = require('../packages/instrumentation-bedrock/dist/index.js');
-  const instrumentation = new BedrockRuntimeInstrumentation({ captureMessageContent: variant.endsWith('+content') });
+  const instrumentation = new BedrockRuntimeInstrumentation({
+    captureMessageContent: variant.endsWith('+content'),
+  });
   registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
 }
 
@@ -53,7 +66,11 @@ async function record(url) {
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
-    return { status: r.status, headers: Object.fromEntries(r.headers), base64: Buffer.from(await r.arrayBuffer()).toString('base64') };
+    return {
+      status: r.status,
+      headers: Object.fromEntries(r.headers),
+      base64: Buffer.from(await r.arrayBuffer()).toString('base64'),
+    };
   };
   const chunks = { 'x-fake-chunks': String(CHUNKS) };
   const m = (id) => encodeURIComponent(id);
@@ -61,7 +78,11 @@ async function record(url) {
     converse: await post(`/model/${m(CONVERSE_MODEL)}/converse`, CONVERSE),
     'converse-stream': await post(`/model/${m(CONVERSE_MODEL)}/converse-stream`, CONVERSE, chunks),
     invoke: await post(`/model/${m(INVOKE_MODEL)}/invoke`, INVOKE),
-    'invoke-with-response-stream': await post(`/model/${m(INVOKE_MODEL)}/invoke-with-response-stream`, INVOKE, chunks),
+    'invoke-with-response-stream': await post(
+      `/model/${m(INVOKE_MODEL)}/invoke-with-response-stream`,
+      INVOKE,
+      chunks,
+    ),
   };
 }
 
@@ -71,7 +92,13 @@ async function child(variant, recorded, calls) {
   const requestHandler = {
     handle: async (request) => {
       const r = recorded[request.path.split('/').pop()];
-      return { response: { statusCode: r.status, headers: r.headers, body: Readable.from([Buffer.from(r.base64, 'base64')]) } };
+      return {
+        response: {
+          statusCode: r.status,
+          headers: r.headers,
+          body: Readable.from([Buffer.from(r.base64, 'base64')]),
+        },
+      };
     },
     updateHttpClientConfig() {},
     httpHandlerConfigs: () => ({}),
@@ -91,9 +118,14 @@ async function child(variant, recorded, calls) {
     for await (const _e of iterable) n++;
     return n;
   };
-  const converseStream = async () => drain((await client.send(new sdk.ConverseStreamCommand({ modelId: CONVERSE_MODEL, ...CONVERSE }))).stream);
+  const converseStream = async () =>
+    drain(
+      (await client.send(new sdk.ConverseStreamCommand({ modelId: CONVERSE_MODEL, ...CONVERSE }))).stream,
+    );
   const invokeStream = async () =>
-    drain((await client.send(new sdk.InvokeModelWithResponseStreamCommand({ modelId: INVOKE_MODEL, body }))).body);
+    drain(
+      (await client.send(new sdk.InvokeModelWithResponseStreamCommand({ modelId: INVOKE_MODEL, body }))).body,
+    );
   const time = async (fn, n) => {
     for (let i = 0; i < Math.min(200, n); i++) await fn();
     const out = [];
@@ -117,9 +149,13 @@ async function child(variant, recorded, calls) {
 
 function runChild(variant, recorded, calls) {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--no-warnings', fileURLToPath(import.meta.url), '--child', variant, String(calls)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const c = spawn(
+      process.execPath,
+      ['--no-warnings', fileURLToPath(import.meta.url), '--child', variant, String(calls)],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     c.stdin.end(JSON.stringify(recorded));
     let out = '';
     c.stdout.on('data', (d) => {
@@ -146,7 +182,8 @@ async function main() {
     await fake.close();
   }
   const runs = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-  for (let round = 0; round < rounds; round++) for (const v of VARIANTS) runs[v].push(await runChild(v, recorded, calls));
+  for (let round = 0; round < rounds; round++)
+    for (const v of VARIANTS) runs[v].push(await runChild(v, recorded, calls));
   const keys = ['converse', 'invoke', 'converseStream', 'invokeStream'];
   const rows = {};
   for (const v of VARIANTS) {
@@ -157,12 +194,17 @@ async function main() {
   const base = rows.uninstrumented;
   const f = (n) => n.toFixed(1);
   const version = JSON.parse(
-    readFileSync(new URL('../node_modules/@aws-sdk/client-bedrock-runtime/package.json', import.meta.url), 'utf8'),
+    readFileSync(
+      new URL('../node_modules/@aws-sdk/client-bedrock-runtime/package.json', import.meta.url),
+      'utf8',
+    ),
   ).version;
   console.log(
     `@aws-sdk/client-bedrock-runtime ${version}, Node ${process.version}, ${calls} calls per scenario (streams: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; events per stream: Converse ${base.converseEvents}, InvokeModel ${base.invokeEvents}`,
   );
-  console.log('| variant | Converse µs | added | InvokeModel µs | added | ConverseStream µs | added | per event | InvokeModelWithResponseStream µs | added | per event |');
+  console.log(
+    '| variant | Converse µs | added | InvokeModel µs | added | ConverseStream µs | added | per event | InvokeModelWithResponseStream µs | added | per event |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const v of VARIANTS) {
     const r = rows[v];

@@ -29,7 +29,11 @@ function setupOtel(variant) {
   const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
   const { trace, metrics } = require('@opentelemetry/api');
-  const discard = { export: (_items, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+  const discard = {
+    export: (_items, done) => done({ code: 0 }),
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
   trace.setGlobalTracerProvider(tracerProvider);
   const meterProvider = new MeterProvider({
@@ -37,7 +41,9 @@ function setupOtel(variant) {
   });
   metrics.setGlobalMeterProvider(meterProvider);
   const { GoogleGenAIInstrumentation } = require('../packages/instrumentation-google-genai/dist/index.js');
-  const instrumentation = new GoogleGenAIInstrumentation({ captureMessageContent: variant.endsWith('+content') });
+  const instrumentation = new GoogleGenAIInstrumentation({
+    captureMessageContent: variant.endsWith('+content'),
+  });
   registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
 }
 
@@ -56,7 +62,10 @@ async function record(url) {
     });
     return { status: r.status, headers: Object.fromEntries(r.headers), text: await r.text() };
   };
-  const body = { contents: [{ role: 'user', parts: [{ text: CONTENTS }] }], generationConfig: { temperature: 0.2 } };
+  const body = {
+    contents: [{ role: 'user', parts: [{ text: CONTENTS }] }],
+    generationConfig: { temperature: 0.2 },
+  };
   return {
     generate: await post('generateContent', body),
     stream: await post('streamGenerateContent?alt=sse', body, { 'x-fake-chunks': String(CHUNKS) }),
@@ -72,7 +81,8 @@ async function child(variant, recorded, calls) {
   };
   const { GoogleGenAI } = require('@google/genai');
   const ai = new GoogleGenAI({ apiKey: 'bench', httpOptions: { baseUrl: 'http://127.0.0.1:9' } });
-  const generate = () => ai.models.generateContent({ model: MODEL, contents: CONTENTS, config: { temperature: 0.2 } });
+  const generate = () =>
+    ai.models.generateContent({ model: MODEL, contents: CONTENTS, config: { temperature: 0.2 } });
   const stream = async () => {
     const s = await ai.models.generateContentStream({ model: MODEL, contents: CONTENTS });
     let n = 0;
@@ -130,7 +140,8 @@ async function main() {
     await fake.close();
   }
   const runs = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-  for (let round = 0; round < rounds; round++) for (const v of VARIANTS) runs[v].push(await runChild(v, recorded, calls));
+  for (let round = 0; round < rounds; round++)
+    for (const v of VARIANTS) runs[v].push(await runChild(v, recorded, calls));
   const rows = {};
   for (const v of VARIANTS) {
     const list = runs[v];
@@ -143,11 +154,15 @@ async function main() {
   }
   const base = rows.uninstrumented;
   const f = (n) => n.toFixed(1);
-  const version = JSON.parse(readFileSync(new URL('../node_modules/@google/genai/package.json', import.meta.url), 'utf8')).version;
+  const version = JSON.parse(
+    readFileSync(new URL('../node_modules/@google/genai/package.json', import.meta.url), 'utf8'),
+  ).version;
   console.log(
     `@google/genai ${version}, Node ${process.version}, ${calls} calls per scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; chunks per stream seen by the caller: ${VARIANTS.map((v) => rows[v].chunksSeen).join('/')}`,
   );
-  console.log('| variant | generateContent µs | added | stream µs | added | added per chunk | embedContent µs | added |');
+  console.log(
+    '| variant | generateContent µs | added | stream µs | added | added per chunk | embedContent µs | added |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const v of VARIANTS) {
     const r = rows[v];

@@ -82,9 +82,10 @@ function setupOtel(variant) {
   registerInstrumentations({ instrumentations: [new OpenAIInstrumentation()], tracerProvider });
 }
 
+const SIZE_BY_TEXT = new Map(Object.keys(SIZES).map((k) => [userText(SIZES[k]), k]));
+
 function replyKey(body) {
-  const size = Object.keys(SIZES).find((k) => body.messages[1].content === userText(SIZES[k]));
-  return `${size}:${body.stream ? 'stream' : 'chat'}`;
+  return `${SIZE_BY_TEXT.get(body.messages[1].content)}:${body.stream ? 'stream' : 'chat'}`;
 }
 
 /** Asks the fake provider once for every reply the children need. */
@@ -134,27 +135,26 @@ async function child(variant, input, calls) {
     for await (const _c of s) n++;
     return n;
   };
-  const time = async (fn, n) => {
-    const out = [];
-    for (let i = 0; i < n; i++) {
+  const scenarios = Object.keys(SIZES).flatMap((size) => {
+    const messages = messagesFor(size);
+    return [
+      { name: `${size} chat`, fn: chat(messages), every: 1 },
+      { name: `${size} stream`, fn: stream(messages), every: 3 },
+    ];
+  });
+  // Warm every path up first (JIT), then time the scenarios interleaved call by call, so drift and
+  // noise from other processes spread evenly over them instead of landing on whichever runs first.
+  for (const sc of scenarios) for (let i = 0; i < Math.min(300, calls) / sc.every; i++) await sc.fn();
+  const samples = Object.fromEntries(scenarios.map((sc) => [sc.name, []]));
+  for (let i = 0; i < calls; i++) {
+    for (const sc of scenarios) {
+      if (i % sc.every !== 0) continue;
       const t0 = performance.now();
-      await fn();
-      out.push((performance.now() - t0) * 1000);
+      await sc.fn();
+      samples[sc.name].push((performance.now() - t0) * 1000);
     }
-    return median(out);
-  };
-  const result = {};
-  // Warm every path up first (JIT), so the first scenario measured does not pay for it.
-  for (const size of Object.keys(SIZES)) {
-    const messages = messagesFor(size);
-    for (let i = 0; i < Math.min(300, calls); i++) await chat(messages)();
-    for (let i = 0; i < Math.min(100, calls); i++) await stream(messages)();
   }
-  for (const size of Object.keys(SIZES)) {
-    const messages = messagesFor(size);
-    result[`${size} chat`] = await time(chat(messages), calls);
-    result[`${size} stream`] = await time(stream(messages), Math.ceil(calls / 3));
-  }
+  const result = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
   result.chunksSeen = await stream(messagesFor('1KB'))();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -202,14 +202,18 @@ async function main() {
       `${calls} calls per non-streaming scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; ` +
       `chunks seen per stream: ${VARIANTS.map((v) => runs[v][0].chunksSeen).join('/')}`,
   );
-  console.log('| scenario | instrumented µs | +guardrails µs | added µs | added % | no check spans µs | added µs |');
+  console.log(
+    '| scenario | instrumented µs | +guardrails µs | added µs | added % | no check spans µs | added µs |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const k of scenarios) {
     const a = best('instrumented', k);
     const b = best('+guardrails', k);
     const c = best('+guardrails, no check spans', k);
     const label = k.endsWith('stream') ? `${k} (${CHUNKS} chunks)` : k;
-    console.log(`| ${label} | ${f(a)} | ${f(b)} | ${f(b - a)} | ${f(((b - a) / a) * 100)} | ${f(c)} | ${f(c - a)} |`);
+    console.log(
+      `| ${label} | ${f(a)} | ${f(b)} | ${f(b - a)} | ${f(((b - a) / a) * 100)} | ${f(c)} | ${f(c - a)} |`,
+    );
   }
 }
 

@@ -13,7 +13,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content', 'otel-contrib@0.21.0', 'traceloop@0.27.0'];
+const VARIANTS = [
+  'uninstrumented',
+  'genai-ops',
+  'genai-ops+content',
+  'otel-contrib@0.21.0',
+  'traceloop@0.27.0',
+];
 const CHUNKS = 50;
 const BLOCK = 50;
 
@@ -28,7 +34,11 @@ function setupOtel(variant) {
   const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
   const { trace, metrics } = require('@opentelemetry/api');
-  const discard = { export: (_items, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+  const discard = {
+    export: (_items, done) => done({ code: 0 }),
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
   trace.setGlobalTracerProvider(tracerProvider);
   const meterProvider = new MeterProvider({
@@ -72,13 +82,21 @@ async function record(url) {
   const chunks = { 'x-fake-chunks': String(CHUNKS) };
   return {
     chat: await post('/chat/completions', { model: 'gpt-4o-mini', messages: MESSAGES, temperature: 0.2 }),
-    stream: await post('/chat/completions', { model: 'gpt-4o-mini', messages: MESSAGES, stream: true }, chunks),
+    stream: await post(
+      '/chat/completions',
+      { model: 'gpt-4o-mini', messages: MESSAGES, stream: true },
+      chunks,
+    ),
     'stream+usage': await post(
       '/chat/completions',
       { model: 'gpt-4o-mini', messages: MESSAGES, stream: true, stream_options: { include_usage: true } },
       chunks,
     ),
-    embeddings: await post('/embeddings', { model: 'text-embedding-3-small', input: 'The quick brown fox', encoding_format: 'base64' }),
+    embeddings: await post('/embeddings', {
+      model: 'text-embedding-3-small',
+      input: 'The quick brown fox',
+      encoding_format: 'base64',
+    }),
   };
 }
 
@@ -90,7 +108,12 @@ async function child(variant, recorded, calls) {
     const r = recorded[key];
     return new Response(r.text, { status: r.status, headers: r.headers });
   };
-  const client = new OpenAI({ apiKey: 'bench', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, fetch: replay });
+  const client = new OpenAI({
+    apiKey: 'bench',
+    baseURL: 'http://127.0.0.1:9/v1',
+    maxRetries: 0,
+    fetch: replay,
+  });
   const messages = MESSAGES;
   const chat = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages, temperature: 0.2 });
   const stream = async () => {
@@ -102,7 +125,8 @@ async function child(variant, recorded, calls) {
     for await (const _c of s) n++;
     return n;
   };
-  const embed = () => client.embeddings.create({ model: 'text-embedding-3-small', input: 'The quick brown fox' });
+  const embed = () =>
+    client.embeddings.create({ model: 'text-embedding-3-small', input: 'The quick brown fox' });
   // CPU time (user + system) per call, median over blocks of BLOCK calls: wall time is dominated by
   // other processes on a loaded machine, CPU time is what the instrumentation costs.
   const time = async (fn, n) => {
@@ -134,9 +158,13 @@ async function child(variant, recorded, calls) {
 
 function runChild(variant, recorded, calls) {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', variant, String(calls)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const c = spawn(
+      process.execPath,
+      ['--expose-gc', fileURLToPath(import.meta.url), '--child', variant, String(calls)],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     c.stdin.end(JSON.stringify(recorded));
     let out = '';
     c.stdout.on('data', (d) => {

@@ -367,18 +367,53 @@ describe('register entry, http/protobuf', () => {
   });
 });
 
-describe('register entry, lifecycle and environment', () => {
-  it('flushes on SIGTERM, then dies of the signal when the app has no handler', async () => {
-    const result = await runAndSignal(
-      CHAT_USAGE,
-      ['wait'],
-      env({ OTEL_BSP_SCHEDULE_DELAY: '60000' }),
-      'SIGTERM',
-    );
-    expect([result.code, result.signal, result.stderr]).toEqual([null, 'SIGTERM', '']);
-    // The span waited in the batch processor (60 s delay): only the signal flush can have sent it.
-    await capture.waitFor(() => capture.spansNamed(CHAT_SPAN).length === 1, 10_000, 'flushed span');
+describe('register entry, per-signal endpoint and protocol', () => {
+  it('sends traces as http/json to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and metrics as protobuf to the base endpoint', async () => {
+    const receiver = new RawOtlpReceiver();
+    await receiver.start();
+    try {
+      const result = await runNode(CHAT_USAGE, {
+        nodeArgs: REQUIRE,
+        env: env({
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${capture.url}/custom/v1/traces`,
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        }),
+      });
+      expectClean(result);
+      await capture.waitFor(
+        () => capture.spans.length > 0 && receiver.histogramPoints().length > 0,
+        10_000,
+        'json spans and protobuf metrics',
+      );
+      expect(Object.keys(capture.requests)).toEqual(['/custom/v1/traces']);
+      expect(capture.spans.map((s) => s.name)).toEqual([CHAT_SPAN]);
+      expect(receiver.requestsTo('traces')).toEqual([]);
+      expect([...new Set(receiver.requestsTo('metrics').map((r) => r.headers['content-type']))]).toEqual([
+        'application/x-protobuf',
+      ]);
+    } finally {
+      await receiver.close();
+    }
   });
+});
+
+describe('register entry, lifecycle and environment', () => {
+  it.each<NodeJS.Signals>(['SIGTERM', 'SIGINT'])(
+    'flushes on %s, then dies of the signal when the app has no handler',
+    async (signal) => {
+      const result = await runAndSignal(
+        CHAT_USAGE,
+        ['wait'],
+        env({ OTEL_BSP_SCHEDULE_DELAY: '60000' }),
+        signal,
+      );
+      expect([result.code, result.signal, result.stderr]).toEqual([null, signal, '']);
+      // The span waited in the batch processor (60 s delay): only the signal flush can have sent it.
+      await capture.waitFor(() => capture.spansNamed(CHAT_SPAN).length === 1, 10_000, 'flushed span');
+    },
+  );
 
   it('flushes on SIGTERM and leaves exiting to the app when it has its own handler', async () => {
     const result = await runAndSignal(

@@ -183,6 +183,10 @@ const QUAL_PRE = alt(
   'suas',
 );
 const QUAL_POST = alt(
+  'you were given',
+  'you were told',
+  'you have been given',
+  'you received',
   'anteriores',
   'anterior',
   'previas',
@@ -506,7 +510,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'override.void-instructions',
     'override',
     0.7,
-    `${B}${alt('previous', 'prior', 'above', 'earlier', 'original', 'old', 'system', 'your')}${W}${gap(1)}${OVERRIDE_TARGET}${W}${alt('are', 'were', 'is', 'was', 'as', 'now')}${W}${gap(1)}${alt('void', 'outdated', 'obsolete', 'cancell?ed', 'revoked', 'fake', 'a test', 'no longer valid', 'no longer apply', 'invalid', 'wrong', 'superseded', 'deprecated', 'null')}${E}`,
+    `${B}${alt('previous', 'prior', 'above', 'earlier', 'original', 'old', 'system', 'your')}${W}${gap(1)}${OVERRIDE_TARGET}${W}${gap(2)}${alt('void', 'outdated', 'obsolete', 'cancell?ed', 'revoked', 'fake', 'a test', 'no longer valid', 'no longer apply', 'invalid', 'wrong', 'superseded', 'deprecated', 'null')}${E}`,
     OVERRIDE_TARGET_STEMS,
   ),
   // --- system prompt exfiltration
@@ -531,6 +535,13 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     0.6,
     `${B}${alt('what', 'which', 'o que', 'que', 'qu.est-ce', 'was')}${W}${gap(3)}${alt('your', 'the', 'teu', 'tua', 'seu', 'sua', 'tu', 'ton', 'votre', 'dein', 'deine', 'deinem', 'deinen', 'im', 'no', 'na', 'en el', 'dans ton')}${W}${SYSPROMPT}${E}`,
     SYSPROMPT_STEMS,
+  ),
+  r(
+    'exfil.full-text',
+    'exfiltration',
+    0.7,
+    `${B}${alt('full', 'entire', 'complete', 'exact', 'verbatim', 'whole', 'raw', 'original')}${W}${alt('text', 'content', 'contents', 'wording', 'copy', 'version')}${W}${alt('of', 'from')}${W}${alt('your', 'the')}${W}${gap(2)}${alt('prompt', 'instructions', 'system message', 'guidelines', 'rules', 'configuration')}${E}`,
+    ['full', 'entire', 'complete', 'exact', 'verbatim', 'whole', 'raw', 'original'],
   ),
   r(
     'exfil.repeat-above',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBlobs, detectInjection } from '../src/injection';
-import type { InjectionRule } from '../src/injection-rules';
+import { INJECTION_RULES, type InjectionRule, literalPrefixes } from '../src/injection-rules';
 
 const flagged = (text: string, source?: 'user' | 'retrieved' | 'tool' | 'system') =>
   detectInjection(text, { source }).flagged;
@@ -138,5 +138,22 @@ describe('detectInjection: extra rules', () => {
       'custom.banana',
     ]);
     expect(detectInjection('engage the BANANA protocol').flagged).toBe(false);
+  });
+});
+
+describe('literalPrefixes (trigger stems derived from rule vocabularies)', () => {
+  it('takes the literal prefix of each alternative and drops an optional last char', () => {
+    expect(literalPrefixes(['ignore', 'ignor[ae]r?', 'ne tiens? pas', 'olvidate de'])).toEqual([
+      'ignore',
+      'ignor',
+      'ne tien',
+      'olvidate de',
+    ]);
+  });
+  it('returns [] (always try the rule) when an alternative has no literal prefix', () => {
+    expect(literalPrefixes(['ignore', '(?:den )?entwicklermodus'])).toEqual([]);
+  });
+  it('every built-in rule either has no triggers or triggers that are plain lowercase literals', () => {
+    for (const rule of INJECTION_RULES) for (const t of rule.triggers ?? []) expect(t).toBe(t.toLowerCase());
   });
 });

@@ -98,14 +98,20 @@ describe('createStreamGuard', () => {
   it('per-push work is bounded by the look-behind, not the stream length', () => {
     const g = createStreamGuard(defaultPolicy, { lookBehind: 256 });
     const delta = 'lorem ipsum dolor sit amet, consectetur adipiscing elit. ';
-    const t = (n: number) => {
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) g.push(delta);
-      return performance.now() - t0;
+    // Best of several batches: the least noisy estimate on a shared machine.
+    const batch = () => {
+      let best = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < 5; r++) {
+        const t0 = performance.now();
+        for (let i = 0; i < 50; i++) g.push(delta);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
     };
-    t(200);
-    const early = t(500);
-    const late = t(500); // the stream is now 3x longer
-    expect(late).toBeLessThan(early * 3 + 20);
+    batch();
+    const early = batch();
+    for (let i = 0; i < 2000; i++) g.push(delta); // the stream grows ~100x longer
+    const late = batch();
+    expect(late).toBeLessThan(early * 3 + 5);
   });
 });

@@ -105,7 +105,12 @@ export class BedrockRuntimeInstrumentation extends InstrumentationBase<BedrockRu
     };
     const wrapped = wrapSend(this._ctx, inherited);
     Object.defineProperty(wrapped, OURS, { value: true });
-    Object.defineProperty(proto, 'send', { value: wrapped, configurable: true, writable: true, enumerable: false });
+    Object.defineProperty(proto, 'send', {
+      value: wrapped,
+      configurable: true,
+      writable: true,
+      enumerable: false,
+    });
     return exports;
   }
 

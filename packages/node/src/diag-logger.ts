@@ -9,6 +9,10 @@ export type LineWriter = (line: string) => void;
 const EXPORT_FAILURE =
   /\bexport(s|ing)?\b.*\b(fail(ed|s)?|timed out|timeout|did not finish)\b|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|socket hang up|Request timed out/i;
 
+// sdk-node warns 'OTEL_TRACES_EXPORTER contains "none". SDK will not be initialized.' when the user turned
+// traces off on purpose (and metrics and logs still run): an answer to a choice, so info, not a warning.
+const EXPLICIT_CHOICE = /contains "none"/;
+
 function render(message: string, args: unknown[]): string {
   const parts = [message];
   for (const a of args) {
@@ -65,6 +69,7 @@ export class DedupingDiagLogger implements DiagLogger {
 
   private _emit(level: string, message: string, args: unknown[]): void {
     const text = render(String(message), args);
+    if (level === 'warn' && this._level < DiagLogLevel.INFO && EXPLICIT_CHOICE.test(text)) return;
     if (this._level < DiagLogLevel.DEBUG) {
       if (EXPORT_FAILURE.test(text)) {
         if (this._exportFailureReported) {

@@ -32,23 +32,32 @@ export async function withTimeout(work: () => Promise<void>, timeoutMs: number):
   }
 }
 
+/** What the exit hooks call. */
+export interface ExitFlush {
+  /** Exports what is buffered and keeps going (the app handles the signal and may go on). */
+  flush(): Promise<void>;
+  /** Exports what is buffered and stops (the process is ending). */
+  shutdown(): Promise<void>;
+}
+
 /**
  * Flushes telemetry when the process ends: on `beforeExit` (the event loop emptied) and on SIGTERM/SIGINT.
- * After a signal, when ours is the only listener, the default behaviour is re-raised (the process dies of
- * the signal, so the shell sees 128+n); when the app has its own handler, exiting is left to it. A second
- * signal during the flush re-raises at once. When the `beforeExit` flush runs out of time the process exits
+ * After a signal, when ours is the only listener, the SDK is shut down and the signal re-raised (the process
+ * dies of it, as without us, so a shell sees 128+n); when the app has its own handler, we only flush and
+ * leave the rest to the app (which may go on: an interactive app cancelling on Ctrl-C). A second signal
+ * during the shutdown re-raises at once. When the `beforeExit` shutdown runs out of time the process exits
  * (with the app's `process.exitCode`) instead of waiting for the exporters' retries. Returns a function
  * that removes the hooks.
  */
-export function installExitHooks(flush: () => Promise<void>, timeoutMs: number): () => void {
-  let flushing: Promise<'done' | 'timeout'> | undefined;
-  const flushOnce = (): Promise<'done' | 'timeout'> => {
-    flushing ??= withTimeout(flush, timeoutMs);
-    return flushing;
+export function installExitHooks(target: ExitFlush, timeoutMs: number): () => void {
+  let stopping: Promise<'done' | 'timeout'> | undefined;
+  const shutdownOnce = (): Promise<'done' | 'timeout'> => {
+    stopping ??= withTimeout(() => target.shutdown(), timeoutMs);
+    return stopping;
   };
 
   const onBeforeExit = (): void => {
-    void flushOnce().then((outcome) => {
+    void shutdownOnce().then((outcome) => {
       // The app is done; only the exporters' retry timers (an unreachable collector) would keep it alive.
       // process.exit() without an argument keeps the app's process.exitCode.
       if (outcome === 'timeout') process.exit();
@@ -65,15 +74,17 @@ export function installExitHooks(flush: () => Promise<void>, timeoutMs: number):
   for (const signal of FLUSH_SIGNALS) {
     let received = false;
     const handler = (): void => {
-      const appHandles = process.listenerCount(signal) > 1;
-      if (received && !appHandles) {
+      if (process.listenerCount(signal) > 1) {
+        void withTimeout(() => target.flush(), timeoutMs);
+        return;
+      }
+      if (received) {
         uninstall();
         process.kill(process.pid, signal);
         return;
       }
       received = true;
-      void flushOnce().then(() => {
-        if (appHandles) return;
+      void shutdownOnce().then(() => {
         uninstall();
         // Re-raise with no listener left: Node's default action ends the process with this signal.
         process.kill(process.pid, signal);

@@ -1,5 +1,5 @@
 import { getEnv, getEnvBoolean, getEnvInt } from '@genai-ops/core';
-import { diag } from '@opentelemetry/api';
+import { diag, metrics, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 // The resources module of sdk-node's own dependency tree, so the resource we pass merges with its detectors'.
@@ -19,7 +19,6 @@ const DISTRO_VERSION: string = (require('../package.json') as { version: string 
 
 interface Running {
   shutdown(): Promise<void>;
-  flushTimeoutMs: number;
 }
 
 let running: Running | undefined;
@@ -27,6 +26,19 @@ let running: Running | undefined;
 function installDiagLogger(): void {
   const level = diagLevelFromString(getEnv('OTEL_LOG_LEVEL'));
   diag.setLogger(new DedupingDiagLogger(level), { logLevel: level, suppressOverrideMessage: true });
+}
+
+type MaybeFlushable = { forceFlush?: () => Promise<void>; getDelegate?: () => unknown };
+
+/** forceFlush on the global tracer, meter and logger providers NodeSDK registered (it has no flush of its own). */
+async function forceFlushGlobals(): Promise<void> {
+  const tracerProvider = trace.getTracerProvider() as MaybeFlushable;
+  const providers = [
+    (tracerProvider.getDelegate?.() ?? tracerProvider) as MaybeFlushable,
+    metrics.getMeterProvider() as MaybeFlushable,
+    logs.getLoggerProvider() as MaybeFlushable,
+  ];
+  await Promise.all(providers.map((p) => (typeof p.forceFlush === 'function' ? p.forceFlush() : undefined)));
 }
 
 function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undefined {
@@ -41,14 +53,12 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   const sdk = new NodeSDK({
     instrumentations,
     // telemetry.distro.* tell a backend which distribution set the SDK up; env detectors still win.
-    resource: resources
-      .defaultResource()
-      .merge(
-        resources.resourceFromAttributes({
-          'telemetry.distro.name': DISTRO_NAME,
-          'telemetry.distro.version': DISTRO_VERSION,
-        }),
-      ),
+    resource: resources.defaultResource().merge(
+      resources.resourceFromAttributes({
+        'telemetry.distro.name': DISTRO_NAME,
+        'telemetry.distro.version': DISTRO_VERSION,
+      }),
+    ),
   });
   if (logLevelSet) {
     diag.disable();
@@ -62,10 +72,9 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   for (const i of instrumentations) i.setLoggerProvider?.(loggerProvider);
   const uninstall =
     (config.exitHooks ?? getEnvBoolean('GENAI_OPS_EXIT_HOOKS') ?? true)
-      ? installExitHooks(() => sdk.shutdown(), flushTimeoutMs)
+      ? installExitHooks({ flush: forceFlushGlobals, shutdown: () => sdk.shutdown() }, flushTimeoutMs)
       : undefined;
   return {
-    flushTimeoutMs,
     async shutdown() {
       uninstall?.();
       uninstallGuardrails?.();
@@ -75,7 +84,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   };
 }
 
-function registerOnly(config: StartConfig, flushTimeoutMs: number): Running {
+function registerOnly(config: StartConfig): Running {
   const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
   const uninstallGuardrails = installGuardrailsFromEnv();
   const unregister = registerInstrumentations({
@@ -85,7 +94,6 @@ function registerOnly(config: StartConfig, flushTimeoutMs: number): Running {
     loggerProvider: config.loggerProvider,
   });
   return {
-    flushTimeoutMs,
     async shutdown() {
       uninstallGuardrails?.();
       unregister();
@@ -117,7 +125,7 @@ export function start(config: StartConfig = {}): void {
       config.tracerProvider !== undefined ||
       config.meterProvider !== undefined ||
       config.loggerProvider !== undefined;
-    running = programmatic ? registerOnly(config, flushTimeoutMs) : fullSetup(config, flushTimeoutMs);
+    running = programmatic ? registerOnly(config) : fullSetup(config, flushTimeoutMs);
   } catch (error) {
     diag.error('genai-ops: start-up failed; telemetry is off', error);
     running = undefined;

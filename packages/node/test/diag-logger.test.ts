@@ -68,6 +68,12 @@ describe('DedupingDiagLogger', () => {
       },
     },
     {
+      name: 'keeps quiet at WARN about an exporter the user set to none',
+      level: DiagLogLevel.WARN,
+      calls: [['warn', 'OTEL_TRACES_EXPORTER contains "none". SDK will not be initialized.']],
+      expected: { lines: [], suppressed: 0 },
+    },
+    {
       name: 'renders objects as JSON on one line',
       level: DiagLogLevel.WARN,
       calls: [['warn', 'bad value', { a: 1 }, 'multi\nline']],
