@@ -58,6 +58,7 @@ function setupOtel(variant) {
     instrumentation = new OpenAIInstrumentation({ traceContent: false });
   }
   registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
+  return instrumentation;
 }
 
 const MESSAGES = [{ role: 'user', content: 'The quick brown fox jumps over the lazy dog' }];
@@ -101,7 +102,7 @@ async function record(url) {
 }
 
 async function child(variant, recorded, calls) {
-  setupOtel(variant);
+  const instrumentation = setupOtel(variant);
   const OpenAI = require('openai');
   const replay = async (input, init) => {
     const key = replyKey(new URL(String(input)).pathname, JSON.parse(init.body));
@@ -145,6 +146,22 @@ async function child(variant, recorded, calls) {
     stream: await time(stream, Math.ceil(calls / 3)),
     embeddings: await time(embed, calls),
   };
+  // Paired figure (ours only): the same process with the instrumentation switched off and on in
+  // alternating blocks, so load from other processes hits both sides alike.
+  if (variant.startsWith('genai-ops')) {
+    const paired = async (fn, blocks, n) => {
+      const diffs = [];
+      for (let b = 0; b < blocks; b++) {
+        instrumentation.disable();
+        const off = await time(fn, n);
+        instrumentation.enable();
+        diffs.push((await time(fn, n)) - off);
+      }
+      return median(diffs);
+    };
+    result.pairedChat = await paired(chat, 15, 200);
+    result.pairedStream = await paired(stream, 15, 50);
+  }
   // Heap growth per 10k non-streaming calls, after GC on both sides.
   global.gc();
   const before = process.memoryUsage().heapUsed;
@@ -214,6 +231,8 @@ async function main() {
       embeddings: Math.min(...list.map((r) => r.embeddings)),
       heapKBPer10k: median(list.map((r) => r.heapKBPer10k)),
       chunksSeen: list[0].chunksSeen,
+      pairedChat: median(list.map((r) => r.pairedChat ?? Number.NaN)),
+      pairedStream: median(list.map((r) => r.pairedStream ?? Number.NaN)),
     };
   }
   const base = rows.uninstrumented;
@@ -236,6 +255,16 @@ async function main() {
     console.log(
       `| ${v} | ${f(r.chat)} | ${f(added(v, 'chat'))} | ${f(r.stream)} | ${f(streamAdded)} | ${f(streamAdded / CHUNKS)} | ${f(r.embeddings)} | ${f(added(v, 'embeddings'))} | ${f(r.heapKBPer10k)} |`,
     );
+  }
+  console.log(
+    '\nPaired in-process figures (instrumentation disabled/enabled in alternating blocks, median of block differences):',
+  );
+  console.log('| variant | chat added CPU µs | stream(50) added CPU µs | per chunk |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const v of VARIANTS.filter((x) => x.startsWith('genai-ops'))) {
+    const r = rows[v];
+    if (!r.error)
+      console.log(`| ${v} | ${f(r.pairedChat)} | ${f(r.pairedStream)} | ${f(r.pairedStream / CHUNKS)} |`);
   }
 }
 

@@ -51,6 +51,7 @@ export interface ContentPolicy {
   readonly onEvent: boolean;
   readonly maxLength: number;
   readonly captureMedia: boolean;
+  /** The config's own hook. When absent, the process-wide hook in force at recording time applies. */
   readonly redact: RedactHook | undefined;
 }
 
@@ -72,10 +73,16 @@ let globalRedact: RedactHook | undefined;
 
 /**
  * Installs a process-wide redaction hook, used when an instrumentation's config has none. This is how
- * guardrails plug redaction in before anything leaves the process.
+ * guardrails plug redaction in before anything leaves the process. It is looked up each time content is
+ * recorded, so it applies to instrumentations created before it was installed.
  */
 export function setGlobalRedactHook(hook: RedactHook | undefined): void {
   globalRedact = hook;
+}
+
+/** The process-wide redaction hook, if one is installed. */
+export function getGlobalRedactHook(): RedactHook | undefined {
+  return globalRedact;
 }
 
 /** Resolves the content policy: explicit config wins over the environment; the default captures nothing. */
@@ -92,7 +99,7 @@ export function resolveContentPolicy(config: ContentCaptureConfig = {}): Content
     onEvent: mode === 'EVENT_ONLY' || mode === 'SPAN_AND_EVENT',
     maxLength,
     captureMedia: config.captureMedia ?? getEnvBoolean(ENV_CAPTURE_MEDIA) ?? false,
-    redact: config.redact ?? globalRedact,
+    redact: config.redact,
   };
 }
 
@@ -104,7 +111,7 @@ const TRUNCATION_MARK = '…[truncated]';
  * without touching the caller's objects.
  */
 export function sanitizeContent(value: unknown, policy: ContentPolicy, attribute: string): unknown {
-  const redact = policy.redact;
+  const redact = policy.redact ?? globalRedact;
   const visit = (v: unknown, role: string | undefined, key: string | undefined): unknown => {
     if (typeof v === 'string') {
       if (!redact || key === 'type' || key === 'role' || key === 'mime_type' || key === 'modality') return v;

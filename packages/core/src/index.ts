@@ -14,6 +14,7 @@ export {
   ENV_CAPTURE_MAX_LENGTH,
   ENV_CAPTURE_MEDIA,
   ENV_CAPTURE_MESSAGE_CONTENT,
+  getGlobalRedactHook,
   type RedactContext,
   type RedactHook,
   resolveContentPolicy,

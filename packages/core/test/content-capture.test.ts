@@ -40,11 +40,13 @@ describe('resolveContentPolicy', () => {
     expect({ mode: p.mode, onSpan: p.onSpan, onEvent: p.onEvent }).toEqual({ mode, onSpan, onEvent });
   });
 
-  it('explicit redact hook wins over the global one', () => {
+  it('explicit redact hook wins over the global one, which applies even to policies resolved before it', () => {
     const own = (t: string) => t.toUpperCase();
+    const early = resolveContentPolicy({ captureMessageContent: true });
     setGlobalRedactHook(() => 'global');
-    expect(resolveContentPolicy({ redact: own }).redact).toBe(own);
-    expect(resolveContentPolicy({}).redact?.('x', { attribute: 'a' })).toBe('global');
+    const withOwn = resolveContentPolicy({ captureMessageContent: true, redact: own });
+    expect(sanitizeContent(['x'], withOwn, 'a')).toEqual(['X']);
+    expect(sanitizeContent(['x'], early, 'a')).toEqual(['global']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { getCallGuard, resolveContentPolicy, setCallGuard } from '@genai-ops/core';
+import { getCallGuard, getGlobalRedactHook, setCallGuard } from '@genai-ops/core';
 import { GuardrailViolationError, loadPolicy } from '@genai-ops/guardrails';
 import {
   BasicTracerProvider,
@@ -152,13 +152,13 @@ describe('installGuardrails', () => {
   it('installs the call guard and redaction of captured content, and uninstalls both', () => {
     const installed = installGuardrails({ name: 'p', input: { pii: { action: 'flag' } } });
     expect(getCallGuard()).toBe(installed.guard);
-    const redact = resolveContentPolicy({ captureMessageContent: true }).redact!;
+    const redact = getGlobalRedactHook()!;
     expect(redact('mail me at ana@example.org', { attribute: 'gen_ai.input.messages' })).toBe(
       'mail me at [EMAIL]',
     );
     installed.uninstall();
     expect(getCallGuard()).toBeUndefined();
-    expect(resolveContentPolicy({ captureMessageContent: true }).redact).toBeUndefined();
+    expect(getGlobalRedactHook()).toBeUndefined();
   });
 
   it('reports every error of an invalid policy file', () => {
