@@ -141,10 +141,20 @@ async function child(variant, recorded, calls) {
     }
     return median(out);
   };
+  // Heap growth per 10k non-streaming calls, after GC on both sides; measured first, before any
+  // stream (an abandoned-stream registry holds calls until their streams are collected).
+  await chat();
+  global.gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 10_000; i++) await chat();
+  await new Promise((r) => setTimeout(r, 50));
+  global.gc();
+  const heapKBPer10k = (process.memoryUsage().heapUsed - before) / 1024;
   const result = {
     chat: await time(chat, calls),
     stream: await time(stream, Math.ceil(calls / 3)),
     embeddings: await time(embed, calls),
+    heapKBPer10k,
   };
   // Paired figure (ours only): the same process with the instrumentation switched off and on in
   // alternating blocks, so load from other processes hits both sides alike.
@@ -162,13 +172,6 @@ async function child(variant, recorded, calls) {
     result.pairedChat = await paired(chat, 15, 200);
     result.pairedStream = await paired(stream, 15, 50);
   }
-  // Heap growth per 10k non-streaming calls, after GC on both sides.
-  global.gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < 10_000; i++) await chat();
-  await new Promise((r) => setTimeout(r, 50));
-  global.gc();
-  result.heapKBPer10k = (process.memoryUsage().heapUsed - before) / 1024;
   result.chunksSeen = await stream();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

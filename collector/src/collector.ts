@@ -65,7 +65,7 @@ export async function startCollector(
 ): Promise<RunningCollector> {
   const cfg = loadConfig({ file: opts.configFile, env: opts.env, overrides: config });
   const paths = resolvePaths(cfg);
-  const modules = loadEnrichmentModules(cfg.cost);
+  const modules = loadEnrichmentModules(cfg.cost, cfg.guardrails);
   const metrics = new CollectorMetrics();
   const store = new DuckDBStore({
     path: paths.dbPath,
@@ -87,7 +87,7 @@ export async function startCollector(
         metrics,
       }),
   );
-  const processors: SpanProcessor[] = [modules.normalize, modules.cost].filter(
+  const processors: SpanProcessor[] = [modules.normalize, modules.cost, modules.guardrails].filter(
     (p): p is SpanProcessor => p !== undefined,
   );
   const pipeline = new Pipeline({
@@ -150,9 +150,7 @@ export async function startCollector(
         store,
         metrics,
         authToken: cfg.api.authToken,
-        costProcessor: modules.createCostProcessor
-          ? () => (modules.createCostProcessor as (c: unknown) => SpanProcessor)(cfg.cost)
-          : undefined,
+        costProcessor: () => modules.createCostProcessor(cfg.cost),
       }),
     );
     app.use((_req: express.Request, res: express.Response) => {

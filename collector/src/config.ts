@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import * as YAML from 'yaml';
+import { GUARDRAIL_SCAN_CONFIG_SCHEMA, type GuardrailScanConfig } from './processors/guardrails.js';
 import { loadCostConfigSchema } from './processors-loader.js';
 
 /** One downstream OTLP/HTTP endpoint the forwarder sends enriched spans to. */
@@ -60,6 +61,12 @@ export interface CollectorConfig {
   };
   /** Price overrides and additions, passed to CostProcessor (see its CostConfig). Default `{}`. */
   cost: Record<string, unknown>;
+  /**
+   * Collector-side guardrail scans of captured message content (see GuardrailScanConfig). Default: on, with
+   * the engine's default policy, verdicts only (content stored as received). Env `GENAI_OPS_GUARDRAILS_SCAN`
+   * (`true`/`false`), `GENAI_OPS_COLLECTOR_GUARDRAILS_POLICY` (policy file), `GENAI_OPS_GUARDRAILS_REDACT_STORED`.
+   */
+  guardrails: GuardrailScanConfig;
 }
 
 export const DEFAULT_CONFIG: CollectorConfig = {
@@ -75,6 +82,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
     timeoutMs: 10000,
   },
   cost: {},
+  guardrails: {},
 };
 
 /** A deep-partial config, as given in a file, env or code. */
@@ -145,6 +153,7 @@ export function configSchema(costSchema: object = { type: 'object' }): object {
         },
       },
       cost: costSchema,
+      guardrails: GUARDRAIL_SCAN_CONFIG_SCHEMA,
     },
   };
 }
@@ -224,6 +233,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
       : undefined,
     spoolMaxBytes: envInt(env, 'GENAI_OPS_SPOOL_MAX_BYTES', errors),
   });
+  const bool = (name: string): boolean | undefined => {
+    const v = env[name]?.trim().toLowerCase();
+    if (v === undefined || v === '') return undefined;
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    errors.push(`env ${name}: must be true or false, got ${JSON.stringify(env[name])}`);
+    return undefined;
+  };
+  set('guardrails', {
+    enabled: bool('GENAI_OPS_GUARDRAILS_SCAN'),
+    policy: env.GENAI_OPS_COLLECTOR_GUARDRAILS_POLICY,
+    redactStoredContent: bool('GENAI_OPS_GUARDRAILS_REDACT_STORED'),
+  });
   return out;
 }
 
@@ -247,7 +269,7 @@ export function mergeConfig(...layers: Array<CollectorConfigInput | undefined>):
 /** Validates a merged config, throwing a `ConfigError` listing every error with its path. */
 export function validateConfig(merged: Record<string, unknown>, costSchema?: object): CollectorConfig {
   const ajv = new Ajv({ allErrors: true, strict: false });
-  const validate = ajv.compile(configSchema(costSchema ?? loadCostConfigSchema() ?? { type: 'object' }));
+  const validate = ajv.compile(configSchema(costSchema ?? loadCostConfigSchema()));
   if (!validate(merged)) {
     const errors = (validate.errors ?? []).map((e) => {
       const where = e.instancePath || '/';

@@ -303,11 +303,8 @@ describe('a streamed reply that leaks a secret', () => {
 });
 
 describe('collector-side guardrail scans', () => {
-  // todo until the collector wires GuardrailScanProcessor (collector/src/processors/guardrails.ts) into its
-  // pipeline: collector/src/collector.ts builds the processors from normalize and cost only. The body is the
-  // real test; turn `it.todo` back into `it` once it is wired.
-  it.todo(
-    'stores verdicts in `enrichments` for a span that was not checked in-process',
+  it(
+    'stores verdicts in `enrichments` for a span that was not checked in-process, and counts them in /metrics',
     async () => {
       const dataDir = join(dir, 'collector-data');
       const collector = await startCollectorProcess(dataDir);
@@ -338,6 +335,13 @@ describe('collector-side guardrail scans', () => {
         expect(input).toMatchObject({ name: 'input', policy: 'genai-ops-default', counts: { EMAIL: 1 } });
         expect(input.piiTypes).toContain('EMAIL');
         expect(JSON.stringify(rows)).not.toContain(UNCHECKED_EMAIL);
+        const metrics = await (await fetch(`${collector.url}/metrics`)).text();
+        expect(metrics).toMatch(
+          /genai_ops_guardrail_verdicts_total\{policy="genai-ops-default",direction="input",action="flag"\} 1/,
+        );
+        expect(metrics).toMatch(
+          /genai_ops_guardrail_findings_total\{policy="genai-ops-default",direction="input",kind="EMAIL"\} 1/,
+        );
       } finally {
         await collector.stop();
       }

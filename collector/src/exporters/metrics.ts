@@ -5,6 +5,7 @@ import {
 } from '@genai-ops/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Component, SpanBatch, TracesConsumer } from '../component.js';
+import type { StoredGuardrailVerdict } from '../processors/guardrails.js';
 import { spanColumns } from './span-columns.js';
 
 /**
@@ -50,6 +51,18 @@ export class CollectorMetrics implements Component, TracesConsumer {
     name: 'genai_ops_cost_usd_total',
     help: 'Cost in USD of usage-counting spans by service, provider and model',
     labelNames: ['service', 'provider', 'model'],
+    registers: [this.registry],
+  });
+  readonly guardrailVerdicts = new Counter({
+    name: 'genai_ops_guardrail_verdicts_total',
+    help: 'Collector-side guardrail verdicts by policy, direction (input/output) and action',
+    labelNames: ['policy', 'direction', 'action'],
+    registers: [this.registry],
+  });
+  readonly guardrailFindings = new Counter({
+    name: 'genai_ops_guardrail_findings_total',
+    help: 'Collector-side guardrail findings by policy, direction and kind (PII type, INJECTION, POLICY:<category>, ...)',
+    labelNames: ['policy', 'direction', 'kind'],
     registers: [this.registry],
   });
   readonly llmLatency = new Histogram({
@@ -106,6 +119,15 @@ export class CollectorMetrics implements Component, TracesConsumer {
   /** Records tokens, cost and latency of usage-counting spans. Never throws. */
   async consumeTraces(batch: SpanBatch): Promise<void> {
     for (const span of batch.spans) {
+      const verdicts = span.enrichment.guardrails as StoredGuardrailVerdict[] | undefined;
+      if (verdicts) {
+        for (const v of verdicts) {
+          this.guardrailVerdicts.inc({ policy: v.policy, direction: v.name, action: v.action });
+          for (const [kind, n] of Object.entries(v.counts)) {
+            this.guardrailFindings.inc({ policy: v.policy, direction: v.name, kind }, n);
+          }
+        }
+      }
       if (!span.enrichment.countsUsage) continue;
       const c = spanColumns(span);
       const provider = str(span.attributes[ATTR_GEN_AI_PROVIDER_NAME]);
