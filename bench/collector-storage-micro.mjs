@@ -18,7 +18,7 @@ const { DuckDBInstance, DuckDBTimestampNanosecondsValue, DuckDBTimestampValue } 
 const arg = (n, d) => (process.argv.includes(n) ? process.argv[process.argv.indexOf(n) + 1] : d);
 const ROWS = Number(arg('--rows', 20000));
 const ONLY = arg('--only', '')?.split(',').filter(Boolean);
-const BATCH = 512;
+const BATCH = Number(arg('--batch', 512));
 const hex = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join('');
 const text = 'The quick brown fox jumps over the lazy dog. '.repeat(22);
 
@@ -89,30 +89,79 @@ const VARIANTS = {
   'varchar-chunk': { cols: VARCHAR_COLS, pk: true, chunk: true },
   'varchar-nopk-ckpt1g': { cols: VARCHAR_COLS, pk: false, settings: { checkpoint_threshold: '1GB' } },
   'varchar-threads1': { cols: VARCHAR_COLS, pk: true, settings: { threads: '1' } },
+  'baseline-memory': { cols: SPANS_COLUMNS_SQL, pk: true, memory: true },
+  'varchar-nopk-memory': { cols: VARCHAR_COLS, pk: false, memory: true },
+  'temp-insert': { cols: SPANS_COLUMNS_SQL, pk: true, temp: true },
+  'temp-insert-ckpt1g': { cols: SPANS_COLUMNS_SQL, pk: true, temp: true, settings: { checkpoint_threshold: '1GB' } },
+  'unnest-insert': { cols: SPANS_COLUMNS_SQL, pk: true, unnest: true },
+  'multirow-insert': { cols: SPANS_COLUMNS_SQL, pk: true, multirow: 32 },
+  'five-columns': { cols: 'trace_id VARCHAR NOT NULL, span_id VARCHAR NOT NULL, a VARCHAR, b VARCHAR, c VARCHAR', pk: true, five: true },
 };
 
 const rows = makeRows(ROWS);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duck-micro-'));
 console.log(`rows=${ROWS} batch=${BATCH} load=${os.loadavg()[0].toFixed(1)}`);
-console.log('variant'.padEnd(22), 'rows/s'.padStart(8), 'append s'.padStart(9), 'flush s'.padStart(8), 'first/last flush ms'.padStart(20));
+console.log('variant'.padEnd(22), 'rows/s'.padStart(8), 'append s'.padStart(9), 'flush s'.padStart(8), 'first/last flush ms'.padStart(20), 'async s'.padStart(8));
 for (const [name, v] of Object.entries(VARIANTS)) {
   if (ONLY.length && !ONLY.includes(name)) continue;
   const file = path.join(dir, `${name}.duckdb`);
-  const inst = await DuckDBInstance.create(file, v.settings ?? {});
+  const inst = await DuckDBInstance.create(v.memory ? ':memory:' : file, v.settings ?? {});
   const con = await inst.connect();
   await con.run(`CREATE TABLE spans (${v.cols}${v.pk ? ', PRIMARY KEY (trace_id, span_id)' : ''})`);
-  const app = await con.createAppender('spans');
+  if (v.temp) await con.run(`CREATE TEMP TABLE spans_tmp (${v.cols})`);
+  const app = await con.createAppender(v.temp ? 'spans_tmp' : 'spans');
   const types = v.chunk ? (await con.runAndReadAll('SELECT * FROM spans LIMIT 0')).columnTypes() : null;
-  let tAppend = 0, tFlush = 0, firstFlush = 0, lastFlush = 0;
+  let unnestStmt, multiStmt, types2;
+  const listTypes = [];
+  if (v.unnest || v.multirow) {
+    const t = (await con.runAndReadAll('SELECT * FROM spans LIMIT 0')).columnTypes();
+    for (const ty of t) listTypes.push(duck.LIST(ty));
+    if (v.unnest) unnestStmt = await con.prepare(`INSERT INTO spans SELECT ${t.map((ty, i) => `unnest($${i + 1}::${ty.toString()}[])`).join(', ')}`);
+    if (v.multirow) multiStmt = await con.prepare(`INSERT INTO spans VALUES ${Array.from({ length: v.multirow }, (_, r) => `(${t.map((ty, i) => `$${r * t.length + i + 1}::${ty.toString()}`).join(', ')})`).join(', ')}`);
+  }
+  let tAsync = 0, tAppend = 0, tFlush = 0, firstFlush = 0, lastFlush = 0;
   const t0 = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
     const part = rows.slice(i, i + BATCH);
     const a = performance.now();
+    if (v.unnest) {
+      for (let c = 0; c < KINDS.length; c++) {
+        const col = part.map((r) => { const x = r[c]; return x === null ? null : KINDS[c] === 'ns' ? new DuckDBTimestampNanosecondsValue(x) : KINDS[c] === 'ts' ? new DuckDBTimestampValue(x) : KINDS[c] === 'b' ? BigInt(x) : x; });
+        unnestStmt.bindList(c + 1, col, listTypes[c]);
+      }
+      const m = performance.now();
+      await unnestStmt.run();
+      tAsync += performance.now() - m;
+      continue;
+    }
+    if (v.multirow) {
+      await con.run('BEGIN TRANSACTION');
+      for (let k = 0; k < part.length; k += v.multirow) {
+        const vals = [];
+        for (const r of part.slice(k, k + v.multirow)) for (let c = 0; c < r.length; c++) { const x = r[c]; vals.push(x === null ? null : KINDS[c] === 'ns' ? new DuckDBTimestampNanosecondsValue(x) : KINDS[c] === 'ts' ? new DuckDBTimestampValue(x) : KINDS[c] === 'b' ? BigInt(x) : x); }
+        const m = performance.now();
+        multiStmt.bind(vals, types2 ??= (await con.runAndReadAll('SELECT * FROM spans LIMIT 0')).columnTypes().concat().flatMap(() => []));
+        tAppend += performance.now() - m;
+        const m2 = performance.now();
+        await multiStmt.run();
+        tAsync += performance.now() - m2;
+      }
+      const m3 = performance.now();
+      await con.run('COMMIT');
+      tAsync += performance.now() - m3;
+      continue;
+    }
     if (v.chunk) await appendChunk(app, part, types);
+    else if (v.five) for (const r of part) { app.appendVarchar(r[0]); app.appendVarchar(r[1]); app.appendVarchar(r[33] + r[37] + r[38] + r[39] + r[40] + r[41] + r[42]); app.appendVarchar(r[34]); app.appendVarchar(r[35]); app.endRow(); }
     else for (const r of part) appendValues(app, r);
     const b = performance.now();
     app.flushSync();
     const c = performance.now();
+    if (v.temp) {
+      await con.run('INSERT INTO spans SELECT * FROM spans_tmp');
+      await con.run('DELETE FROM spans_tmp');
+      tAsync += performance.now() - c;
+    }
     tAppend += b - a;
     tFlush += c - b;
     if (i === 0) firstFlush = c - b;
@@ -122,6 +171,6 @@ for (const [name, v] of Object.entries(VARIANTS)) {
   app.closeSync();
   con.closeSync();
   inst.closeSync();
-  console.log(name.padEnd(22), (ROWS / total).toFixed(0).padStart(8), (tAppend / 1000).toFixed(2).padStart(9), (tFlush / 1000).toFixed(2).padStart(8), `${firstFlush.toFixed(0)}/${lastFlush.toFixed(0)}`.padStart(20));
+  console.log(name.padEnd(22), (ROWS / total).toFixed(0).padStart(8), (tAppend / 1000).toFixed(2).padStart(9), (tFlush / 1000).toFixed(2).padStart(8), `${firstFlush.toFixed(0)}/${lastFlush.toFixed(0)}`.padStart(20), (tAsync / 1000).toFixed(2).padStart(8));
 }
 fs.rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
+import draft07MetaSchema from 'ajv/dist/refs/json-schema-draft-07.json';
 import YAML from 'yaml';
 
 /** Where shared/ is: beside the repo (`../shared`), as CI lays it out. */
@@ -84,7 +85,12 @@ function typeMatches(type: string, v: unknown): boolean {
 }
 
 /** Enum attributes whose registry allows custom values (the conventions say so for these). */
-const OPEN_ENUMS = new Set(['gen_ai.operation.name', 'gen_ai.provider.name', 'gen_ai.output.type']);
+const OPEN_ENUMS = new Set([
+  'gen_ai.operation.name',
+  'gen_ai.provider.name',
+  'gen_ai.output.type',
+  'error.type',
+]);
 
 /**
  * Checks every `gen_ai.*`, `openai.*`, `aws.bedrock.*`, `server.*`, `error.*` attribute against the registry:
@@ -126,6 +132,8 @@ const SCHEMA_FILES = {
 } as const;
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
+// The tool-definitions schema refers to the draft-07 meta-schema, which Ajv2020 does not preload.
+ajv.addMetaSchema(draft07MetaSchema);
 const validators = new Map<string, ReturnType<typeof ajv.compile>>();
 
 /**
