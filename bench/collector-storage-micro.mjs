@@ -84,6 +84,8 @@ const VARIANTS = {
   varchar: { cols: VARCHAR_COLS, pk: true },
   'json-nopk': { cols: SPANS_COLUMNS_SQL, pk: false },
   'varchar-nopk': { cols: VARCHAR_COLS, pk: false },
+  'baseline-ckpt64m': { cols: SPANS_COLUMNS_SQL, pk: true, settings: { checkpoint_threshold: '64MiB' } },
+  'baseline-ckpt256m': { cols: SPANS_COLUMNS_SQL, pk: true, settings: { checkpoint_threshold: '256MiB' } },
   'baseline-ckpt1g': { cols: SPANS_COLUMNS_SQL, pk: true, settings: { checkpoint_threshold: '1GB' } },
   'varchar-ckpt1g': { cols: VARCHAR_COLS, pk: true, settings: { checkpoint_threshold: '1GB' } },
   'varchar-chunk': { cols: VARCHAR_COLS, pk: true, chunk: true },

@@ -37,6 +37,7 @@ export {
   type TextSlots,
   type TextSource,
 } from './guard.js';
+export { GenAIInstrumentationBase, type GenAIInstrumentationConfig } from './instrumentation-base.js';
 export type {
   BlobPart,
   FilePart,

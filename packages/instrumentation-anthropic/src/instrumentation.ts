@@ -1,12 +1,6 @@
-import {
-  type ContentPolicy,
-  GenAIClientMetrics,
-  type GenAITelemetry,
-  resolveContentPolicy,
-} from '@genai-ops/core';
+import { GenAIInstrumentationBase } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import {
-  InstrumentationBase,
   InstrumentationNodeModuleDefinition,
   InstrumentationNodeModuleFile,
   isWrapped,
@@ -62,27 +56,15 @@ function messagesModulePrototypes(exports: MessagesModule): MessagesResource[] {
  * registerInstrumentations({ instrumentations: [new AnthropicInstrumentation()] });
  * ```
  */
-export class AnthropicInstrumentation extends InstrumentationBase<AnthropicInstrumentationConfig> {
-  private _policy: ContentPolicy;
-  private _metrics: GenAIClientMetrics | undefined;
+export class AnthropicInstrumentation extends GenAIInstrumentationBase<AnthropicInstrumentationConfig> {
   private readonly _host: PatchHost;
 
   constructor(config: AnthropicInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
-    this._policy = resolveContentPolicy(this._config);
     this._host = {
       isEnabled: () => this.isEnabled(),
-      telemetry: () => this._telemetry(),
+      telemetry: () => this.genAITelemetry(),
     };
-  }
-
-  override setConfig(config: AnthropicInstrumentationConfig = {}): void {
-    super.setConfig(config);
-    this._policy = resolveContentPolicy(this._config);
-  }
-
-  protected override _updateMetricInstruments(): void {
-    this._metrics = new GenAIClientMetrics(this.meter);
   }
 
   protected init() {
@@ -149,11 +131,6 @@ export class AnthropicInstrumentation extends InstrumentationBase<AnthropicInstr
       if (isWrapped(proto.create)) this._unwrap(proto, 'create');
       if (isWrapped(proto.stream)) this._unwrap(proto, 'stream');
     }
-  }
-
-  private _telemetry(): GenAITelemetry {
-    this._metrics ??= new GenAIClientMetrics(this.meter);
-    return { tracer: this.tracer, metrics: this._metrics, logger: this.logger, content: this._policy };
   }
 }
 

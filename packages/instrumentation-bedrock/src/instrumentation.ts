@@ -1,11 +1,6 @@
-import {
-  type ContentPolicy,
-  GenAIClientMetrics,
-  type GenAITelemetry,
-  resolveContentPolicy,
-} from '@genai-ops/core';
+import { GenAIInstrumentationBase } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import type { SendFunction } from './internal-types.js';
 import { type SendContext, wrapSend } from './send.js';
 import type { BedrockRuntimeInstrumentationConfig } from './types.js';
@@ -33,18 +28,15 @@ interface ModuleExports {
  * registerInstrumentations({ instrumentations: [new BedrockRuntimeInstrumentation()] });
  * ```
  */
-export class BedrockRuntimeInstrumentation extends InstrumentationBase<BedrockRuntimeInstrumentationConfig> {
-  private _metrics: GenAIClientMetrics | undefined;
-  private _policy: ContentPolicy | undefined;
+export class BedrockRuntimeInstrumentation extends GenAIInstrumentationBase<BedrockRuntimeInstrumentationConfig> {
   private readonly _manual: ModuleExports[] = [];
   private readonly _ctx: SendContext = {
     active: () => this.isEnabled(),
-    telemetry: () => this._telemetry(),
+    telemetry: () => this.genAITelemetry(),
   };
 
   constructor(config: BedrockRuntimeInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
-    this._policy = resolveContentPolicy(this._config);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
@@ -58,15 +50,6 @@ export class BedrockRuntimeInstrumentation extends InstrumentationBase<BedrockRu
     ];
   }
 
-  override setConfig(config: BedrockRuntimeInstrumentationConfig = {}): void {
-    super.setConfig(config);
-    this._policy = resolveContentPolicy(this._config);
-  }
-
-  protected override _updateMetricInstruments(): void {
-    this._metrics = new GenAIClientMetrics(this.meter);
-  }
-
   override disable(): void {
     super.disable();
     for (const exports of this._manual.splice(0)) this._unpatch(exports);
@@ -76,12 +59,6 @@ export class BedrockRuntimeInstrumentation extends InstrumentationBase<BedrockRu
   patchModule(exports: ModuleExports): void {
     this._patch(exports);
     this._manual.push(exports);
-  }
-
-  private _telemetry(): GenAITelemetry {
-    this._metrics ??= new GenAIClientMetrics(this.meter);
-    this._policy ??= resolveContentPolicy(this._config);
-    return { tracer: this.tracer, metrics: this._metrics, logger: this.logger, content: this._policy };
   }
 
   /**

@@ -1,11 +1,6 @@
-import {
-  type ContentPolicy,
-  GenAIClientMetrics,
-  type GenAITelemetry,
-  resolveContentPolicy,
-} from '@genai-ops/core';
+import { GenAIInstrumentationBase } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { wrapEmbedContent } from './embed-content.js';
 import { wrapGenerateContent, wrapGenerateContentStream } from './generate-content.js';
 import type { AsyncFunction, GeminiModelsLike } from './internal-types.js';
@@ -49,18 +44,15 @@ interface ModuleExports {
  * registerInstrumentations({ instrumentations: [new GoogleGenAIInstrumentation()] });
  * ```
  */
-export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAIInstrumentationConfig> {
-  private _metrics: GenAIClientMetrics | undefined;
-  private _policy: ContentPolicy | undefined;
+export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleGenAIInstrumentationConfig> {
   private readonly _manual: ModuleExports[] = [];
   private readonly _ctx: WrapperContext = {
     active: () => this.isEnabled(),
-    telemetry: () => this._telemetry(),
+    telemetry: () => this.genAITelemetry(),
   };
 
   constructor(config: GoogleGenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
-    this._policy = resolveContentPolicy(this._config);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
@@ -74,15 +66,6 @@ export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAII
     ];
   }
 
-  override setConfig(config: GoogleGenAIInstrumentationConfig = {}): void {
-    super.setConfig(config);
-    this._policy = resolveContentPolicy(this._config);
-  }
-
-  protected override _updateMetricInstruments(): void {
-    this._metrics = new GenAIClientMetrics(this.meter);
-  }
-
   override disable(): void {
     super.disable();
     for (const exports of this._manual.splice(0)) this._unpatch(exports);
@@ -92,12 +75,6 @@ export class GoogleGenAIInstrumentation extends InstrumentationBase<GoogleGenAII
   patchModule(exports: ModuleExports): void {
     this._patch(exports);
     this._manual.push(exports);
-  }
-
-  private _telemetry(): GenAITelemetry {
-    this._metrics ??= new GenAIClientMetrics(this.meter);
-    this._policy ??= resolveContentPolicy(this._config);
-    return { tracer: this.tracer, metrics: this._metrics, logger: this.logger, content: this._policy };
   }
 
   private _patch(exports: ModuleExports): ModuleExports {

@@ -1,0 +1,60 @@
+import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { GenAITelemetry } from './call.js';
+import { type ContentCaptureConfig, type ContentPolicy, resolveContentPolicy } from './content-capture.js';
+import { GenAIClientMetrics } from './metrics.js';
+
+/** The config every genai-ops instrumentation accepts: OpenTelemetry's plus content capture. */
+export type GenAIInstrumentationConfig = InstrumentationConfig & ContentCaptureConfig;
+
+/**
+ * The base of every genai-ops instrumentation: it owns the content policy (resolved once, at construction
+ * and on `setConfig`, never per call), the GenAI client metrics (recreated when the meter provider
+ * changes) and the telemetry bundle handed to each `GenAICall`.
+ */
+export abstract class GenAIInstrumentationBase<
+  TConfig extends GenAIInstrumentationConfig = GenAIInstrumentationConfig,
+> extends InstrumentationBase<TConfig> {
+  // Set lazily: InstrumentationBase's constructor calls setConfig and _updateMetricInstruments before
+  // subclass fields exist, and class fields are initialized after super() returns.
+  private _genaiMetrics: GenAIClientMetrics | undefined;
+  private _contentPolicy: ContentPolicy | undefined;
+  private _cachedTelemetry: GenAITelemetry | undefined;
+
+  override setConfig(config: TConfig = {} as TConfig): void {
+    super.setConfig(config);
+    this._contentPolicy = resolveContentPolicy(this.getConfig());
+  }
+
+  protected override _updateMetricInstruments(): void {
+    this._genaiMetrics = new GenAIClientMetrics(this.meter);
+  }
+
+  /** The resolved content-capture policy. */
+  protected get contentPolicy(): ContentPolicy {
+    this._contentPolicy ??= resolveContentPolicy(this.getConfig());
+    return this._contentPolicy;
+  }
+
+  /**
+   * The tracer, metrics, logger and content policy for a call; the same object until a provider or the
+   * config changes (one allocation less per call).
+   */
+  protected genAITelemetry(): GenAITelemetry {
+    this._genaiMetrics ??= new GenAIClientMetrics(this.meter);
+    const content = this.contentPolicy;
+    const tracer = this.tracer;
+    const logger = this.logger;
+    const cached = this._cachedTelemetry;
+    if (
+      cached &&
+      cached.tracer === tracer &&
+      cached.logger === logger &&
+      cached.metrics === this._genaiMetrics &&
+      cached.content === content
+    ) {
+      return cached;
+    }
+    this._cachedTelemetry = { tracer, metrics: this._genaiMetrics, logger, content };
+    return this._cachedTelemetry;
+  }
+}
