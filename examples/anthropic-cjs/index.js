@@ -5,7 +5,7 @@
  * Both calls run under one app span; the app prints its trace id and, last, one JSON line with the usage
  * the SDK received for each call (tests compare it with the exported telemetry).
  */
-const { trace } = require('@opentelemetry/api');
+const { isSpanContextValid, trace } = require('@opentelemetry/api');
 const { Anthropic } = require('@anthropic-ai/sdk');
 const { anthropicConnection, models } = require('../shared/provider.cjs');
 
@@ -26,7 +26,7 @@ async function main() {
     };
     await tracer.startActiveSpan('anthropic-example', async (root) => {
       out.traceId = root.spanContext().traceId;
-      console.log(`trace id: ${out.traceId}`);
+      console.log(`trace id: ${isSpanContextValid(root.spanContext()) ? out.traceId : '(telemetry off)'}`);
       try {
         const message = await client.messages.create(params);
         console.log(`answer: ${textOf(message)}`);
@@ -54,7 +54,13 @@ function textOf(message) {
 }
 
 function summary(kind, message) {
-  return { kind, id: message.id, model: message.model, stopReason: message.stop_reason, usage: message.usage };
+  return {
+    kind,
+    id: message.id,
+    model: message.model,
+    stopReason: message.stop_reason,
+    usage: message.usage,
+  };
 }
 
 main().catch((error) => {

@@ -6,7 +6,7 @@
  * The calls run under one app span; the app prints its trace id and, last, one JSON line with the usage
  * the SDK received for each call (tests compare it with the exported telemetry).
  */
-const { trace } = require('@opentelemetry/api');
+const { isSpanContextValid, trace } = require('@opentelemetry/api');
 const {
   BedrockRuntimeClient,
   ConverseCommand,
@@ -34,7 +34,7 @@ async function main() {
     };
     await tracer.startActiveSpan('bedrock-example', async (root) => {
       out.traceId = root.spanContext().traceId;
-      console.log(`trace id: ${out.traceId}`);
+      console.log(`trace id: ${isSpanContextValid(root.spanContext()) ? out.traceId : '(telemetry off)'}`);
       try {
         const answer = await client.send(new ConverseCommand(converse));
         const text = (answer.output?.message?.content ?? []).map((b) => b.text ?? '').join('');

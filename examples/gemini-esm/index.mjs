@@ -6,7 +6,7 @@
  * the SDK received for each call (tests compare it with the exported telemetry).
  */
 import { GoogleGenAI } from '@google/genai';
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import provider from '../shared/provider.cjs';
 
 const MAX_OUTPUT_TOKENS = 256;
@@ -25,7 +25,7 @@ async function main() {
     };
     await tracer.startActiveSpan('gemini-example', async (root) => {
       out.traceId = root.spanContext().traceId;
-      console.log(`trace id: ${out.traceId}`);
+      console.log(`trace id: ${isSpanContextValid(root.spanContext()) ? out.traceId : '(telemetry off)'}`);
       try {
         const response = await ai.models.generateContent(params);
         console.log(`answer: ${response.text ?? ''}`);
@@ -50,7 +50,16 @@ async function main() {
         });
         const dimensions = embedded.embeddings?.[0]?.values?.length ?? 0;
         console.log(`embedding: ${dimensions} dimensions`);
-        out.calls.push({ kind: 'embed', model: provider.models.geminiEmbedding(), dimensions });
+        // Token counts come back on Vertex AI only (per-embedding statistics); the Gemini API reports none.
+        const counts = (embedded.embeddings ?? [])
+          .map((e) => e.statistics?.tokenCount)
+          .filter((n) => n != null);
+        out.calls.push({
+          kind: 'embed',
+          model: provider.models.geminiEmbedding(),
+          dimensions,
+          inputTokens: counts.length > 0 ? counts.reduce((a, b) => a + b, 0) : undefined,
+        });
       } finally {
         root.end();
       }

@@ -1,9 +1,10 @@
 /**
  * End-to-end: the Anthropic, Google GenAI and Bedrock examples (`examples/anthropic-cjs`, `gemini-esm`,
  * `bedrock-cjs`) run as real processes under the register entry (`--require` for CommonJS, `--import` for
- * ESM), against the fake provider, through the real SDKs. Each app runs twice, all six at once:
+ * ESM), against the fake provider, through the real SDKs. Each app runs twice, all at once:
  *   (a) http/json to an OtlpCapture: whole span attribute maps, one span per call, the GenAI metrics;
  *   (b) http/protobuf to a collector process: the DuckDB rows (provider, model, tokens, cost_usd).
+ * A fixture (fixtures/sdk-cached.cjs) adds one call per SDK with cache reads and writes, to check their pricing.
  * Expected values come from what each app printed: the usage its SDK received from the provider.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,10 +32,10 @@ import {
   ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  GEN_AI_OPERATION_NAME_VALUES as OP,
-  GEN_AI_PROVIDER_NAME_VALUES as PROVIDER,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  GEN_AI_OPERATION_NAME_VALUES as OP,
+  GEN_AI_PROVIDER_NAME_VALUES as PROVIDER,
 } from '../../packages/core/src/semconv';
 import { type CollectorProcess, startCollectorProcess } from '../helpers/collector-process';
 import { type CapturedSpan, OtlpCapture, type Value } from '../helpers/otlp-capture';
@@ -48,17 +49,19 @@ import { validateAttributes } from '../helpers/semconv';
  *   google / gemini-2.5-flash: input $0.30, cache read $0.03, output $2.50.
  *   aws / us.anthropic.claude-haiku-4-5-20251001-v1:0 (matched as regional.anthropic.claude-haiku-4-5-20251001-v1:0):
  *     input $1.10, cache read $0.11, cache write $1.375, output $5.50.
- *   google / gemini-embedding-001 is priced ($0.15 input), but the Gemini API's embedContent reports no token
- *   usage, so the span has none and the collector must say so instead of pricing it at zero.
+ *   google / gemini-embedding-001: input $0.15. The Gemini API's embedContent reports no token usage (only
+ *   Vertex AI does), so the span has none and the collector must say so instead of pricing it at zero.
  */
 interface Price {
   input: number;
   cacheRead: number;
-  cacheWrite: number;
+  /** Absent where the provider reports no cache writes (Gemini). */
+  cacheWrite?: number;
   output: number;
 }
 const CLAUDE_HAIKU_4_5: Price = { input: 1, cacheRead: 0.1, cacheWrite: 1.25, output: 5 };
-const GEMINI_2_5_FLASH: Price = { input: 0.3, cacheRead: 0.03, cacheWrite: 0.3, output: 2.5 };
+const GEMINI_2_5_FLASH: Price = { input: 0.3, cacheRead: 0.03, output: 2.5 };
+const GEMINI_EMBEDDING_001 = { input: 0.15 };
 const BEDROCK_CLAUDE_HAIKU_4_5: Price = { input: 1.1, cacheRead: 0.11, cacheWrite: 1.375, output: 5.5 };
 const PRICE_VERSION = '@pydantic/genai-prices@0.1.8';
 const TOLERANCE = 1e-12;
@@ -72,8 +75,8 @@ const MAX_TOKENS = 256;
 const REQUIRE = ['--require', '@genai-ops/node/register'];
 const IMPORT = ['--import', '@genai-ops/node/register'];
 /** Generous bounds: the suite shares 2 cores with other work. */
-const RUN_TIMEOUT_MS = 60_000;
-const HOOK_TIMEOUT_MS = 120_000;
+const RUN_TIMEOUT_MS = 90_000;
+const HOOK_TIMEOUT_MS = 180_000;
 const WAIT_MS = 20_000;
 
 type AppName = 'anthropic' | 'gemini' | 'bedrock';
@@ -121,6 +124,8 @@ interface Call {
   stopReason?: string;
   finishReason?: string;
   dimensions?: number;
+  /** Embeddings: the input tokens the SDK received, if any. */
+  inputTokens?: number;
   usage?: Record<string, number | null | undefined>;
 }
 interface AppOutput {
@@ -140,6 +145,12 @@ let collector: CollectorProcess;
 const captures = {} as Record<AppName, OtlpCapture>;
 const viaCapture = {} as Record<AppName, AppRun>;
 const viaCollector = {} as Record<AppName, AppRun>;
+/** The cache fixture's run: one call per SDK with cache reads (and writes), exported to the collector. */
+let cached: { traceId: string; calls: Array<{ app: AppName; usage: Call['usage'] }> };
+/** The call kind of the fixture's call per SDK, for `tokens()`. */
+const CACHED_KIND: Record<AppName, string> = { anthropic: 'create', gemini: 'generate', bedrock: 'converse' };
+const CACHED_TOKENS = 2048;
+const CACHE_WRITE_TOKENS = 512;
 const NAMES = Object.keys(APPS) as AppName[];
 
 /** The child's env: the fake provider, never a real API, whatever the developer's shell has. */
@@ -158,6 +169,17 @@ function baseEnv(name: AppName): Record<string, string | undefined> {
     OTEL_SERVICE_NAME: `e2e-${name}`,
     OTEL_LOGS_EXPORTER: 'none',
     ...APPS[name].env,
+  };
+}
+
+/** OTLP http/protobuf to the collector, traces only. */
+function toCollector(): Record<string, string> {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
   };
 }
 
@@ -189,29 +211,34 @@ beforeAll(async () => {
     }),
   ]);
   collector = started;
-  // All six runs at once: three apps × (http/json to a capture, http/protobuf to the collector).
+  // Seven runs at once: three apps × (http/json to a capture, http/protobuf to the collector), and the
+  // cache fixture.
   await Promise.all(
     NAMES.flatMap((name) => [
       run(
         name,
         otlpEnv(captures[name].url, {
           ...baseEnv(name),
-          // Metrics go out in the exit flush; a long interval keeps a loaded machine from exporting twice.
+          // Metrics go out in the exit flush; a long interval keeps a loaded machine from exporting the
+          // cumulative points twice (the sums below would count them twice).
           OTEL_METRIC_EXPORT_INTERVAL: '60000',
         }),
       ).then((r) => {
         viaCapture[name] = r;
       }),
-      run(name, {
-        ...baseEnv(name),
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-        OTEL_BSP_SCHEDULE_DELAY: '50',
-        OTEL_METRICS_EXPORTER: 'none',
-      }).then((r) => {
+      run(name, { ...baseEnv(name), ...toCollector() }).then((r) => {
         viaCollector[name] = r;
       }),
-    ]),
+    ]).concat(
+      runNode(resolve(__dirname, 'fixtures/sdk-cached.cjs'), {
+        nodeArgs: REQUIRE,
+        env: { FAKE_URL: fake.url, OTEL_SERVICE_NAME: 'e2e-cached', NODE_NO_WARNINGS: '1', ...toCollector() },
+        timeoutMs: RUN_TIMEOUT_MS,
+      }).then((r) => {
+        if (r.code !== 0) throw new Error(`sdk-cached.cjs exited ${r.code}:\n${r.stderr}`);
+        cached = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+      }),
+    ),
   );
 }, HOOK_TIMEOUT_MS);
 
@@ -313,10 +340,11 @@ function expectedAttributes(name: AppName, call: Call): Record<string, Value> {
       });
     case 'gemini':
       if (call.kind === 'embed') {
-        return {
+        return defined({
           ...common(OP.EMBEDDINGS, PROVIDER.GCP_GEMINI, GEMINI_EMBEDDING_MODEL),
           [ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT]: call.dimensions as number,
-        };
+          [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: call.inputTokens,
+        });
       }
       return defined({
         ...common(OP.GENERATE_CONTENT, PROVIDER.GCP_GEMINI, GEMINI_MODEL),
@@ -341,7 +369,11 @@ function expectedAttributes(name: AppName, call: Call): Record<string, Value> {
 }
 
 function price(name: AppName): Price {
-  return name === 'anthropic' ? CLAUDE_HAIKU_4_5 : name === 'gemini' ? GEMINI_2_5_FLASH : BEDROCK_CLAUDE_HAIKU_4_5;
+  return name === 'anthropic'
+    ? CLAUDE_HAIKU_4_5
+    : name === 'gemini'
+      ? GEMINI_2_5_FLASH
+      : BEDROCK_CLAUDE_HAIKU_4_5;
 }
 
 /** The expected cost of a call, by hand: each token part × its per-million price. */
@@ -353,7 +385,8 @@ function expectedCost(name: AppName, call: Call): number {
   return (
     ((t.input - cacheRead - cacheWrite) * p.input +
       cacheRead * p.cacheRead +
-      cacheWrite * p.cacheWrite +
+      // NaN (a failure) if a provider without a cache-write price here ever reports writes.
+      (cacheWrite > 0 ? cacheWrite * (p.cacheWrite ?? Number.NaN) : 0) +
       t.output * p.output) /
     1e6
   );
@@ -399,7 +432,9 @@ async function checkCaptured(name: AppName): Promise<void> {
       3,
       0,
     ]);
-    expect(span.name).toBe(`${span.attributes[ATTR_GEN_AI_OPERATION_NAME]} ${span.attributes[ATTR_GEN_AI_REQUEST_MODEL]}`);
+    expect(span.name).toBe(
+      `${span.attributes[ATTR_GEN_AI_OPERATION_NAME]} ${span.attributes[ATTR_GEN_AI_REQUEST_MODEL]}`,
+    );
     expect(span.attributes).toEqual(expectedAttributes(name, call));
     expect(validateAttributes(span.attributes)).toEqual([]);
     expect(span.resource['service.name']).toBe(`e2e-${name}`);
@@ -454,9 +489,15 @@ async function checkStored(name: AppName): Promise<void> {
       response_model: attrs[ATTR_GEN_AI_RESPONSE_MODEL] ?? null,
     });
     if (name === 'gemini' && call.kind === 'embed') {
-      // No usage reported by the Gemini API for embeddings: no tokens, no cost, and a reason.
-      expect(row).toMatchObject({ input_tokens: null, output_tokens: null, cost_usd: null });
-      expect(row.cost_reason).toBe('no token usage on span');
+      if (call.inputTokens === undefined) {
+        // The SDK received no usage for the embeddings: no tokens, no cost, and a reason (never a silent 0).
+        expect(row).toMatchObject({ input_tokens: null, output_tokens: null, cost_usd: null });
+        expect(row.cost_reason).toBe('no token usage on span');
+      } else {
+        expect(row.input_tokens).toBe(call.inputTokens);
+        const cost = (call.inputTokens * GEMINI_EMBEDDING_001.input) / 1e6;
+        expect(Math.abs((row.cost_usd as number) - cost)).toBeLessThan(TOLERANCE);
+      }
       return;
     }
     const t = tokens(name, call);
@@ -479,5 +520,42 @@ describe.each(NAMES)('%s example under the register entry, against the fake prov
 
   it('lands in DuckDB through the collector (http/protobuf) with provider tokens and hand-computed costs', async () => {
     await checkStored(name);
+  });
+});
+
+describe('cached input tokens through the collector', () => {
+  it('stores cache reads and writes inside input tokens and prices each part at its own rate', async () => {
+    expect(cached.calls.map((c) => c.app)).toEqual(['anthropic', 'gemini', 'bedrock']);
+    const rows = await collector.waitForRows(
+      `SELECT ${ROW_COLUMNS} FROM spans WHERE trace_id = '${cached.traceId}' AND operation_name IS NOT NULL ORDER BY start_time`,
+      (r) => r.length >= cached.calls.length,
+      WAIT_MS,
+    );
+    expect(rows).toHaveLength(cached.calls.length);
+    cached.calls.forEach(({ app, usage }, i) => {
+      const call: Call = { kind: CACHED_KIND[app], usage };
+      const t = tokens(app, call);
+      // The provider's side: the fake's headers became cache counts in the usage the SDK received.
+      expect([t.cacheRead, t.cacheWrite]).toEqual([
+        CACHED_TOKENS,
+        app === 'gemini' ? undefined : CACHE_WRITE_TOKENS,
+      ]);
+      const row = rows[i] as Record<string, unknown>;
+      expect(row).toMatchObject({
+        service_name: 'e2e-cached',
+        provider_name: {
+          anthropic: PROVIDER.ANTHROPIC,
+          gemini: PROVIDER.GCP_GEMINI,
+          bedrock: PROVIDER.AWS_BEDROCK,
+        }[app],
+        input_tokens: t.input,
+        output_tokens: t.output,
+        cache_read_tokens: CACHED_TOKENS,
+        cache_creation_tokens: app === 'gemini' ? null : CACHE_WRITE_TOKENS,
+        price_version: PRICE_VERSION,
+        cost_reason: null,
+      });
+      expect(Math.abs((row.cost_usd as number) - expectedCost(app, call))).toBeLessThan(TOLERANCE);
+    });
   });
 });

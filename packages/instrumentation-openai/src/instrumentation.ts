@@ -1,16 +1,6 @@
-import {
-  type ContentPolicy,
-  GenAIClientMetrics,
-  type GenAITelemetry,
-  getEnvBoolean,
-  resolveContentPolicy,
-} from '@genai-ops/core';
+import { GenAIInstrumentationBase, getEnvBoolean } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
-import {
-  InstrumentationBase,
-  InstrumentationNodeModuleDefinition,
-  isWrapped,
-} from '@opentelemetry/instrumentation';
+import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import type { ApiMapping } from './api.js';
 import { CHAT_COMPLETIONS } from './chat.js';
 import { createWrapper, type WrapperHost } from './create-wrapper.js';
@@ -54,30 +44,16 @@ function openAIClassOf(moduleExports: unknown): OpenAIClassLike | undefined {
  * @example
  * registerInstrumentations({ instrumentations: [new OpenAIInstrumentation()] });
  */
-export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumentationConfig> {
-  private _metrics: GenAIClientMetrics | undefined;
-  private _content: ContentPolicy | undefined;
-  private _cachedTelemetry: GenAITelemetry | undefined;
+export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstrumentationConfig> {
   private readonly _host: WrapperHost;
 
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
-    // Class fields are (re)initialized after super(), which already called setConfig and the metrics hook.
-    this._content = resolveContentPolicy(this.getConfig());
-    this._metrics = new GenAIClientMetrics(this.meter);
     this._host = {
-      telemetry: () => this._telemetry(),
+      // The content policy, metrics and telemetry bundle come from the core base (cached, not per call).
+      telemetry: () => (this.isEnabled() ? this.genAITelemetry() : undefined),
       injectStreamUsage: () => this.getConfig().injectStreamUsage ?? getEnvBoolean(ENV_STREAM_USAGE) ?? true,
     };
-  }
-
-  override setConfig(config: OpenAIInstrumentationConfig = {}): void {
-    super.setConfig(config);
-    this._content = resolveContentPolicy(this.getConfig());
-  }
-
-  protected override _updateMetricInstruments(): void {
-    this._metrics = new GenAIClientMetrics(this.meter);
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
@@ -111,25 +87,6 @@ export class OpenAIInstrumentation extends InstrumentationBase<OpenAIInstrumenta
     for (const [proto] of targetsOf(OpenAIClass)) {
       if (isWrapped(proto.create)) this._unwrap(proto, 'create');
     }
-  }
-
-  private _telemetry(): GenAITelemetry | undefined {
-    if (!this.isEnabled() || !this._metrics || !this._content) return undefined;
-    const tracer = this.tracer;
-    const logger = this.logger;
-    const cached = this._cachedTelemetry;
-    // Rebuilt only when a provider or the config changed (one allocation less per call).
-    if (
-      cached &&
-      cached.tracer === tracer &&
-      cached.logger === logger &&
-      cached.metrics === this._metrics &&
-      cached.content === this._content
-    ) {
-      return cached;
-    }
-    this._cachedTelemetry = { tracer, metrics: this._metrics, logger, content: this._content };
-    return this._cachedTelemetry;
   }
 }
 
