@@ -19,7 +19,12 @@ const arg = (n, d) => (process.argv.includes(n) ? process.argv[process.argv.inde
 const ROWS = Number(arg('--rows', 20000));
 const ONLY = arg('--only', '')?.split(',').filter(Boolean);
 const BATCH = Number(arg('--batch', 512));
-const hex = (n) => Array.from({ length: n }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join('');
+const hex = (n) =>
+  Array.from({ length: n }, () =>
+    Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, '0'),
+  ).join('');
 const text = 'The quick brown fox jumps over the lazy dog. '.repeat(22);
 
 function makeRows(n) {
@@ -29,37 +34,94 @@ function makeRows(n) {
   for (let i = 0; i < n; i++) {
     if (i % BATCH === 0) trace = hex(16);
     out.push([
-      trace, hex(8), hex(8), 'chat gpt-4o-mini', 3, 'bench-svc', 'scope', '1.0',
-      now + BigInt(i) * 1000n, now + BigInt(i) * 1000n + 420_000_000n, 420, 0, '', null, 'chat', 'openai',
-      'gpt-4o-mini', 'gpt-4o-mini-2024-07-18', 850 + (i % 100), 120, 512, null, null, 0.0001, 0.00008, 0.00002,
-      '2026-11-01', null, true, 'conv-42', null, null, null,
+      trace,
+      hex(8),
+      hex(8),
+      'chat gpt-4o-mini',
+      3,
+      'bench-svc',
+      'scope',
+      '1.0',
+      now + BigInt(i) * 1000n,
+      now + BigInt(i) * 1000n + 420_000_000n,
+      420,
+      0,
+      '',
+      null,
+      'chat',
+      'openai',
+      'gpt-4o-mini',
+      'gpt-4o-mini-2024-07-18',
+      850 + (i % 100),
+      120,
+      512,
+      null,
+      null,
+      0.0001,
+      0.00008,
+      0.00002,
+      '2026-11-01',
+      null,
+      true,
+      'conv-42',
+      null,
+      null,
+      null,
       JSON.stringify([{ type: 'text', content: 'You are a helpful planner.' }]),
       JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `${i}: ${text}` }] }]),
-      JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' }]),
+      JSON.stringify([
+        { role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' },
+      ]),
       null,
-      JSON.stringify({ 'gen_ai.operation.name': 'chat', 'gen_ai.response.id': `chatcmpl-${hex(8)}`, 'server.port': 443, 'gen_ai.usage.input_tokens': 850 }),
+      JSON.stringify({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.response.id': `chatcmpl-${hex(8)}`,
+        'server.port': 443,
+        'gen_ai.usage.input_tokens': 850,
+      }),
       JSON.stringify({ 'service.name': 'bench-svc', 'telemetry.sdk.language': 'nodejs' }),
-      '[]', '[]', JSON.stringify({ countsUsage: true, normalization: { source: 'current', mapped: [] } }),
-      'current', BigInt(Date.now()) * 1000n,
+      '[]',
+      '[]',
+      JSON.stringify({ countsUsage: true, normalization: { source: 'current', mapped: [] } }),
+      'current',
+      BigInt(Date.now()) * 1000n,
     ]);
   }
   return out;
 }
 // column kinds in SPANS_COLUMNS_SQL order
-const KINDS = 'v v v v i v v v ns ns d i v v v v v v b b b b b d d d v v bool v v v v v v v v v v v v v v ts'.split(' ');
+const KINDS =
+  'v v v v i v v v ns ns d i v v v v v v b b b b b d d d v v bool v v v v v v v v v v v v v v ts'.split(' ');
 
 function appendValues(app, r) {
   for (let c = 0; c < r.length; c++) {
     const v = r[c];
-    if (v === null) { app.appendNull(); continue; }
+    if (v === null) {
+      app.appendNull();
+      continue;
+    }
     switch (KINDS[c]) {
-      case 'v': app.appendVarchar(v); break;
-      case 'i': app.appendInteger(v); break;
-      case 'b': app.appendBigInt(BigInt(v)); break;
-      case 'd': app.appendDouble(v); break;
-      case 'bool': app.appendBoolean(v); break;
-      case 'ns': app.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(v)); break;
-      case 'ts': app.appendTimestamp(new DuckDBTimestampValue(v)); break;
+      case 'v':
+        app.appendVarchar(v);
+        break;
+      case 'i':
+        app.appendInteger(v);
+        break;
+      case 'b':
+        app.appendBigInt(BigInt(v));
+        break;
+      case 'd':
+        app.appendDouble(v);
+        break;
+      case 'bool':
+        app.appendBoolean(v);
+        break;
+      case 'ns':
+        app.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(v));
+        break;
+      case 'ts':
+        app.appendTimestamp(new DuckDBTimestampValue(v));
+        break;
     }
   }
   app.endRow();
@@ -71,7 +133,16 @@ async function appendChunk(app, rows, types) {
     const col = new Array(rows.length);
     for (let r = 0; r < rows.length; r++) {
       const v = rows[r][c];
-      col[r] = v === null ? null : KINDS[c] === 'ns' ? new DuckDBTimestampNanosecondsValue(v) : KINDS[c] === 'ts' ? new DuckDBTimestampValue(v) : KINDS[c] === 'b' ? BigInt(v) : v;
+      col[r] =
+        v === null
+          ? null
+          : KINDS[c] === 'ns'
+            ? new DuckDBTimestampNanosecondsValue(v)
+            : KINDS[c] === 'ts'
+              ? new DuckDBTimestampValue(v)
+              : KINDS[c] === 'b'
+                ? BigInt(v)
+                : v;
     }
     chunk.setColumnValues(c, col);
   }
@@ -94,16 +165,32 @@ const VARIANTS = {
   'baseline-memory': { cols: SPANS_COLUMNS_SQL, pk: true, memory: true },
   'varchar-nopk-memory': { cols: VARCHAR_COLS, pk: false, memory: true },
   'temp-insert': { cols: SPANS_COLUMNS_SQL, pk: true, temp: true },
-  'temp-insert-ckpt1g': { cols: SPANS_COLUMNS_SQL, pk: true, temp: true, settings: { checkpoint_threshold: '1GB' } },
+  'temp-insert-ckpt1g': {
+    cols: SPANS_COLUMNS_SQL,
+    pk: true,
+    temp: true,
+    settings: { checkpoint_threshold: '1GB' },
+  },
   'unnest-insert': { cols: SPANS_COLUMNS_SQL, pk: true, unnest: true },
   'multirow-insert': { cols: SPANS_COLUMNS_SQL, pk: true, multirow: 32 },
-  'five-columns': { cols: 'trace_id VARCHAR NOT NULL, span_id VARCHAR NOT NULL, a VARCHAR, b VARCHAR, c VARCHAR', pk: true, five: true },
+  'five-columns': {
+    cols: 'trace_id VARCHAR NOT NULL, span_id VARCHAR NOT NULL, a VARCHAR, b VARCHAR, c VARCHAR',
+    pk: true,
+    five: true,
+  },
 };
 
 const rows = makeRows(ROWS);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duck-micro-'));
 console.log(`rows=${ROWS} batch=${BATCH} load=${os.loadavg()[0].toFixed(1)}`);
-console.log('variant'.padEnd(22), 'rows/s'.padStart(8), 'append s'.padStart(9), 'flush s'.padStart(8), 'first/last flush ms'.padStart(20), 'async s'.padStart(8));
+console.log(
+  'variant'.padEnd(22),
+  'rows/s'.padStart(8),
+  'append s'.padStart(9),
+  'flush s'.padStart(8),
+  'first/last flush ms'.padStart(20),
+  'async s'.padStart(8),
+);
 for (const [name, v] of Object.entries(VARIANTS)) {
   if (ONLY.length && !ONLY.includes(name)) continue;
   const file = path.join(dir, `${name}.duckdb`);
@@ -113,22 +200,43 @@ for (const [name, v] of Object.entries(VARIANTS)) {
   if (v.temp) await con.run(`CREATE TEMP TABLE spans_tmp (${v.cols})`);
   const app = await con.createAppender(v.temp ? 'spans_tmp' : 'spans');
   const types = v.chunk ? (await con.runAndReadAll('SELECT * FROM spans LIMIT 0')).columnTypes() : null;
-  let unnestStmt, multiStmt, types2;
+  let unnestStmt, multiStmt;
   const listTypes = [];
   if (v.unnest || v.multirow) {
     const t = (await con.runAndReadAll('SELECT * FROM spans LIMIT 0')).columnTypes();
     for (const ty of t) listTypes.push(duck.LIST(ty));
-    if (v.unnest) unnestStmt = await con.prepare(`INSERT INTO spans SELECT ${t.map((ty, i) => `unnest($${i + 1}::${ty.toString()}[])`).join(', ')}`);
-    if (v.multirow) multiStmt = await con.prepare(`INSERT INTO spans VALUES ${Array.from({ length: v.multirow }, (_, r) => `(${t.map((ty, i) => `$${r * t.length + i + 1}::${ty.toString()}`).join(', ')})`).join(', ')}`);
+    if (v.unnest)
+      unnestStmt = await con.prepare(
+        `INSERT INTO spans SELECT ${t.map((ty, i) => `unnest($${i + 1}::${ty.toString()}[])`).join(', ')}`,
+      );
+    if (v.multirow)
+      multiStmt = await con.prepare(
+        `INSERT INTO spans VALUES ${Array.from({ length: v.multirow }, (_, r) => `(${t.map((ty, i) => `$${r * t.length + i + 1}::${ty.toString()}`).join(', ')})`).join(', ')}`,
+      );
   }
-  let tAsync = 0, tAppend = 0, tFlush = 0, firstFlush = 0, lastFlush = 0;
+  let tAsync = 0,
+    tAppend = 0,
+    tFlush = 0,
+    firstFlush = 0,
+    lastFlush = 0;
   const t0 = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
     const part = rows.slice(i, i + BATCH);
     const a = performance.now();
     if (v.unnest) {
       for (let c = 0; c < KINDS.length; c++) {
-        const col = part.map((r) => { const x = r[c]; return x === null ? null : KINDS[c] === 'ns' ? new DuckDBTimestampNanosecondsValue(x) : KINDS[c] === 'ts' ? new DuckDBTimestampValue(x) : KINDS[c] === 'b' ? BigInt(x) : x; });
+        const col = part.map((r) => {
+          const x = r[c];
+          return x === null
+            ? null
+            : KINDS[c] === 'ns'
+              ? new DuckDBTimestampNanosecondsValue(x)
+              : KINDS[c] === 'ts'
+                ? new DuckDBTimestampValue(x)
+                : KINDS[c] === 'b'
+                  ? BigInt(x)
+                  : x;
+        });
         unnestStmt.bindList(c + 1, col, listTypes[c]);
       }
       const m = performance.now();
@@ -140,9 +248,23 @@ for (const [name, v] of Object.entries(VARIANTS)) {
       await con.run('BEGIN TRANSACTION');
       for (let k = 0; k < part.length; k += v.multirow) {
         const vals = [];
-        for (const r of part.slice(k, k + v.multirow)) for (let c = 0; c < r.length; c++) { const x = r[c]; vals.push(x === null ? null : KINDS[c] === 'ns' ? new DuckDBTimestampNanosecondsValue(x) : KINDS[c] === 'ts' ? new DuckDBTimestampValue(x) : KINDS[c] === 'b' ? BigInt(x) : x); }
+        for (const r of part.slice(k, k + v.multirow))
+          for (let c = 0; c < r.length; c++) {
+            const x = r[c];
+            vals.push(
+              x === null
+                ? null
+                : KINDS[c] === 'ns'
+                  ? new DuckDBTimestampNanosecondsValue(x)
+                  : KINDS[c] === 'ts'
+                    ? new DuckDBTimestampValue(x)
+                    : KINDS[c] === 'b'
+                      ? BigInt(x)
+                      : x,
+            );
+          }
         const m = performance.now();
-        multiStmt.bind(vals, types2 ??= (await con.runAndReadAll('SELECT * FROM spans LIMIT 0')).columnTypes().concat().flatMap(() => []));
+        multiStmt.bind(vals);
         tAppend += performance.now() - m;
         const m2 = performance.now();
         await multiStmt.run();
@@ -154,7 +276,15 @@ for (const [name, v] of Object.entries(VARIANTS)) {
       continue;
     }
     if (v.chunk) await appendChunk(app, part, types);
-    else if (v.five) for (const r of part) { app.appendVarchar(r[0]); app.appendVarchar(r[1]); app.appendVarchar(r[33] + r[37] + r[38] + r[39] + r[40] + r[41] + r[42]); app.appendVarchar(r[34]); app.appendVarchar(r[35]); app.endRow(); }
+    else if (v.five)
+      for (const r of part) {
+        app.appendVarchar(r[0]);
+        app.appendVarchar(r[1]);
+        app.appendVarchar(r[33] + r[37] + r[38] + r[39] + r[40] + r[41] + r[42]);
+        app.appendVarchar(r[34]);
+        app.appendVarchar(r[35]);
+        app.endRow();
+      }
     else for (const r of part) appendValues(app, r);
     const b = performance.now();
     app.flushSync();
@@ -173,6 +303,13 @@ for (const [name, v] of Object.entries(VARIANTS)) {
   app.closeSync();
   con.closeSync();
   inst.closeSync();
-  console.log(name.padEnd(22), (ROWS / total).toFixed(0).padStart(8), (tAppend / 1000).toFixed(2).padStart(9), (tFlush / 1000).toFixed(2).padStart(8), `${firstFlush.toFixed(0)}/${lastFlush.toFixed(0)}`.padStart(20), (tAsync / 1000).toFixed(2).padStart(8));
+  console.log(
+    name.padEnd(22),
+    (ROWS / total).toFixed(0).padStart(8),
+    (tAppend / 1000).toFixed(2).padStart(9),
+    (tFlush / 1000).toFixed(2).padStart(8),
+    `${firstFlush.toFixed(0)}/${lastFlush.toFixed(0)}`.padStart(20),
+    (tAsync / 1000).toFixed(2).padStart(8),
+  );
 }
 fs.rmSync(dir, { recursive: true, force: true });

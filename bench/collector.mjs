@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // BENCH_COLLECTOR_DIST: another build of collector/dist (e.g. a copy of the previous one) for before/after runs.
-const DIST = process.env.BENCH_COLLECTOR_DIST ? path.resolve(process.env.BENCH_COLLECTOR_DIST) : path.join(ROOT, 'collector', 'dist');
+const DIST = process.env.BENCH_COLLECTOR_DIST
+  ? path.resolve(process.env.BENCH_COLLECTOR_DIST)
+  : path.join(ROOT, 'collector', 'dist');
 const { encodeTraces } = require(path.join(DIST, 'otlp', 'encode.js'));
 const { DuckDBStore } = require(path.join(DIST, 'exporters', 'duckdb-store.js'));
 const { loadEnrichmentModules } = require(path.join(DIST, 'processors-loader.js'));

@@ -251,7 +251,8 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
           diag.debug(
             `genai-ops collector: DuckDB checkpoint of ${(walBytes / 1048576).toFixed(0)} MiB WAL took ${(performance.now() - t0).toFixed(0)} ms`,
           ),
-        (err: unknown) => diag.warn(`genai-ops collector: DuckDB checkpoint failed: ${(err as Error).message}`),
+        (err: unknown) =>
+          diag.warn(`genai-ops collector: DuckDB checkpoint failed: ${(err as Error).message}`),
       )
       .finally(() => {
         this._checkpointing = false;

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DuckDBStore, type SpanRecord } from '../../dist/index.js';
@@ -51,6 +52,41 @@ describe('DuckDBStore', () => {
     const s2 = await open(file);
     expect(await count(s2)).toBe(3);
     expect((await s2.sql('SELECT version FROM schema_migrations')).rows).toEqual([{ version: 1 }]);
+  });
+
+  it('checkpoints once the WAL passes checkpointThresholdMb, keeping every row exactly once', async () => {
+    const file = path.join(tmpDir(), 'ckpt.duckdb');
+    const s1 = new DuckDBStore({ path: file, checkpointThresholdMb: 1 });
+    await s1.start();
+    const big = (n: number): SpanRecord[] =>
+      spans(n).map((x) => ({
+        ...x,
+        attributes: {
+          ...x.attributes,
+          'gen_ai.output.messages': JSON.stringify([{ content: randomHex(2000) }]),
+        },
+      }));
+    const first = big(200);
+    await s1.consumeTraces({ spans: first }); // ~0.8 MB of WAL
+    const wal = `${file}.wal`;
+    const before = fs.statSync(wal).size;
+    expect(before).toBeGreaterThan(500_000);
+    // Crosses 1 MiB: the checkpoint is queued behind this commit; writes and a retry keep flowing.
+    await Promise.all([s1.consumeTraces({ spans: big(200) }), s1.consumeTraces({ spans: first })]);
+    await Promise.all([
+      s1.consumeTraces({ spans: big(50) }),
+      s1.consumeTraces({ spans: first.slice(0, 10) }),
+    ]);
+    let size = fs.statSync(wal).size;
+    for (let i = 0; i < 100 && size >= before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      size = fs.existsSync(wal) ? fs.statSync(wal).size : 0;
+    }
+    expect(size).toBeLessThan(before);
+    expect(await count(s1)).toBe(450);
+    await s1.shutdown();
+    const s2 = await open(file);
+    expect(await count(s2)).toBe(450);
   });
 
   it('shutdown before start is safe', async () => {
