@@ -142,6 +142,31 @@ describe('DuckDBStore', () => {
     expect(rows).toEqual([{ kind: 'guardrails', name: 'pii', value: '{"name":"pii","verdict":"flag"}' }]);
   });
 
+  it('stores every enrichment row of a large batch in one go; the first row of a key wins', async () => {
+    const s = await open();
+    const batch = spans(300).map((x) => ({
+      ...x,
+      enrichment: {
+        guardrails: [
+          { name: 'input', verdict: 'pass' },
+          { name: 'output', verdict: 'flag' },
+          { name: 'input', verdict: 'later duplicate' },
+        ],
+      },
+    }));
+    await s.consumeTraces({ spans: batch });
+    await s.consumeTraces({ spans: batch }); // retried export: no new rows, no rewrite
+    const rows = (
+      await s.sql(
+        "SELECT name, value->>'verdict' AS verdict, count(*) AS n FROM enrichments GROUP BY ALL ORDER BY name",
+      )
+    ).rows;
+    expect(rows).toEqual([
+      { name: 'input', verdict: 'pass', n: 300 },
+      { name: 'output', verdict: 'flag', n: 300 },
+    ]);
+  });
+
   it('refuses writes after shutdown with a retryable error', async () => {
     const s = new DuckDBStore({ path: path.join(tmpDir(), 'y.duckdb') });
     await s.start();
