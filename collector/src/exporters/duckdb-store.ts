@@ -61,6 +61,15 @@ export class QueryRejectedError extends Error {
   }
 }
 
+/** One `enrichments` row; `value` is JSON text. */
+export interface EnrichmentRow {
+  traceId: string;
+  spanId: string;
+  kind: string;
+  name: string;
+  value: string;
+}
+
 interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
@@ -102,6 +111,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
   private _reader?: DuckDBConnection;
   private _spanAppender?: DuckDBAppender;
   private _logAppender?: DuckDBAppender;
+  private _enrichmentAppender?: DuckDBAppender;
   private _pendingSpans: SpanRecord[] = [];
   private _pendingLogs: LogRecordRecord[] = [];
   private _waiters: Waiter[] = [];
@@ -137,6 +147,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     await this._mergeStaging();
     this._spanAppender = await this._writer.createAppender('spans');
     this._logAppender = await this._writer.createAppender('log_records');
+    this._enrichmentAppender = await this._writer.createAppender('enrichments');
     this._reader = await this._instance.connect();
     this._started = true;
   }
@@ -156,6 +167,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     try {
       this._spanAppender?.closeSync();
       this._logAppender?.closeSync();
+      this._enrichmentAppender?.closeSync();
       await this._writer?.run('CHECKPOINT');
     } catch (err) {
       diag.warn(`genai-ops collector: DuckDB close: ${(err as Error).message}`);
@@ -273,7 +285,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     const writer = this._writer as DuckDBConnection;
     if (spans.length) {
       await this._writeSpans(spans, receivedAt);
-      await this._writeEnrichments(spans);
+      await this._writeEnrichments(spans, receivedAt);
     }
     if (logs.length) {
       const app = this._logAppender as DuckDBAppender;
@@ -338,8 +350,19 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     }
   }
 
-  private async _writeEnrichments(spans: SpanRecord[]): Promise<void> {
-    const rows: Array<[string, string, string, string, string]> = [];
+  /**
+   * Same fast path as spans: the appender (rows deduped in JS, first of a key wins); when the
+   * primary key refuses the flush (a retried export), `addEnrichments`' INSERT OR IGNORE.
+   */
+  private async _writeEnrichments(spans: SpanRecord[], receivedAt: DuckDBTimestampValue): Promise<void> {
+    const rows: EnrichmentRow[] = [];
+    const seen = new Set<string>();
+    const push = (traceId: string, spanId: string, kind: string, name: string, v: unknown): void => {
+      const key = `${traceId}\u0000${spanId}\u0000${kind}\u0000${name}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      rows.push({ traceId, spanId, kind, name, value: JSON.stringify(v) });
+    };
     for (const s of spans) {
       for (const [kind, value] of Object.entries(s.enrichment)) {
         if (COLUMN_ENRICHMENTS.has(kind) || value === undefined) continue;
@@ -347,15 +370,32 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
           value.forEach((v, i) => {
             const name =
               typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : String(i);
-            rows.push([s.traceId, s.spanId, kind, name, JSON.stringify(v)]);
+            push(s.traceId, s.spanId, kind, name, v);
           });
-        } else rows.push([s.traceId, s.spanId, kind, '', JSON.stringify(value)]);
+        } else push(s.traceId, s.spanId, kind, '', value);
       }
     }
-    if (rows.length)
-      await this.addEnrichments(
-        rows.map(([traceId, spanId, kind, name, value]) => ({ traceId, spanId, kind, name, value })),
-      );
+    if (!rows.length) return;
+    try {
+      const app = this._enrichmentAppender as DuckDBAppender;
+      for (const r of rows) {
+        app.appendVarchar(r.traceId);
+        app.appendVarchar(r.spanId);
+        app.appendVarchar(r.kind);
+        app.appendVarchar(r.name);
+        app.appendVarchar(r.value);
+        app.appendTimestamp(receivedAt);
+        app.endRow();
+      }
+      app.flushSync();
+      return;
+    } catch {
+      try {
+        this._enrichmentAppender?.closeSync();
+      } catch {}
+      this._enrichmentAppender = await (this._writer as DuckDBConnection).createAppender('enrichments');
+    }
+    await this.addEnrichments(rows);
   }
 
   /**
@@ -364,9 +404,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
    * a row-by-row INSERT autocommitted, i.e. fsynced the WAL, once per row, which held the whole
    * collector to ~50 spans/s once the guardrail scan added two rows per span.
    */
-  async addEnrichments(
-    rows: Array<{ traceId: string; spanId: string; kind: string; name: string; value: string }>,
-  ): Promise<void> {
+  async addEnrichments(rows: EnrichmentRow[]): Promise<void> {
     const seen = new Set<string>();
     const cols: [string[], string[], string[], string[], string[]] = [[], [], [], [], []];
     for (const r of rows) {

@@ -3,9 +3,29 @@
  * hook must be registered before the app's own imports are resolved, so that `import OpenAI from 'openai'`
  * is patched; then the SDK starts exactly as with the CommonJS entry.
  * https://github.com/open-telemetry/opentelemetry-js/blob/main/doc/esm-support.md
+ *
+ * The hook wraps only the SDKs we instrument (import-in-the-middle's `include` option): wrapping every ES
+ * module costs start-up time and breaks some packages' side-effect imports (openai v4's shims,
+ * nodejs/import-in-the-middle#113). GENAI_OPS_ESM_HOOK=all wraps every module, for apps that add other
+ * OpenTelemetry instrumentations to this SDK.
  */
 import { createRequire, register } from 'node:module';
 
-register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+/** Bare specifiers, plus the Anthropic SDK's Messages modules that its Bedrock and Vertex clients import by sub-path. */
+const INSTRUMENTED_MODULES: Array<string | RegExp> = [
+  'openai',
+  '@anthropic-ai/sdk',
+  /\/node_modules\/@anthropic-ai\/sdk\/resources\/(beta\/)?messages\/messages\.mjs$/,
+  '@google/genai',
+  '@aws-sdk/client-bedrock-runtime',
+];
+
+if (process.env.GENAI_OPS_ESM_HOOK?.trim().toLowerCase() === 'all') {
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+} else {
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+    data: { include: INSTRUMENTED_MODULES },
+  });
+}
 const require = createRequire(import.meta.url);
 (require('./start.js') as typeof import('./start.js')).start();
