@@ -48,6 +48,12 @@ export interface GenAITelemetry {
   /** For content events (EVENT_ONLY / SPAN_AND_EVENT). */
   readonly logger?: Logger;
   readonly content: ContentPolicy;
+  /**
+   * Record `gen_ai.client.operation.time_per_output_chunk` (one histogram observation per streamed chunk
+   * after the first). Default true. Each observation costs the OpenTelemetry SDK a few µs of CPU
+   * (it hashes the attribute set), which dominates the per-chunk overhead of a stream.
+   */
+  readonly timePerOutputChunk?: boolean;
 }
 
 /** What is known when a call starts. These attributes are set at span creation (sampling-relevant). */
@@ -235,7 +241,7 @@ export class GenAICall {
     const now = performance.now();
     if (this._firstChunkMs === undefined) {
       this._firstChunkMs = now;
-    } else if (this._lastChunkMs !== undefined) {
+    } else if (this._lastChunkMs !== undefined && this._telemetry.timePerOutputChunk !== false) {
       if (this._chunkGaps === undefined) this._chunkGaps = [];
       this._chunkGaps.push(now - this._lastChunkMs);
     }

@@ -37,7 +37,11 @@ export {
   type TextSlots,
   type TextSource,
 } from './guard.js';
-export { GenAIInstrumentationBase, type GenAIInstrumentationConfig } from './instrumentation-base.js';
+export {
+  ENV_TIME_PER_OUTPUT_CHUNK,
+  GenAIInstrumentationBase,
+  type GenAIInstrumentationConfig,
+} from './instrumentation-base.js';
 export type {
   BlobPart,
   FilePart,

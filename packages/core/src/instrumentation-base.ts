@@ -1,10 +1,22 @@
 import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { GenAITelemetry } from './call.js';
 import { type ContentCaptureConfig, type ContentPolicy, resolveContentPolicy } from './content-capture.js';
+import { getEnvBoolean } from './env.js';
 import { GenAIClientMetrics } from './metrics.js';
 
+/** Our own: `false` turns off the per-chunk histogram `gen_ai.client.operation.time_per_output_chunk`. */
+export const ENV_TIME_PER_OUTPUT_CHUNK = 'GENAI_OPS_TIME_PER_OUTPUT_CHUNK';
+
 /** The config every genai-ops instrumentation accepts: OpenTelemetry's plus content capture. */
-export type GenAIInstrumentationConfig = InstrumentationConfig & ContentCaptureConfig;
+export interface GenAIInstrumentationConfig extends InstrumentationConfig, ContentCaptureConfig {
+  /**
+   * Record `gen_ai.client.operation.time_per_output_chunk`, one observation per streamed chunk after the
+   * first, as the conventions recommend. Default: GENAI_OPS_TIME_PER_OUTPUT_CHUNK, else true. Turning it
+   * off removes most of the per-chunk cost of instrumenting a stream (each histogram observation costs the
+   * OpenTelemetry SDK a few µs: it hashes the attribute set).
+   */
+  timePerOutputChunk?: boolean;
+}
 
 /**
  * The base of every genai-ops instrumentation: it owns the content policy (resolved once, at construction
@@ -23,6 +35,7 @@ export abstract class GenAIInstrumentationBase<
   override setConfig(config: TConfig = {} as TConfig): void {
     super.setConfig(config);
     this._contentPolicy = resolveContentPolicy(this.getConfig());
+    this._cachedTelemetry = undefined;
   }
 
   protected override _updateMetricInstruments(): void {
@@ -54,7 +67,9 @@ export abstract class GenAIInstrumentationBase<
     ) {
       return cached;
     }
-    this._cachedTelemetry = { tracer, metrics: this._genaiMetrics, logger, content };
+    const timePerOutputChunk =
+      this.getConfig().timePerOutputChunk ?? getEnvBoolean(ENV_TIME_PER_OUTPUT_CHUNK) ?? true;
+    this._cachedTelemetry = { tracer, metrics: this._genaiMetrics, logger, content, timePerOutputChunk };
     return this._cachedTelemetry;
   }
 }

@@ -20,7 +20,7 @@ import {
   type StreamReducer,
 } from '../src/index.js';
 
-function setup() {
+function setup(timePerOutputChunk?: boolean) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
@@ -33,6 +33,7 @@ function setup() {
     tracer: provider.getTracer('test'),
     metrics: new GenAIClientMetrics(meterProvider.getMeter('test')),
     content: resolveContentPolicy({ captureMessageContent: false }),
+    ...(timePerOutputChunk === undefined ? {} : { timePerOutputChunk }),
   };
   const call = () => new GenAICall(telemetry, { operation: 'chat', provider: 'openai', requestModel: 'm' });
   return { exporter, call, reader, metricExporter };
@@ -177,5 +178,24 @@ describe('observeStream', () => {
     expect(
       (byName['gen_ai.client.operation.duration']!.dataPoints[0]!.value as any).buckets.boundaries,
     ).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
+  });
+
+  it('skips the per-chunk histogram when timePerOutputChunk is false, keeping time to first chunk', async () => {
+    const { call, reader, metricExporter } = setup(false);
+    const { r } = reducer();
+    for await (const _ of observeStream(source(4), call(), r)) {
+      // consume
+    }
+    await reader.forceFlush();
+    const names = metricExporter
+      .getMetrics()
+      .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))
+      .filter((m) => m.dataPoints.length > 0)
+      .map((m) => m.descriptor.name)
+      .sort();
+    expect(names).toEqual([
+      'gen_ai.client.operation.duration',
+      'gen_ai.client.operation.time_to_first_chunk',
+    ]);
   });
 });

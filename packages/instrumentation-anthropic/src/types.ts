@@ -1,5 +1,4 @@
-import type { ContentCaptureConfig } from '@genai-ops/core';
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { GenAIInstrumentationConfig } from '@genai-ops/core';
 
 /**
  * Configuration of {@link AnthropicInstrumentation}. Every field is optional.
@@ -14,4 +13,4 @@ import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
  *   `GENAI_OPS_CAPTURE_MEDIA`, else `false`.
  * - `redact`: redaction applied to every recorded string. Default: the global hook, if any.
  */
-export interface AnthropicInstrumentationConfig extends InstrumentationConfig, ContentCaptureConfig {}
+export interface AnthropicInstrumentationConfig extends GenAIInstrumentationConfig {}

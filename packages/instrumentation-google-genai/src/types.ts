@@ -1,5 +1,4 @@
-import type { ContentCaptureConfig } from '@genai-ops/core';
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { GenAIInstrumentationConfig } from '@genai-ops/core';
 
 /**
  * Configuration of {@link GoogleGenAIInstrumentation}. Every field is optional.
@@ -12,4 +11,4 @@ import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
  * - `captureMedia`: record inline base64 media (`inlineData` parts). Default: `GENAI_OPS_CAPTURE_MEDIA`, else false.
  * - `redact`: a redaction hook run on every recorded string. Default: the global hook, if any.
  */
-export interface GoogleGenAIInstrumentationConfig extends InstrumentationConfig, ContentCaptureConfig {}
+export interface GoogleGenAIInstrumentationConfig extends GenAIInstrumentationConfig {}

@@ -1,5 +1,4 @@
-import type { ContentCaptureConfig } from '@genai-ops/core';
-import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { GenAIInstrumentationConfig } from '@genai-ops/core';
 
 /**
  * Configuration of {@link OpenAIInstrumentation}. Every field is optional.
@@ -8,7 +7,7 @@ import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
  * `ContentCaptureConfig` in `@genai-ops/core`: off by default, or from
  * `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`; explicit config beats the environment.
  */
-export interface OpenAIInstrumentationConfig extends InstrumentationConfig, ContentCaptureConfig {
+export interface OpenAIInstrumentationConfig extends GenAIInstrumentationConfig {
   /**
    * Ask for token usage on streamed Chat Completions when the caller did not
    * (`stream_options.include_usage: true` on a copy of the params). The extra usage-only chunk is hidden
