@@ -71,6 +71,7 @@ export async function startCollector(
     path: paths.dbPath,
     flushIntervalMs: cfg.storage.flushIntervalMs,
     maxBatchSpans: cfg.storage.maxBatchSpans,
+    checkpointThresholdMb: cfg.storage.checkpointThresholdMb,
     maxRows: cfg.api.maxRows,
     metrics,
     foldLegacyEvents: modules.foldLegacyEvents,

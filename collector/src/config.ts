@@ -44,6 +44,11 @@ export interface CollectorConfig {
     flushIntervalMs: number;
     /** Flush early once this many spans are pending. Default 4096. */
     maxBatchSpans: number;
+    /**
+     * Run a DuckDB checkpoint (off the event loop, between commits) once the write-ahead log passes this
+     * many MiB. Default 64. Env `GENAI_OPS_CHECKPOINT_MB`.
+     */
+    checkpointThresholdMb: number;
   };
   forward: {
     /** Downstream endpoints. Default none. Env `GENAI_OPS_FORWARD_URLS` (comma-separated). */
@@ -73,7 +78,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   dataDir: './data',
   receiver: { host: '127.0.0.1', port: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInFlightSpans: 20000 },
   api: { maxRows: 10000 },
-  storage: { flushIntervalMs: 4, maxBatchSpans: 4096 },
+  storage: { flushIntervalMs: 4, maxBatchSpans: 4096, checkpointThresholdMb: 64 },
   forward: {
     endpoints: [],
     spoolMaxBytes: 256 * 1024 * 1024,
@@ -126,6 +131,7 @@ export function configSchema(costSchema: object = { type: 'object' }): object {
           path: { type: 'string', minLength: 1 },
           flushIntervalMs: { type: 'integer', minimum: 0 },
           maxBatchSpans: posInt,
+          checkpointThresholdMb: posInt,
         },
       },
       forward: {
@@ -210,7 +216,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
     authToken: env.GENAI_OPS_INGEST_TOKEN,
   });
   set('api', { authToken: env.GENAI_OPS_API_TOKEN });
-  set('storage', { path: env.GENAI_OPS_DB_PATH });
+  set('storage', {
+    path: env.GENAI_OPS_DB_PATH,
+    checkpointThresholdMb: envInt(env, 'GENAI_OPS_CHECKPOINT_MB', errors),
+  });
   const urls = (env.GENAI_OPS_FORWARD_URLS ?? '')
     .split(',')
     .map((s) => s.trim())
