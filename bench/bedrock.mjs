@@ -7,12 +7,12 @@
 // (lowest median over ROUNDS rounds, variants interleaved), µs added vs the uninstrumented SDK (and per
 // event for the streams).
 // Usage: npx tsc -b packages/instrumentation-bedrock packages/fake-provider && node bench/bedrock.mjs [calls=2000] [rounds=3]
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { childOrMain, median, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
@@ -29,11 +29,6 @@ const INVOKE = {
   max_tokens: 200,
   messages: [{ role: 'user', content: TEXT }],
 };
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function setupOtel(variant) {
   if (variant === 'uninstrumented') return;
@@ -147,27 +142,8 @@ async function child(variant, recorded, calls) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function runChild(variant, recorded, calls) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(
-      process.execPath,
-      ['--no-warnings', fileURLToPath(import.meta.url), '--child', variant, String(calls)],
-      {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      },
-    );
-    c.stdin.end(JSON.stringify(recorded));
-    let out = '';
-    c.stdout.on('data', (d) => {
-      out += d;
-    });
-    const timer = setTimeout(() => c.kill('SIGKILL'), 600_000);
-    c.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`${variant} exited with ${code}: ${out}`));
-      else resolve(JSON.parse(out.trim().split('\n').pop()));
-    });
-  });
+function runVariant(variant, recorded, calls) {
+  return runChild(fileURLToPath(import.meta.url), variant, recorded, calls, ['--no-warnings']);
 }
 
 async function main() {
@@ -183,7 +159,7 @@ async function main() {
   }
   const runs = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   for (let round = 0; round < rounds; round++)
-    for (const v of VARIANTS) runs[v].push(await runChild(v, recorded, calls));
+    for (const v of VARIANTS) runs[v].push(await runVariant(v, recorded, calls));
   const keys = ['converse', 'invoke', 'converseStream', 'invokeStream'];
   const rows = {};
   for (const v of VARIANTS) {
@@ -216,17 +192,4 @@ async function main() {
   }
 }
 
-if (process.argv[2] === '--child') {
-  let input = '';
-  process.stdin.on('data', (d) => {
-    input += d;
-  });
-  process.stdin.on('end', () => {
-    child(process.argv[3], JSON.parse(input), Number(process.argv[4])).catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-  });
-} else {
-  await main();
-}
+await childOrMain(child, main);

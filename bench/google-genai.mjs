@@ -6,22 +6,17 @@
 // exporter. Figures: median µs per call (lowest median over ROUNDS rounds, variants interleaved), µs added
 // vs the uninstrumented SDK (and per chunk for the stream).
 // Usage: npx tsc -b packages/instrumentation-google-genai packages/fake-provider && node bench/google-genai.mjs [calls=2000] [rounds=3]
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { childOrMain, median, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
 const CHUNKS = 50;
 const MODEL = 'gemini-2.0-flash';
 const CONTENTS = 'The quick brown fox jumps over the lazy dog';
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function setupOtel(variant) {
   if (variant === 'uninstrumented') return;
@@ -109,23 +104,8 @@ async function child(variant, recorded, calls) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function runChild(variant, recorded, calls) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', variant, String(calls)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    c.stdin.end(JSON.stringify(recorded));
-    let out = '';
-    c.stdout.on('data', (d) => {
-      out += d;
-    });
-    const timer = setTimeout(() => c.kill('SIGKILL'), 600_000);
-    c.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`${variant} exited with ${code}: ${out}`));
-      else resolve(JSON.parse(out.trim().split('\n').pop()));
-    });
-  });
+function runVariant(variant, recorded, calls) {
+  return runChild(fileURLToPath(import.meta.url), variant, recorded, calls, []);
 }
 
 async function main() {
@@ -141,7 +121,7 @@ async function main() {
   }
   const runs = Object.fromEntries(VARIANTS.map((v) => [v, []]));
   for (let round = 0; round < rounds; round++)
-    for (const v of VARIANTS) runs[v].push(await runChild(v, recorded, calls));
+    for (const v of VARIANTS) runs[v].push(await runVariant(v, recorded, calls));
   const rows = {};
   for (const v of VARIANTS) {
     const list = runs[v];
@@ -173,17 +153,4 @@ async function main() {
   }
 }
 
-if (process.argv[2] === '--child') {
-  let input = '';
-  process.stdin.on('data', (d) => {
-    input += d;
-  });
-  process.stdin.on('end', () => {
-    child(process.argv[3], JSON.parse(input), Number(process.argv[4])).catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-  });
-} else {
-  await main();
-}
+await childOrMain(child, main);

@@ -17,20 +17,15 @@
 // µs the guardrails add.
 // Usage: npx tsc -b packages/instrumentation-openai packages/guardrails-middleware packages/fake-provider &&
 //        node bench/guardrails-overhead.mjs [calls=2000] [rounds=3] [--http]
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { childOrMain, median, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['instrumented', '+guardrails', '+guardrails, no check spans'];
 const CHUNKS = 50;
 const SIZES = { '1KB': 1024, '4KB': 4096 };
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 const SYSTEM =
   'You are a support assistant for an online bookshop. Answer in a friendly, concise tone. Use the order ' +
@@ -159,23 +154,8 @@ async function child(variant, input, calls) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function runChild(variant, input, calls) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', variant, String(calls)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    c.stdin.end(JSON.stringify(input));
-    let out = '';
-    c.stdout.on('data', (d) => {
-      out += d;
-    });
-    const timer = setTimeout(() => c.kill('SIGKILL'), 600_000);
-    c.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`${variant} exited with ${code}: ${out}`));
-      else resolve(JSON.parse(out.trim().split('\n').pop()));
-    });
-  });
+function runVariant(variant, input, calls) {
+  return runChild(fileURLToPath(import.meta.url), variant, input, calls, []);
 }
 
 async function main() {
@@ -189,7 +169,7 @@ async function main() {
   try {
     const input = http ? { url: fake.url } : { recorded: await record(fake.url) };
     for (let round = 0; round < rounds; round++) {
-      for (const v of VARIANTS) runs[v].push(await runChild(v, input, calls));
+      for (const v of VARIANTS) runs[v].push(await runVariant(v, input, calls));
     }
   } finally {
     await fake.close();
@@ -217,17 +197,4 @@ async function main() {
   }
 }
 
-if (process.argv[2] === '--child') {
-  let input = '';
-  process.stdin.on('data', (d) => {
-    input += d;
-  });
-  process.stdin.on('end', () => {
-    child(process.argv[3], JSON.parse(input), Number(process.argv[4])).catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-  });
-} else {
-  await main();
-}
+await childOrMain(child, main);

@@ -8,9 +8,9 @@
 // from other processes), µs added vs the uninstrumented SDK (and per chunk for the stream), heap growth
 // per 10k non-streaming calls after GC (median over rounds).
 // Usage: npx tsc -b packages/instrumentation-openai packages/fake-provider && node bench/openai.mjs [calls=3000] [rounds=3]
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { childOrMain, median, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = [
@@ -23,11 +23,6 @@ const VARIANTS = [
 ];
 const CHUNKS = 50;
 const BLOCK = 50;
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function setupOtel(variant) {
   if (variant === 'uninstrumented') return;
@@ -181,27 +176,8 @@ async function child(variant, recorded, calls) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function runChild(variant, recorded, calls) {
-  return new Promise((resolve, reject) => {
-    const c = spawn(
-      process.execPath,
-      ['--expose-gc', fileURLToPath(import.meta.url), '--child', variant, String(calls)],
-      {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      },
-    );
-    c.stdin.end(JSON.stringify(recorded));
-    let out = '';
-    c.stdout.on('data', (d) => {
-      out += d;
-    });
-    const timer = setTimeout(() => c.kill('SIGKILL'), 600_000);
-    c.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) reject(new Error(`${variant} exited with ${code}: ${out}`));
-      else resolve(JSON.parse(out.trim().split('\n').pop()));
-    });
-  });
+function runVariant(variant, recorded, calls) {
+  return runChild(fileURLToPath(import.meta.url), variant, recorded, calls, ['--expose-gc']);
 }
 
 async function main() {
@@ -220,7 +196,7 @@ async function main() {
   for (let round = 0; round < rounds; round++) {
     for (const v of VARIANTS) {
       try {
-        runs[v].push(await runChild(v, recorded, calls));
+        runs[v].push(await runVariant(v, recorded, calls));
       } catch (err) {
         failures[v] = String(err.message).slice(0, 200);
       }
@@ -276,17 +252,4 @@ async function main() {
   }
 }
 
-if (process.argv[2] === '--child') {
-  let input = '';
-  process.stdin.on('data', (d) => {
-    input += d;
-  });
-  process.stdin.on('end', () => {
-    child(process.argv[3], JSON.parse(input), Number(process.argv[4])).catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-  });
-} else {
-  await main();
-}
+await childOrMain(child, main);

@@ -1,0 +1,55 @@
+// Shared harness of the replay benchmarks (openai, google-genai, bedrock, guardrails-overhead): each variant
+// runs in its own child process of the same script (`--child <variant> <calls>`), gets its input as JSON on
+// stdin and prints its result as the last JSON line on stdout. Files starting with `_` are not benchmarks
+// (bench/run.mjs skips them).
+import { spawn } from 'node:child_process';
+
+/** The median of a list of numbers. */
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/**
+ * Runs `script --child <variant> <calls>` in a new Node process with `input` on stdin and resolves with the
+ * JSON object it printed last. Killed after 10 minutes.
+ */
+export function runChild(script, variant, input, calls, nodeArgs = []) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [...nodeArgs, script, '--child', variant, String(calls)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    c.stdin.end(JSON.stringify(input));
+    let out = '';
+    c.stdout.on('data', (d) => {
+      out += d;
+    });
+    const timer = setTimeout(() => c.kill('SIGKILL'), 600_000);
+    c.on('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`${variant} exited with ${code}: ${out}`));
+      else resolve(JSON.parse(out.trim().split('\n').pop()));
+    });
+  });
+}
+
+/**
+ * The entry point of such a script: in a child (`--child`), reads the JSON input from stdin and calls
+ * `child(variant, input, calls)`; otherwise calls `main()`.
+ */
+export async function childOrMain(child, main) {
+  if (process.argv[2] !== '--child') {
+    await main();
+    return;
+  }
+  let input = '';
+  process.stdin.on('data', (d) => {
+    input += d;
+  });
+  process.stdin.on('end', () => {
+    child(process.argv[3], JSON.parse(input), Number(process.argv[4])).catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  });
+}
