@@ -306,15 +306,18 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (require.main === module) {
+/** Runs the `genai-ops` command line (the bin shim and `node dist/cli.js` both come here). */
+export function runCli(argv: string[] = process.argv): void {
   buildProgram()
-    .parseAsync(process.argv)
+    .parseAsync(argv)
     .catch((err: unknown) => {
       if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
       else process.stderr.write(`genai-ops: ${(err as Error).message}\n`);
       process.exit(1);
     });
 }
+
+if (require.main === module) runCli();
 
 /** Exposed for tests. */
 export const CLI_PATH = path.join(__dirname, 'cli.js');

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The `genai-ops-fake-provider` command. A committed shim, so npm links the bin at install time (before the build).
+require('../dist/cli.js');
