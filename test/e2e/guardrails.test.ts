@@ -335,6 +335,12 @@ describe('collector-side guardrail scans', () => {
         expect(input).toMatchObject({ name: 'input', policy: 'genai-ops-default', counts: { EMAIL: 1 } });
         expect(input.piiTypes).toContain('EMAIL');
         expect(JSON.stringify(rows)).not.toContain(UNCHECKED_EMAIL);
+        const view = await collector.waitForRows(
+          `SELECT direction, action, policy, pii_types FROM guardrail_verdicts WHERE trace_id = '${span.trace_id}' AND span_id = '${span.span_id}' AND direction = 'input'`,
+          (r) => r.length === 1,
+        );
+        expect(view[0]).toMatchObject({ direction: 'input', action: 'flag', policy: 'genai-ops-default' });
+        expect(view[0]!.pii_types).toContain('EMAIL');
         const metrics = await (await fetch(`${collector.url}/metrics`)).text();
         expect(metrics).toMatch(
           /genai_ops_guardrail_verdicts_total\{policy="genai-ops-default",direction="input",action="flag"\} 1/,

@@ -89,4 +89,24 @@ export const MIGRATIONS: Migration[] = [
         PRIMARY KEY (trace_id, span_id, kind, name))`,
     ],
   },
+  {
+    version: 2,
+    name: 'guardrail_verdicts view',
+    sql: [
+      // Collector-side guardrail verdicts (enrichments of kind `guardrails`), one row per span and direction.
+      `CREATE VIEW guardrail_verdicts AS
+        SELECT trace_id, span_id,
+          name AS direction,
+          json_extract_string(value, '$.action') AS action,
+          json_extract_string(value, '$.policy') AS policy,
+          json_extract_string(value, '$.policyHash') AS policy_hash,
+          CAST(json_extract(value, '$.injectionScore') AS DOUBLE) AS injection_score,
+          CAST(json_extract(value, '$.piiTypes') AS VARCHAR[]) AS pii_types,
+          CAST(json_extract(value, '$.rules') AS VARCHAR[]) AS rules,
+          json_extract(value, '$.counts') AS counts,
+          CAST(json_extract(value, '$.redacted') AS BOOLEAN) AS redacted,
+          created_at
+        FROM enrichments WHERE kind = 'guardrails'`,
+    ],
+  },
 ];

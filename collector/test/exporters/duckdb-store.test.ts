@@ -51,7 +51,10 @@ describe('DuckDBStore', () => {
     await s1.shutdown(); // safe twice
     const s2 = await open(file);
     expect(await count(s2)).toBe(3);
-    expect((await s2.sql('SELECT version FROM schema_migrations')).rows).toEqual([{ version: 1 }]);
+    expect((await s2.sql('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ]);
   });
 
   it('checkpoints once the WAL passes checkpointThresholdMb, keeping every row exactly once', async () => {
