@@ -4,11 +4,8 @@
  */
 import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020';
-import draft7MetaSchema from 'ajv/dist/refs/json-schema-draft-07.json';
 import type { CapturedSpan, OtlpCapture, Value } from '../../../test/helpers/otlp-capture.js';
 import { otlpEnv, REPO_ROOT, runNode } from '../../../test/helpers/run-node.js';
-import { SEMCONV_DIR } from '../../../test/helpers/semconv.js';
 
 export const FIXTURES = resolve(__dirname, 'fixtures');
 const SETUP_CJS = join(REPO_ROOT, 'test/helpers/setup-otel.cjs');
@@ -90,24 +87,4 @@ export function normalize(attributes: Record<string, Value>): Record<string, Val
   if (typeof out['gen_ai.response.time_to_first_chunk'] === 'number')
     out['gen_ai.response.time_to_first_chunk'] = '<seconds>';
   return out;
-}
-
-let toolValidator: (((data: unknown) => boolean) & { errors?: unknown }) | undefined;
-
-/**
- * Validates `gen_ai.tool.definitions` against its pinned schema. The shared validator cannot compile
- * that schema (it `$ref`s the draft-07 meta-schema, which Ajv2020 does not preload), so this one adds it.
- */
-export function validateToolDefinitions(value: unknown): string[] {
-  if (!toolValidator) {
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
-    ajv.addMetaSchema(draft7MetaSchema);
-    const schema = JSON.parse(
-      readFileSync(join(SEMCONV_DIR, 'gen-ai', 'gen-ai-tool-definitions.json'), 'utf8'),
-    );
-    delete schema.$schema;
-    toolValidator = ajv.compile(schema);
-  }
-  const data = typeof value === 'string' ? JSON.parse(value) : value;
-  return toolValidator(data) ? [] : [JSON.stringify(toolValidator.errors)];
 }

@@ -7,14 +7,7 @@ import { type FakeProvider, startFakeProvider } from '@genai-ops/fake-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpCapture } from '../../../test/helpers/otlp-capture.js';
 import { validateAttributes, validateMessages } from '../../../test/helpers/semconv.js';
-import {
-  FIXTURES,
-  makeOutOfRangeSdk,
-  normalize,
-  removeSdks,
-  runScenario,
-  validateToolDefinitions,
-} from './harness.js';
+import { FIXTURES, makeOutOfRangeSdk, normalize, removeSdks, runScenario } from './harness.js';
 
 let capture: OtlpCapture;
 let fake: FakeProvider;
@@ -67,7 +60,7 @@ function expectValid(attributes: Record<string, unknown>): void {
     if (attributes[key] !== undefined) expect(validateMessages(kind, attributes[key]), key).toEqual([]);
   }
   if (attributes['gen_ai.tool.definitions'] !== undefined)
-    expect(validateToolDefinitions(attributes['gen_ai.tool.definitions'])).toEqual([]);
+    expect(validateMessages('tools', attributes['gen_ai.tool.definitions'])).toEqual([]);
 }
 
 describe('Converse', () => {

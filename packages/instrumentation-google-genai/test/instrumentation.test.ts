@@ -7,14 +7,7 @@ import { type FakeProvider, startFakeProvider } from '@genai-ops/fake-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpCapture } from '../../../test/helpers/otlp-capture.js';
 import { validateAttributes, validateMessages } from '../../../test/helpers/semconv.js';
-import {
-  FIXTURES,
-  linkSdkVersion,
-  normalize,
-  removeSdkVersions,
-  runScenario,
-  validateToolDefinitions,
-} from './harness.js';
+import { FIXTURES, linkSdkVersion, normalize, removeSdkVersions, runScenario } from './harness.js';
 
 let capture: OtlpCapture;
 let fake: FakeProvider;
@@ -69,7 +62,7 @@ function expectValid(attributes: Record<string, unknown>): void {
     'gen_ai.system_instructions': 'system',
   } as const;
   if (attributes['gen_ai.tool.definitions'] !== undefined) {
-    expect(validateToolDefinitions(attributes['gen_ai.tool.definitions'])).toEqual([]);
+    expect(validateMessages('tools', attributes['gen_ai.tool.definitions'])).toEqual([]);
   }
   for (const [key, kind] of Object.entries(kinds)) {
     if (attributes[key] !== undefined) expect(validateMessages(kind, attributes[key]), key).toEqual([]);
