@@ -3,6 +3,7 @@
 // stdin and prints its result as the last JSON line on stdout. Files starting with `_` are not benchmarks
 // (bench/run.mjs skips them).
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 /** The median of a list of numbers. */
 export function median(values) {
@@ -52,4 +53,27 @@ export async function childOrMain(child, main) {
       process.exit(1);
     });
   });
+}
+
+/**
+ * A real SDK tracer provider (SimpleSpanProcessor) and meter provider, both exporting to a no-op exporter
+ * (export cost is not what we measure), registered as the globals.
+ */
+export function discardingProviders() {
+  const require = createRequire(import.meta.url);
+  const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
+  const { trace, metrics } = require('@opentelemetry/api');
+  const discard = {
+    export: (_items, done) => done({ code: 0 }),
+    shutdown: async () => {},
+    forceFlush: async () => {},
+  };
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
+  trace.setGlobalTracerProvider(tracerProvider);
+  const meterProvider = new MeterProvider({
+    readers: [new PeriodicExportingMetricReader({ exporter: discard, exportIntervalMillis: 3_600_000 })],
+  });
+  metrics.setGlobalMeterProvider(meterProvider);
+  return { tracerProvider, meterProvider };
 }

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { childOrMain, median, runChild } from './_harness.mjs';
+import { childOrMain, discardingProviders, median, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
@@ -32,21 +32,8 @@ const INVOKE = {
 
 function setupOtel(variant) {
   if (variant === 'uninstrumented') return;
-  const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
-  const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-  const { trace, metrics } = require('@opentelemetry/api');
-  const discard = {
-    export: (_items, done) => done({ code: 0 }),
-    shutdown: async () => {},
-    forceFlush: async () => {},
-  };
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
-  trace.setGlobalTracerProvider(tracerProvider);
-  const meterProvider = new MeterProvider({
-    readers: [new PeriodicExportingMetricReader({ exporter: discard, exportIntervalMillis: 3_600_000 })],
-  });
-  metrics.setGlobalMeterProvider(meterProvider);
+  const { tracerProvider, meterProvider } = discardingProviders();
   const { BedrockRuntimeInstrumentation } = require('../packages/instrumentation-bedrock/dist/index.js');
   const instrumentation = new BedrockRuntimeInstrumentation({
     captureMessageContent: variant.endsWith('+content'),

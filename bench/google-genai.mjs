@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { childOrMain, median, runChild } from './_harness.mjs';
+import { childOrMain, discardingProviders, median, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
@@ -20,21 +20,8 @@ const CONTENTS = 'The quick brown fox jumps over the lazy dog';
 
 function setupOtel(variant) {
   if (variant === 'uninstrumented') return;
-  const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
-  const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-  const { trace, metrics } = require('@opentelemetry/api');
-  const discard = {
-    export: (_items, done) => done({ code: 0 }),
-    shutdown: async () => {},
-    forceFlush: async () => {},
-  };
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
-  trace.setGlobalTracerProvider(tracerProvider);
-  const meterProvider = new MeterProvider({
-    readers: [new PeriodicExportingMetricReader({ exporter: discard, exportIntervalMillis: 3_600_000 })],
-  });
-  metrics.setGlobalMeterProvider(meterProvider);
+  const { tracerProvider, meterProvider } = discardingProviders();
   const { GoogleGenAIInstrumentation } = require('../packages/instrumentation-google-genai/dist/index.js');
   const instrumentation = new GoogleGenAIInstrumentation({
     captureMessageContent: variant.endsWith('+content'),

@@ -10,7 +10,7 @@
 // Usage: npx tsc -b packages/instrumentation-openai packages/fake-provider && node bench/openai.mjs [calls=3000] [rounds=3]
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { childOrMain, median, runChild } from './_harness.mjs';
+import { childOrMain, discardingProviders, median, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = [
@@ -26,21 +26,8 @@ const BLOCK = 50;
 
 function setupOtel(variant) {
   if (variant === 'uninstrumented') return;
-  const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
-  const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-  const { trace, metrics } = require('@opentelemetry/api');
-  const discard = {
-    export: (_items, done) => done({ code: 0 }),
-    shutdown: async () => {},
-    forceFlush: async () => {},
-  };
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
-  trace.setGlobalTracerProvider(tracerProvider);
-  const meterProvider = new MeterProvider({
-    readers: [new PeriodicExportingMetricReader({ exporter: discard, exportIntervalMillis: 3_600_000 })],
-  });
-  metrics.setGlobalMeterProvider(meterProvider);
+  const { tracerProvider, meterProvider } = discardingProviders();
   let instrumentation;
   if (variant.startsWith('genai-ops')) {
     const { OpenAIInstrumentation } = require('../packages/instrumentation-openai/dist/index.js');

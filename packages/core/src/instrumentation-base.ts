@@ -31,11 +31,26 @@ export abstract class GenAIInstrumentationBase<
   private _genaiMetrics: GenAIClientMetrics | undefined;
   private _contentPolicy: ContentPolicy | undefined;
   private _cachedTelemetry: GenAITelemetry | undefined;
+  private _manualUnpatches: Array<() => void> | undefined;
 
   override setConfig(config: TConfig = {} as TConfig): void {
     super.setConfig(config);
     this._contentPolicy = resolveContentPolicy(this.getConfig());
     this._cachedTelemetry = undefined;
+  }
+
+  /**
+   * Patches an already-loaded module outside the module hooks (the explicit `instrumentX(...)` path for
+   * bundled apps) and remembers how to undo it, so `disable()` unpatches it too.
+   */
+  protected patchManually(patch: () => void, unpatch: () => void): void {
+    patch();
+    (this._manualUnpatches ??= []).push(unpatch);
+  }
+
+  override disable(): void {
+    super.disable();
+    for (const unpatch of this._manualUnpatches?.splice(0) ?? []) unpatch();
   }
 
   protected override _updateMetricInstruments(): void {

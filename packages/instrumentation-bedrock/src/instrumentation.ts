@@ -29,7 +29,6 @@ interface ModuleExports {
  * ```
  */
 export class BedrockRuntimeInstrumentation extends GenAIInstrumentationBase<BedrockRuntimeInstrumentationConfig> {
-  private readonly _manual: ModuleExports[] = [];
   private readonly _ctx: SendContext = {
     active: () => this.isEnabled(),
     telemetry: () => this.genAITelemetry(),
@@ -50,15 +49,12 @@ export class BedrockRuntimeInstrumentation extends GenAIInstrumentationBase<Bedr
     ];
   }
 
-  override disable(): void {
-    super.disable();
-    for (const exports of this._manual.splice(0)) this._unpatch(exports);
-  }
-
   /** Patches an already-loaded module (see {@link instrumentBedrockRuntime}). */
   patchModule(exports: ModuleExports): void {
-    this._patch(exports);
-    this._manual.push(exports);
+    this.patchManually(
+      () => this._patch(exports),
+      () => this._unpatch(exports),
+    );
   }
 
   /**

@@ -45,7 +45,6 @@ interface ModuleExports {
  * ```
  */
 export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleGenAIInstrumentationConfig> {
-  private readonly _manual: ModuleExports[] = [];
   private readonly _ctx: WrapperContext = {
     active: () => this.isEnabled(),
     telemetry: () => this.genAITelemetry(),
@@ -66,15 +65,12 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
     ];
   }
 
-  override disable(): void {
-    super.disable();
-    for (const exports of this._manual.splice(0)) this._unpatch(exports);
-  }
-
   /** Patches an already-loaded module (see {@link instrumentGoogleGenAI}). */
   patchModule(exports: ModuleExports): void {
-    this._patch(exports);
-    this._manual.push(exports);
+    this.patchManually(
+      () => this._patch(exports),
+      () => this._unpatch(exports),
+    );
   }
 
   private _patch(exports: ModuleExports): ModuleExports {
