@@ -45,7 +45,8 @@ export abstract class GenAIInstrumentationBase<
    */
   protected patchManually(patch: () => void, unpatch: () => void): void {
     patch();
-    (this._manualUnpatches ??= []).push(unpatch);
+    this._manualUnpatches ??= [];
+    this._manualUnpatches.push(unpatch);
   }
 
   override disable(): void {
