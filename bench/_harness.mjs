@@ -56,24 +56,36 @@ export async function childOrMain(child, main) {
 }
 
 /**
- * A real SDK tracer provider (SimpleSpanProcessor) and meter provider, both exporting to a no-op exporter
- * (export cost is not what we measure), registered as the globals.
+ * What the register entry sets up, with no-op exporters (export cost is not what we measure): a real SDK
+ * tracer provider with a BatchSpanProcessor and a meter provider whose reader also collects the GenAI
+ * histograms from a GenAIMetricsAggregator bound to it (the register entry's fast metrics path), both
+ * registered as the globals. Reference instrumentations record through the same meter provider's SDK
+ * instruments, as they would under any SDK.
  */
 export function discardingProviders() {
   const require = createRequire(import.meta.url);
-  const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
   const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
   const { trace, metrics } = require('@opentelemetry/api');
+  const { GenAIMetricsAggregator, bindGenAIMetricsAggregator } = require('@genai-ops/core');
   const discard = {
     export: (_items, done) => done({ code: 0 }),
     shutdown: async () => {},
     forceFlush: async () => {},
   };
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] });
   trace.setGlobalTracerProvider(tracerProvider);
+  const aggregator = new GenAIMetricsAggregator();
   const meterProvider = new MeterProvider({
-    readers: [new PeriodicExportingMetricReader({ exporter: discard, exportIntervalMillis: 3_600_000 })],
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: discard,
+        exportIntervalMillis: 3_600_000,
+        metricProducers: [aggregator.createProducer()],
+      }),
+    ],
   });
+  bindGenAIMetricsAggregator(meterProvider, aggregator);
   metrics.setGlobalMeterProvider(meterProvider);
   return { tracerProvider, meterProvider };
 }

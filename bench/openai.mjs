@@ -2,7 +2,7 @@
 // The fake provider (chunkDelayMs 0) answers every request shape once over real HTTP; the children then
 // replay those exact replies through the SDK's `fetch` option, so the SDK runs its whole request, parse
 // and SSE path while socket and server time (noisy on a shared 2-core machine) stay out of the figures.
-// Children run a real SDK TracerProvider (SimpleSpanProcessor) and MeterProvider, exporting to a no-op
+// Children run what the register entry sets up (bench/_harness.mjs: BatchSpanProcessor, GenAI aggregator), exporting to a no-op
 // exporter: export cost is not the instrumentation's.
 // Figures: CPU µs per call (user + system, median over blocks of 50 calls; the lowest median over the rounds, variants interleaved, to damp noise
 // from other processes), µs added vs the uninstrumented SDK (and per chunk for the stream), heap growth

@@ -33,6 +33,7 @@ import {
   GEN_AI_OPERATION_NAME_VALUES,
   GEN_AI_PROVIDER_NAME_VALUES,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
   OPENAI_API_TYPE_VALUES,
   TOKEN_USAGE_BUCKETS,
@@ -238,6 +239,31 @@ describe('register entry, CommonJS (--require), http/json', () => {
     });
     expect(bounds(capture.metrics, METRIC_GEN_AI_CLIENT_TOKEN_USAGE)).toEqual([[...TOKEN_USAGE_BUCKETS]]);
     expect(bounds(capture.metrics, METRIC_GEN_AI_CLIENT_OPERATION_DURATION)).toEqual([[...DURATION_BUCKETS]]);
+  });
+
+  it('exports the GenAI histograms from the in-process aggregator, in the temporality the exporter asks for', async () => {
+    const result = await runNode(resolve(__dirname, 'fixtures/chat-twice-bound.cjs'), {
+      nodeArgs: REQUIRE,
+      env: env({ OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta' }),
+    });
+    expectClean(result);
+    const out = jsonLine<{ bound: boolean; chunks: number }>(result.stdout);
+    expect(out.bound).toBe(true);
+    await capture.waitFor(
+      () => capture.metrics.some((m) => m.name === METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK),
+      10_000,
+      'per-chunk histogram',
+    );
+    const genai = capture.metrics.filter((m) => m.name.startsWith('gen_ai.'));
+    // Delta (1), under the instrumentation's own scope, exactly once per series.
+    expect(new Set(genai.map((m) => `${m.scope} ${m.temporality}`))).toEqual(
+      new Set(['@genai-ops/instrumentation-openai 1']),
+    );
+    expect(metricSummary(genai).durationCount).toBe(2);
+    const perChunk = genai.filter((m) => m.name === METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK);
+    // One observation per chunk after the first, the usage-only chunk we requested included.
+    expect(perChunk.reduce((n, p) => n + (p.count ?? 0), 0)).toBeGreaterThanOrEqual(out.chunks - 1);
+    for (const p of genai) expect(p.bucketCounts!.reduce((a, b) => a + b, 0)).toBe(p.count);
   });
 
   it('runs the CommonJS chat example with every instrumentation: a plain and a streamed chat span, tokens matching the metrics', async () => {

@@ -28,6 +28,10 @@ export interface CapturedMetricPoint {
   name: string;
   unit: string;
   attributes: Record<string, Value>;
+  /** Instrumentation scope name. */
+  scope?: string;
+  /** OTLP AggregationTemporality of histograms and sums: 1 delta, 2 cumulative. */
+  temporality?: number;
   /** For histograms. */
   count?: number;
   sum?: number;
@@ -171,6 +175,8 @@ export class OtlpCapture {
               name: m.name,
               unit: m.unit ?? '',
               attributes: decodeAttributes(p.attributes),
+              scope: sm.scope?.name ?? '',
+              temporality: Number(m.histogram.aggregationTemporality),
               count: Number(p.count),
               sum: Number(p.sum),
               bucketCounts: (p.bucketCounts ?? []).map(Number),

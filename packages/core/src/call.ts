@@ -50,8 +50,8 @@ export interface GenAITelemetry {
   readonly content: ContentPolicy;
   /**
    * Record `gen_ai.client.operation.time_per_output_chunk` (one histogram observation per streamed chunk
-   * after the first). Default true. Each observation costs the OpenTelemetry SDK a few µs of CPU
-   * (it hashes the attribute set), which dominates the per-chunk overhead of a stream.
+   * after the first). Default true. Nearly free through a bound GenAIMetricsAggregator; through the SDK's
+   * own instruments each observation costs a few µs (the SDK hashes the attribute set on every record).
    */
   readonly timePerOutputChunk?: boolean;
 }
@@ -265,17 +265,19 @@ export class GenAICall {
         this.span.setStatus({ code: SpanStatusCode.ERROR, message });
         if (error instanceof Error) this.span.recordException(error);
       }
-      const metrics = this._telemetry.metrics;
-      const attrs = this._metricAttributes;
-      metrics.recordDuration((endMs - this._startMs) / 1000, attrs);
-      if (this._usage) metrics.recordTokens(this._usage.inputTokens, this._usage.outputTokens, attrs);
+      let ttfc: number | undefined;
       if (this._firstChunkMs !== undefined) {
-        const ttfc = (this._firstChunkMs - this._startMs) / 1000;
+        ttfc = (this._firstChunkMs - this._startMs) / 1000;
         this.span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, ttfc);
-        metrics.recordTimeToFirstChunk(ttfc, attrs);
-        if (this._chunkGaps)
-          for (const gap of this._chunkGaps) metrics.recordTimePerOutputChunk(gap / 1000, attrs);
       }
+      const usage = this._usage;
+      this._telemetry.metrics.recordCall(this._metricAttributes, {
+        duration: (endMs - this._startMs) / 1000,
+        inputTokens: usage?.inputTokens,
+        outputTokens: usage?.outputTokens,
+        timeToFirstChunk: ttfc,
+        chunkGapsMs: ttfc === undefined ? undefined : this._chunkGaps,
+      });
       this._emitDetailsEvent();
     } catch (err) {
       diag.debug('genai-ops: failed to finish call telemetry', err);

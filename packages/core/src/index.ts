@@ -60,6 +60,18 @@ export type {
   UriPart,
 } from './messages.js';
 export { mapFinishReason, parseToolArguments } from './messages.js';
+export {
+  bindGenAIMetricsAggregator,
+  boundGenAIMetricsAggregator,
+  type CallObservations,
+  DEFAULT_CARDINALITY_LIMIT,
+  GENAI_CLIENT_HISTOGRAMS,
+  type GenAIMetricProducer,
+  GenAIMetricsAggregator,
+  type GenAIMetricsCollection,
+  GenAIMetricsRecorder,
+  GenAIMetricTemporality,
+} from './metric-aggregator.js';
 export { GenAIClientMetrics } from './metrics.js';
 export { guardOutputStream } from './output-guard-stream.js';
 export * from './semconv.js';

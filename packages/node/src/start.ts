@@ -1,4 +1,4 @@
-import { getEnv, getEnvBoolean, getEnvInt } from '@genai-ops/core';
+import { bindGenAIMetricsAggregator, getEnv, getEnvBoolean, getEnvInt } from '@genai-ops/core';
 import { diag, metrics, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -9,6 +9,7 @@ import { installExitHooks, withTimeout } from './exit-hooks.js';
 import { installGuardrailsFromEnv } from './guardrails.js';
 import { loadInstrumentationsFromEnv } from './instrumentations.js';
 import { diagLevelFromString } from './log-level.js';
+import { metricReadersFromEnv } from './metric-readers.js';
 import type { StartConfig } from './types.js';
 
 /** Default bound on the exit flush, in milliseconds. */
@@ -50,8 +51,10 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   // step aside while it is built, then put ours (deduping, same level) back.
   const logLevelSet = getEnv('OTEL_LOG_LEVEL') !== undefined;
   if (logLevelSet) diag.disable();
+  const { readers, aggregator } = metricReadersFromEnv();
   const sdk = new NodeSDK({
     instrumentations,
+    metricReaders: readers,
     // telemetry.distro.* tell a backend which distribution set the SDK up; env detectors still win.
     resource: resources.defaultResource().merge(
       resources.resourceFromAttributes({
@@ -65,6 +68,13 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
     installDiagLogger();
   }
   sdk.start();
+  // The meter provider exists now: bind the GenAI aggregator (whose producers feed its readers) to it and
+  // hand it to the instrumentations again, so they record their histograms into the aggregator.
+  if (readers.length > 0) {
+    const meterProvider = metrics.getMeterProvider();
+    bindGenAIMetricsAggregator(meterProvider, aggregator);
+    for (const i of instrumentations) i.setMeterProvider(meterProvider);
+  }
   // sdk-node registers its LoggerProvider through its own copy of @opentelemetry/api-logs (it pins 0.223.0);
   // the instrumentations took their loggers from ours (0.223.1), whose proxy is never pointed at it. The
   // global itself is shared, so hand it to them directly, or content events would go nowhere.
