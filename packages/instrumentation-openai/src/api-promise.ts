@@ -13,16 +13,11 @@ import {
   isGuardError,
   type OutputGuard,
   observeIteratorFactory,
+  type StreamOutcome,
 } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import type { ApiMapping, OpenAIStreamReducer } from './api.js';
 import type { APIPromiseLike, StreamLike } from './internal-types.js';
-
-/** What the observer needs to know about the call. */
-export interface ObserveOptions {
-  injectedUsage: boolean;
-  outputGuard: OutputGuard | undefined;
-}
 
 export function isAPIPromise(value: unknown): value is APIPromiseLike {
   const p = value as Partial<APIPromiseLike> | null;
@@ -43,12 +38,16 @@ function isStream(value: unknown): value is StreamLike<unknown> {
   );
 }
 
-/** Attaches the call to an `APIPromise`. Never throws into the caller's flow. */
+/**
+ * Attaches the call to an `APIPromise`. Never throws into the caller's flow. `injectedUsage`: we asked
+ * for stream usage the caller did not ask for (the usage-only chunk is hidden from them).
+ */
 export function observeAPIPromise(
   promise: APIPromiseLike,
   call: GenAICall,
   mapping: ApiMapping,
-  options: ObserveOptions,
+  injectedUsage: boolean,
+  outputGuard: OutputGuard | undefined,
 ): void {
   // No FinalizationRegistry here: registering every promise cost about 25 µs of CPU per call (weak cells
   // and one cleanup task each, see docs/bench/openai.md). A promise that is never awaited, parsed nor
@@ -63,11 +62,11 @@ export function observeAPIPromise(
       (value) => {
         if (call.ended) return value;
         if (isStream(value)) {
-          observeStreamObject(value, call, mapping, options);
+          observeStreamObject(value, call, mapping, injectedUsage, outputGuard);
           return value;
         }
         try {
-          mapping.recordResponse(call, value, options.outputGuard);
+          mapping.recordResponse(call, value, outputGuard);
         } catch (err) {
           if (isGuardError(err)) {
             call.end(err);
@@ -109,20 +108,21 @@ function observeStreamObject(
   stream: StreamLike<unknown>,
   call: GenAICall,
   mapping: ApiMapping,
-  options: ObserveOptions,
+  injectedUsage: boolean,
+  outputGuard: OutputGuard | undefined,
 ): void {
   if (!mapping.streamReducer) {
     call.end();
     return;
   }
   const reducer = mapping.streamReducer({
-    injectedUsage: options.injectedUsage,
-    collectText: call.capturesContent || options.outputGuard !== undefined,
-    outputGuard: options.outputGuard,
+    injectedUsage,
+    collectText: call.capturesContent || outputGuard !== undefined,
+    outputGuard,
   });
   let factory = stream.iterator;
-  if (options.outputGuard) factory = guardedFactory(factory, reducer, options.outputGuard);
-  stream.iterator = observeIteratorFactory(factory, call, withAbortCheck(reducer, stream));
+  if (outputGuard) factory = guardedFactory(factory, reducer, outputGuard);
+  stream.iterator = observeIteratorFactory(factory, call, new AbortCheckingReducer(reducer, stream));
   endCallWhenCollected(stream, call);
 }
 
@@ -130,23 +130,37 @@ function observeStreamObject(
  * The SDK's stream iterator returns quietly when the caller aborts through its AbortController (it
  * swallows the abort error), so the stream looks complete. An aborted signal after a "completed" stream
  * means the caller aborted: the call ends with the SDK's abort class as `error.type`. (An early `break`
- * also aborts the controller, but it does not complete the stream.)
+ * also aborts the controller, but it does not complete the stream.) A class, not an object of closures:
+ * it runs per chunk and is built per stream.
  */
-function withAbortCheck<T>(
-  reducer: OpenAIStreamReducer<T>,
-  stream: StreamLike<unknown>,
-): OpenAIStreamReducer<T> {
-  return {
-    hide: reducer.hide?.bind(reducer),
-    fold: (chunk) => reducer.fold(chunk),
-    textDelta: (chunk) => reducer.textDelta(chunk),
-    finish(call, outcome) {
-      reducer.finish(call, outcome);
-      if (outcome.completed && outcome.error === undefined && stream.controller?.signal?.aborted === true) {
-        call.end(undefined, { errorType: ABORT_ERROR_TYPE });
-      }
-    },
-  };
+class AbortCheckingReducer<T> implements OpenAIStreamReducer<T> {
+  constructor(
+    private readonly _reducer: OpenAIStreamReducer<T>,
+    private readonly _stream: StreamLike<unknown>,
+  ) {}
+
+  hide(chunk: T): boolean {
+    return this._reducer.hide?.(chunk) ?? false;
+  }
+
+  fold(chunk: T): void {
+    this._reducer.fold(chunk);
+  }
+
+  textDelta(chunk: T): string | undefined {
+    return this._reducer.textDelta(chunk);
+  }
+
+  finish(call: GenAICall, outcome: StreamOutcome): void {
+    this._reducer.finish(call, outcome);
+    if (
+      outcome.completed &&
+      outcome.error === undefined &&
+      this._stream.controller?.signal?.aborted === true
+    ) {
+      call.end(undefined, { errorType: ABORT_ERROR_TYPE });
+    }
+  }
 }
 
 /** `error.type` of a caller abort, the SDK's own error class name for it. */

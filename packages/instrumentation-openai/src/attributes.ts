@@ -27,6 +27,14 @@ export interface ClientTarget {
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
+/**
+ * Constants read on every call, copied once at load: the CommonJS re-exports of `@genai-ops/core` are
+ * getters, which showed up in CPU profiles of the per-call path (docs/bench/openai.md).
+ */
+const SERVICE_TIER_AUTO = OPENAI_REQUEST_SERVICE_TIER_VALUES.AUTO;
+const OUTPUT_TYPE_JSON = GEN_AI_OUTPUT_TYPE_VALUES.JSON;
+const OUTPUT_TYPE_TEXT = GEN_AI_OUTPUT_TYPE_VALUES.TEXT;
+
 /** Whether a host is an Azure OpenAI endpoint. */
 export function isAzureHost(host: string | undefined): boolean {
   return (
@@ -87,33 +95,42 @@ export function stopSequences(v: unknown): string[] | undefined {
  */
 export function outputTypeFromFormat(format: unknown): string | undefined {
   const type = isRecord(format) ? format.type : undefined;
-  if (type === 'json_schema' || type === 'json_object') return GEN_AI_OUTPUT_TYPE_VALUES.JSON;
-  if (type === 'text') return GEN_AI_OUTPUT_TYPE_VALUES.TEXT;
+  if (type === 'json_schema' || type === 'json_object') return OUTPUT_TYPE_JSON;
+  if (type === 'text') return OUTPUT_TYPE_TEXT;
   return undefined;
 }
 
+/** `openai.response.service_tier` (a metric attribute too, see `GenAICall.addMetricKeys`). */
+export const OPENAI_RESPONSE_SERVICE_TIER_KEY = ATTR_OPENAI_RESPONSE_SERVICE_TIER;
+/** `openai.response.system_fingerprint` (a metric attribute too). */
+export const OPENAI_RESPONSE_SYSTEM_FINGERPRINT_KEY = ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT;
+/** `openai.request.service_tier`. */
+export const OPENAI_REQUEST_SERVICE_TIER_KEY = ATTR_OPENAI_REQUEST_SERVICE_TIER;
+
+/** Sets `key` only when `value` is defined: request attributes are built sparse. */
+export function put(out: AttributeMap, key: string, value: AttributeValue | undefined): void {
+  if (value !== undefined) out[key] = value;
+}
+
 /** `openai.request.service_tier`: set when given and not `auto` (openai/registry.yaml). */
-export function requestServiceTier(v: unknown): AttributeMap {
+export function requestServiceTier(v: unknown): string | undefined {
   const tier = str(v);
-  return {
-    [ATTR_OPENAI_REQUEST_SERVICE_TIER]:
-      tier && tier !== OPENAI_REQUEST_SERVICE_TIER_VALUES.AUTO ? tier : undefined,
-  };
+  return tier !== undefined && tier !== SERVICE_TIER_AUTO ? tier : undefined;
 }
 
-/** The OpenAI response refinements (also metric attributes, see `GenAICall.addMetricKeys`). */
-export function responseRefinements(body: AnyRecord): AttributeMap {
+/**
+ * The OpenAI response refinements (also metric attributes, see `GenAICall.addMetricKeys`), or undefined
+ * when the response has neither.
+ */
+export function responseRefinements(body: AnyRecord): AttributeMap | undefined {
+  const tier = str(body.service_tier);
+  const fingerprint = str(body.system_fingerprint);
+  if (tier === undefined && fingerprint === undefined) return undefined;
   return {
-    [ATTR_OPENAI_RESPONSE_SERVICE_TIER]: str(body.service_tier),
-    [ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: str(body.system_fingerprint),
+    [OPENAI_RESPONSE_SERVICE_TIER_KEY]: tier,
+    [OPENAI_RESPONSE_SYSTEM_FINGERPRINT_KEY]: fingerprint,
   };
 }
-
-/** The metric keys the OpenAI refinement adds. */
-export const OPENAI_METRIC_KEYS = [
-  ATTR_OPENAI_RESPONSE_SERVICE_TIER,
-  ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
-];
 
 /**
  * Usage in the conventions' sense from either usage shape: Chat Completions (`prompt_tokens`,

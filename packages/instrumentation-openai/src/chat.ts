@@ -40,7 +40,11 @@ import {
   int,
   isRecord,
   num,
+  OPENAI_REQUEST_SERVICE_TIER_KEY,
+  OPENAI_RESPONSE_SERVICE_TIER_KEY,
+  OPENAI_RESPONSE_SYSTEM_FINGERPRINT_KEY,
   outputTypeFromFormat,
+  put,
   requestServiceTier,
   responseRefinements,
   stopSequences,
@@ -49,30 +53,45 @@ import {
 } from './attributes.js';
 import type { AnyRecord } from './internal-types.js';
 
-/** Request attributes of a chat completion (GUIDE.md §2.1, §9). */
+/** Keys and values read on every call, copied once at load (core's CommonJS re-exports are getters). */
+const API_TYPE_KEY = ATTR_OPENAI_API_TYPE;
+const API_TYPE_CHAT = OPENAI_API_TYPE_VALUES.CHAT_COMPLETIONS;
+const MAX_TOKENS_KEY = ATTR_GEN_AI_REQUEST_MAX_TOKENS;
+const TEMPERATURE_KEY = ATTR_GEN_AI_REQUEST_TEMPERATURE;
+const TOP_P_KEY = ATTR_GEN_AI_REQUEST_TOP_P;
+const FREQUENCY_PENALTY_KEY = ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY;
+const PRESENCE_PENALTY_KEY = ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY;
+const STOP_SEQUENCES_KEY = ATTR_GEN_AI_REQUEST_STOP_SEQUENCES;
+const SEED_KEY = ATTR_GEN_AI_REQUEST_SEED;
+const CHOICE_COUNT_KEY = ATTR_GEN_AI_REQUEST_CHOICE_COUNT;
+const OUTPUT_TYPE_KEY = ATTR_GEN_AI_OUTPUT_TYPE;
+const OUTPUT_TYPE_SPEECH = GEN_AI_OUTPUT_TYPE_VALUES.SPEECH;
+const REASONING_LEVEL_KEY = ATTR_GEN_AI_REQUEST_REASONING_LEVEL;
+const STREAM_KEY = ATTR_GEN_AI_REQUEST_STREAM;
+const finishReason = mapFinishReason;
+
+/** Request attributes of a chat completion (GUIDE.md §2.1, §9), only those the request sets. */
 export function chatRequestAttributes(params: AnyRecord): AttributeMap {
+  const out: AttributeMap = { [API_TYPE_KEY]: API_TYPE_CHAT };
+  put(out, MAX_TOKENS_KEY, int(params.max_completion_tokens) ?? int(params.max_tokens));
+  put(out, TEMPERATURE_KEY, num(params.temperature));
+  put(out, TOP_P_KEY, num(params.top_p));
+  put(out, FREQUENCY_PENALTY_KEY, num(params.frequency_penalty));
+  put(out, PRESENCE_PENALTY_KEY, num(params.presence_penalty));
+  put(out, STOP_SEQUENCES_KEY, stopSequences(params.stop));
+  put(out, SEED_KEY, int(params.seed));
   const n = int(params.n);
-  const modalities = Array.isArray(params.modalities) ? params.modalities : undefined;
+  if (n !== undefined && n !== 1) out[CHOICE_COUNT_KEY] = n;
   const outputType =
     outputTypeFromFormat(params.response_format) ??
-    (params.audio !== undefined || modalities?.includes('audio')
-      ? GEN_AI_OUTPUT_TYPE_VALUES.SPEECH
+    (params.audio !== undefined || (Array.isArray(params.modalities) && params.modalities.includes('audio'))
+      ? OUTPUT_TYPE_SPEECH
       : undefined);
-  return {
-    [ATTR_OPENAI_API_TYPE]: OPENAI_API_TYPE_VALUES.CHAT_COMPLETIONS,
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: int(params.max_completion_tokens) ?? int(params.max_tokens),
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(params.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: num(params.top_p),
-    [ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY]: num(params.frequency_penalty),
-    [ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY]: num(params.presence_penalty),
-    [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stopSequences(params.stop),
-    [ATTR_GEN_AI_REQUEST_SEED]: int(params.seed),
-    [ATTR_GEN_AI_REQUEST_CHOICE_COUNT]: n !== undefined && n !== 1 ? n : undefined,
-    [ATTR_GEN_AI_OUTPUT_TYPE]: outputType,
-    [ATTR_GEN_AI_REQUEST_REASONING_LEVEL]: str(params.reasoning_effort),
-    [ATTR_GEN_AI_REQUEST_STREAM]: params.stream === true ? true : undefined,
-    ...requestServiceTier(params.service_tier),
-  };
+  put(out, OUTPUT_TYPE_KEY, outputType);
+  put(out, REASONING_LEVEL_KEY, str(params.reasoning_effort));
+  if (params.stream === true) out[STREAM_KEY] = true;
+  put(out, OPENAI_REQUEST_SERVICE_TIER_KEY, requestServiceTier(params.service_tier));
+  return out;
 }
 
 /** One content part of a chat message -> a conventions part. */
@@ -208,7 +227,7 @@ export function chatOutputMessages(choices: unknown): OutputMessage[] {
     out.push({
       role: String(msg.role ?? 'assistant'),
       parts,
-      finish_reason: mapFinishReason(str(c.finish_reason)),
+      finish_reason: finishReason(str(c.finish_reason)),
     });
   }
   return out;
@@ -299,12 +318,13 @@ export function recordChatResponse(
   call.setResponse({
     id: str(body.id),
     model: str(body.model),
-    finishReasons: choices.map((c) => mapFinishReason(isRecord(c) ? str(c.finish_reason) : undefined)),
+    finishReasons: choices.map((c) => finishReason(isRecord(c) ? str(c.finish_reason) : undefined)),
   });
-  call.setAttributes(responseRefinements(body));
+  const refinements = responseRefinements(body);
+  if (refinements !== undefined) call.setAttributes(refinements);
   const usage = usageFrom(body.usage);
   if (usage) call.setUsage(usage);
-  call.recordOutput(() => chatOutputMessages(choices));
+  if (call.capturesContent) call.recordOutput(() => chatOutputMessages(choices));
 }
 
 interface ChoiceState {
@@ -322,7 +342,8 @@ class ChatStreamReducer implements OpenAIStreamReducer<AnyRecord> {
   private _id: string | undefined;
   private _model: string | undefined;
   private _usage: unknown;
-  private _refinements: AnyRecord = {};
+  private _serviceTier: string | undefined;
+  private _fingerprint: string | undefined;
   private readonly _choices: ChoiceState[] = [];
 
   constructor(private readonly _setup: StreamSetup) {}
@@ -348,8 +369,10 @@ class ChatStreamReducer implements OpenAIStreamReducer<AnyRecord> {
     if (this._id === undefined && typeof chunk.id === 'string') this._id = chunk.id;
     if (this._model === undefined && typeof chunk.model === 'string') this._model = chunk.model;
     if (chunk.usage) this._usage = chunk.usage;
-    if (chunk.service_tier) this._refinements.service_tier = chunk.service_tier;
-    if (chunk.system_fingerprint) this._refinements.system_fingerprint = chunk.system_fingerprint;
+    const tier = str(chunk.service_tier);
+    if (tier !== undefined) this._serviceTier = tier;
+    const fingerprint = str(chunk.system_fingerprint);
+    if (fingerprint !== undefined) this._fingerprint = fingerprint;
     const choices = chunk.choices;
     if (!Array.isArray(choices)) return;
     for (const c of choices as AnyRecord[]) {
@@ -393,14 +416,18 @@ class ChatStreamReducer implements OpenAIStreamReducer<AnyRecord> {
     if (this._setup.outputGuard && choices.length > 0) {
       this._setup.outputGuard.finish(choices.map((c) => c.text));
     }
-    call.setResponse({
-      id: this._id,
-      model: this._model,
-      finishReasons: choices.filter((c) => c.finish !== undefined).map((c) => mapFinishReason(c.finish)),
-    });
-    call.setAttributes(responseRefinements(this._refinements));
+    const finishReasons: string[] = [];
+    for (const c of choices) if (c.finish !== undefined) finishReasons.push(finishReason(c.finish));
+    call.setResponse({ id: this._id, model: this._model, finishReasons });
+    if (this._serviceTier !== undefined || this._fingerprint !== undefined) {
+      call.setAttributes({
+        [OPENAI_RESPONSE_SERVICE_TIER_KEY]: this._serviceTier,
+        [OPENAI_RESPONSE_SYSTEM_FINGERPRINT_KEY]: this._fingerprint,
+      });
+    }
     const usage = usageFrom(this._usage);
     if (usage) call.setUsage(usage);
+    if (!call.capturesContent) return;
     call.recordOutput(() =>
       choices.map((c) => {
         const parts: MessagePart[] = [];
@@ -415,7 +442,7 @@ class ChatStreamReducer implements OpenAIStreamReducer<AnyRecord> {
               arguments: parseToolArguments(t.args),
             });
         }
-        return { role: 'assistant', parts, finish_reason: mapFinishReason(c.finish) };
+        return { role: 'assistant', parts, finish_reason: finishReason(c.finish) };
       }),
     );
   }
@@ -431,10 +458,12 @@ export const CHAT_COMPLETIONS: ApiMapping<AnyRecord> = {
   prepareStream(params) {
     const options = isRecord(params.stream_options) ? params.stream_options : undefined;
     if (options?.include_usage === true) return { params, injectedUsage: false };
-    return {
-      params: { ...params, stream_options: { ...options, include_usage: true } },
-      injectedUsage: true,
-    };
+    // A copy, never the caller's object. Not `{ ...params, stream_options }`: on Node 20 a spread followed
+    // by one more key costs ~1.7 µs (the clone's map takes a slow path), Object.assign + set ~70 ns.
+    const copy: AnyRecord = Object.assign({}, params);
+    copy.stream_options =
+      options === undefined ? { include_usage: true } : Object.assign({}, options, { include_usage: true });
+    return { params: copy, injectedUsage: true };
   },
   recordResponse: recordChatResponse,
   streamReducer: (setup) => new ChatStreamReducer(setup),

@@ -9,19 +9,23 @@ import {
   type GenAICall,
 } from '@genai-ops/core';
 import type { ApiMapping } from './api.js';
-import { type AttributeMap, int, isRecord, str } from './attributes.js';
+import { type AttributeMap, int, isRecord, put, str } from './attributes.js';
 import type { AnyRecord } from './internal-types.js';
+
+/** Keys read on every call, copied once at load (core's CommonJS re-exports are getters). */
+const ENCODING_FORMATS_KEY = ATTR_GEN_AI_REQUEST_ENCODING_FORMATS;
+const DIMENSION_COUNT_KEY = ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT;
 
 /**
  * Request attributes: `encoding_format` as the caller asked it (newer SDKs send `base64` when the caller
  * did not ask and decode it for them; we report what the caller asked for), `dimensions`.
  */
 export function embeddingsRequestAttributes(params: AnyRecord): AttributeMap {
+  const out: AttributeMap = {};
   const format = str(params.encoding_format);
-  return {
-    [ATTR_GEN_AI_REQUEST_ENCODING_FORMATS]: format ? [format] : undefined,
-    [ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT]: int(params.dimensions),
-  };
+  if (format !== undefined) out[ENCODING_FORMATS_KEY] = [format];
+  put(out, DIMENSION_COUNT_KEY, int(params.dimensions));
+  return out;
 }
 
 /** Length of an embedding vector: a float array, or base64 float32 (4 bytes per dimension). */
@@ -44,7 +48,7 @@ export function recordEmbeddingsResponse(call: GenAICall, body: unknown): void {
   const first = Array.isArray(body.data) ? body.data[0] : undefined;
   const dims = isRecord(first) ? vectorLength(first.embedding) : undefined;
   // The returned vectors' length is the dimension count (equal to `dimensions` when it was requested).
-  if (dims !== undefined && dims > 0) call.setAttributes({ [ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT]: dims });
+  if (dims !== undefined && dims > 0) call.setAttributes({ [DIMENSION_COUNT_KEY]: dims });
 }
 
 /** The Embeddings mapping. */

@@ -46,14 +46,25 @@ function openAIClassOf(moduleExports: unknown): OpenAIClassLike | undefined {
  */
 export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstrumentationConfig> {
   private readonly _host: WrapperHost;
+  /** `injectStreamUsage` resolved (config, then env) on first use; reset by `setConfig`. */
+  private _injectStreamUsage: boolean | undefined;
 
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super(PACKAGE_NAME, PACKAGE_VERSION, config);
     this._host = {
       // The content policy, metrics and telemetry bundle come from the core base (cached, not per call).
       telemetry: () => (this.isEnabled() ? this.genAITelemetry() : undefined),
-      injectStreamUsage: () => this.getConfig().injectStreamUsage ?? getEnvBoolean(ENV_STREAM_USAGE) ?? true,
+      injectStreamUsage: () => {
+        this._injectStreamUsage ??=
+          this.getConfig().injectStreamUsage ?? getEnvBoolean(ENV_STREAM_USAGE) ?? true;
+        return this._injectStreamUsage;
+      },
     };
+  }
+
+  override setConfig(config: OpenAIInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this._injectStreamUsage = undefined;
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {

@@ -37,7 +37,9 @@ import {
   int,
   isRecord,
   num,
+  OPENAI_REQUEST_SERVICE_TIER_KEY,
   outputTypeFromFormat,
+  put,
   requestServiceTier,
   responseRefinements,
   str,
@@ -50,22 +52,31 @@ function conversationId(v: unknown): string | undefined {
   return str(v) ?? (isRecord(v) ? str(v.id) : undefined);
 }
 
-/** Request attributes of a Responses call (GUIDE.md §2.1, §9). */
+/** Keys and values read on every call, copied once at load (core's CommonJS re-exports are getters). */
+const API_TYPE_KEY = ATTR_OPENAI_API_TYPE;
+const API_TYPE_RESPONSES = OPENAI_API_TYPE_VALUES.RESPONSES;
+const MAX_TOKENS_KEY = ATTR_GEN_AI_REQUEST_MAX_TOKENS;
+const TEMPERATURE_KEY = ATTR_GEN_AI_REQUEST_TEMPERATURE;
+const TOP_P_KEY = ATTR_GEN_AI_REQUEST_TOP_P;
+const OUTPUT_TYPE_KEY = ATTR_GEN_AI_OUTPUT_TYPE;
+const REASONING_LEVEL_KEY = ATTR_GEN_AI_REQUEST_REASONING_LEVEL;
+const PREVIOUS_RESPONSE_ID_KEY = ATTR_GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID;
+const CONVERSATION_ID_KEY = ATTR_GEN_AI_CONVERSATION_ID;
+const STREAM_KEY = ATTR_GEN_AI_REQUEST_STREAM;
+
+/** Request attributes of a Responses call (GUIDE.md §2.1, §9), only those the request sets. */
 export function responsesRequestAttributes(params: AnyRecord): AttributeMap {
-  const text = isRecord(params.text) ? params.text : undefined;
-  const reasoning = isRecord(params.reasoning) ? params.reasoning : undefined;
-  return {
-    [ATTR_OPENAI_API_TYPE]: OPENAI_API_TYPE_VALUES.RESPONSES,
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: int(params.max_output_tokens),
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(params.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: num(params.top_p),
-    [ATTR_GEN_AI_OUTPUT_TYPE]: outputTypeFromFormat(text?.format),
-    [ATTR_GEN_AI_REQUEST_REASONING_LEVEL]: str(reasoning?.effort),
-    [ATTR_GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID]: str(params.previous_response_id),
-    [ATTR_GEN_AI_CONVERSATION_ID]: conversationId(params.conversation),
-    [ATTR_GEN_AI_REQUEST_STREAM]: params.stream === true ? true : undefined,
-    ...requestServiceTier(params.service_tier),
-  };
+  const out: AttributeMap = { [API_TYPE_KEY]: API_TYPE_RESPONSES };
+  put(out, MAX_TOKENS_KEY, int(params.max_output_tokens));
+  put(out, TEMPERATURE_KEY, num(params.temperature));
+  put(out, TOP_P_KEY, num(params.top_p));
+  if (isRecord(params.text)) put(out, OUTPUT_TYPE_KEY, outputTypeFromFormat(params.text.format));
+  if (isRecord(params.reasoning)) put(out, REASONING_LEVEL_KEY, str(params.reasoning.effort));
+  put(out, PREVIOUS_RESPONSE_ID_KEY, str(params.previous_response_id));
+  put(out, CONVERSATION_ID_KEY, conversationId(params.conversation));
+  if (params.stream === true) out[STREAM_KEY] = true;
+  put(out, OPENAI_REQUEST_SERVICE_TIER_KEY, requestServiceTier(params.service_tier));
+  return out;
 }
 
 function inputPart(part: unknown): MessagePart | undefined {
@@ -338,10 +349,9 @@ function recordResponseObject(call: GenAICall, response: AnyRecord): void {
     model: str(response.model),
     finishReasons: finish ? [finish] : undefined,
   });
-  call.setAttributes({
-    ...responseRefinements(response),
-    [ATTR_GEN_AI_CONVERSATION_ID]: conversationId(response.conversation),
-  });
+  const attributes = responseRefinements(response) ?? {};
+  put(attributes, CONVERSATION_ID_KEY, conversationId(response.conversation));
+  call.setAttributes(attributes);
   const usage = usageFrom(response.usage);
   if (usage) call.setUsage(usage);
 }
@@ -355,7 +365,7 @@ export function recordResponsesResponse(
   if (!isRecord(body)) return;
   if (outputGuard) guardResponseOutput(body, outputGuard);
   recordResponseObject(call, body);
-  call.recordOutput(() => responsesOutputMessages(body));
+  if (call.capturesContent) call.recordOutput(() => responsesOutputMessages(body));
 }
 
 const RESPONSE_EVENTS = new Set([
@@ -397,6 +407,7 @@ class ResponsesStreamReducer implements OpenAIStreamReducer<AnyRecord> {
     if (this._setup.outputGuard && this._text !== '') this._setup.outputGuard.finish([this._text]);
     if (!response) return;
     recordResponseObject(call, response);
+    if (!call.capturesContent) return;
     call.recordOutput(() => {
       if (this._final) return responsesOutputMessages(response);
       // The stream stopped early: what was received.
