@@ -2,11 +2,18 @@
 // heap growth per 10k calls, non-streaming and a 50-chunk stream, each mode in its own Node process.
 // The replies are real fake-provider responses recorded once over HTTP, then replayed through the SDK's
 // `fetch` option, so the SDK runs its full request/parse path without network noise in the figures.
+// Also a paired figure per scenario: one process with our instrumentation disabled/enabled in alternating
+// blocks, CPU time (user + system) per call, median of the block differences. There the tracer provider is
+// handed to our instrumentation only (not registered globally), so the disabled blocks are exactly the
+// `baseline` mode (the SDK's own tracing sees no provider) and the difference is what genai-ops adds over
+// the uninstrumented SDK. Providers as the register entry sets them up (bench/_harness.mjs).
 // Usage: npx tsc -b packages/instrumentation-anthropic packages/fake-provider && node --expose-gc bench/anthropic.mjs [calls=5000]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { discardingProviders } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const MODEL = 'claude-sonnet-5-5';
@@ -35,46 +42,21 @@ async function record() {
   return out;
 }
 
-async function child(mode, scenario, recorded, calls) {
+/**
+ * The register entry's setup with no-op exporters (bench/_harness.mjs: a BatchSpanProcessor, and the GenAI
+ * histograms pre-aggregated by core and collected by the meter provider's reader). Registered globally
+ * unless `global` is false: then the SDK's own tracing sees no provider, as in `baseline`.
+ */
+function providers(global) {
+  const out = discardingProviders();
+  if (!global) require('@opentelemetry/api').trace.disable();
+  return out;
+}
+
+/** A client whose `fetch` replays the recorded reply of `scenario`, and one call of that scenario. */
+function replayClient(recorded, scenario) {
   const reply = recorded[scenario];
   const stream = scenario !== 'non-streaming';
-  if (mode !== 'baseline') {
-    const { trace } = require('@opentelemetry/api');
-    const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
-    const {
-      MeterProvider,
-      PeriodicExportingMetricReader,
-      AggregationTemporality,
-    } = require('@opentelemetry/sdk-metrics');
-    const discard = {
-      export: (_items, done) => done({ code: 0 }),
-      shutdown: async () => {},
-      forceFlush: async () => {},
-    };
-    const tracerProvider = new BasicTracerProvider({
-      spanProcessors: [new BatchSpanProcessor(discard, { scheduledDelayMillis: 50, maxQueueSize: 4096 })],
-    });
-    trace.setGlobalTracerProvider(tracerProvider);
-    const meterProvider = new MeterProvider({
-      readers: [
-        new PeriodicExportingMetricReader({
-          exporter: { ...discard, selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE },
-          exportIntervalMillis: 60_000,
-        }),
-      ],
-    });
-    if (mode.startsWith('genai-ops')) {
-      const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-      const { AnthropicInstrumentation } = require('@genai-ops/instrumentation-anthropic');
-      registerInstrumentations({
-        instrumentations: [
-          new AnthropicInstrumentation({ captureMessageContent: mode.endsWith('+content') }),
-        ],
-        tracerProvider,
-        meterProvider,
-      });
-    }
-  }
   const Anthropic = require('@anthropic-ai/sdk');
   // Replays the recorded reply; a stream is cut into its SSE events, as the server wrote them.
   const pieces = stream ? reply.text.split(/(?<=\n\n)/) : [reply.text];
@@ -100,12 +82,73 @@ async function child(mode, scenario, recorded, calls) {
     max_tokens: 200,
     messages: [{ role: 'user', content: 'The quick brown fox' }],
   };
-  const one = async () => {
+  return async () => {
     if (!stream) return (await client.messages.create(params)).content.length;
     let n = 0;
     for await (const _e of await client.messages.create({ ...params, stream: true })) n++;
     return n;
   };
+}
+
+/** CPU µs (user + system) per call over `n` calls. */
+async function cpuPerCall(fn, n) {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) await fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / n;
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** The paired figures of both scenarios: our instrumentation disabled/enabled in alternating blocks. */
+async function pairedChild(content, recorded) {
+  const { tracerProvider, meterProvider } = providers(false);
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+  const { AnthropicInstrumentation } = require('@genai-ops/instrumentation-anthropic');
+  const instrumentation = new AnthropicInstrumentation({ captureMessageContent: content });
+  registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
+  const out = {};
+  for (const [scenario, block] of [
+    ['non-streaming', 200],
+    ['stream 50 chunks', 40],
+  ]) {
+    const one = replayClient(recorded, scenario);
+    for (let i = 0; i < 300; i++) await one();
+    const diffs = [];
+    // A few untimed calls after each switch: the first calls after patching or unpatching re-warm the
+    // JIT's inline caches, a cost of switching, not of either state.
+    for (let b = 0; b < 21; b++) {
+      instrumentation.disable();
+      await cpuPerCall(one, block / 5);
+      const off = await cpuPerCall(one, block);
+      instrumentation.enable();
+      await cpuPerCall(one, block / 5);
+      diffs.push((await cpuPerCall(one, block)) - off);
+    }
+    out[scenario] = { added: median(diffs), events: await one() };
+  }
+  return out;
+}
+
+async function child(mode, scenario, recorded, calls) {
+  if (mode !== 'baseline') {
+    const { tracerProvider, meterProvider } = providers(true);
+    if (mode.startsWith('genai-ops')) {
+      const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+      const { AnthropicInstrumentation } = require('@genai-ops/instrumentation-anthropic');
+      registerInstrumentations({
+        instrumentations: [
+          new AnthropicInstrumentation({ captureMessageContent: mode.endsWith('+content') }),
+        ],
+        tracerProvider,
+        meterProvider,
+      });
+    }
+  }
+  const one = replayClient(recorded, scenario);
   for (let i = 0; i < 500; i++) await one();
   const times = new Float64Array(calls);
   for (let i = 0; i < calls; i++) {
@@ -133,7 +176,13 @@ async function child(mode, scenario, recorded, calls) {
   };
 }
 
-if (process.argv[2] === '--child') {
+if (process.argv[2] === '--paired') {
+  const [, , , content, file] = process.argv;
+  const recorded = JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
+  const r = await pairedChild(content === 'content', recorded);
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+  process.exit(0);
+} else if (process.argv[2] === '--child') {
   const [, , , mode, scenario, file, calls] = process.argv;
   const recorded = JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
   const r = await child(mode, scenario, recorded, Number(calls));
@@ -141,6 +190,7 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 } else {
   const calls = Number(process.argv[2] ?? 5000);
+  const loadBefore = loadavg()[0];
   const { writeFileSync, mkdtempSync } = require('node:fs');
   const { join } = require('node:path');
   const { tmpdir } = require('node:os');
@@ -169,8 +219,34 @@ if (process.argv[2] === '--child') {
       rows.push([scenario, mode, m, baseline ? m.median - baseline.median : NaN]);
     }
   }
+  // Three rounds, the two modes interleaved; the median of the rounds.
+  const pairedRuns = { off: [], content: [] };
+  for (let round = 0; round < 3; round++) {
+    for (const content of ['off', 'content']) {
+      const r = spawnSync(process.execPath, [self, '--paired', content, file], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      if (r.status !== 0) {
+        console.error(`paired (content ${content}) failed:\n${r.stderr}`);
+        process.exitCode = 1;
+        continue;
+      }
+      pairedRuns[content].push(JSON.parse(r.stdout.trim().split('\n').pop()));
+    }
+  }
+  const paired = {};
+  for (const [content, runs] of Object.entries(pairedRuns)) {
+    if (runs.length === 0) continue;
+    paired[content] = Object.fromEntries(
+      ['non-streaming', 'stream 50 chunks'].map((sc) => [
+        sc,
+        { added: median(runs.map((r) => r[sc].added)), events: runs[0][sc].events },
+      ]),
+    );
+  }
   console.log(
-    `@anthropic-ai/sdk ${require('@anthropic-ai/sdk/version').VERSION}, Node ${process.version}, ${calls} timed calls after 500 warm-up\n`,
+    `@anthropic-ai/sdk ${require('@anthropic-ai/sdk/version').VERSION}, Node ${process.version}, ${calls} timed calls after 500 warm-up; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after\n`,
   );
   console.log(
     '| scenario | mode | median µs/call | p99 µs/call | median µs added | heap KiB growth / 10k calls |',
@@ -179,6 +255,22 @@ if (process.argv[2] === '--child') {
   for (const [scenario, mode, m, added] of rows) {
     console.log(
       `| ${scenario} | ${mode} | ${m.median.toFixed(0)} | ${m.p99.toFixed(0)} | ${mode === 'baseline' ? '–' : added.toFixed(0)} | ${m.heapKbPer10k.toFixed(0)} |`,
+    );
+  }
+  console.log(
+    '\nPaired in-process figures (genai-ops disabled/enabled in alternating blocks of 200 calls / 40 streams, CPU µs, median of 21 block differences, median of 3 rounds):\n',
+  );
+  console.log('| mode | non-streaming added | stream added | per event |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const [content, name] of [
+    ['off', 'genai-ops'],
+    ['content', 'genai-ops+content'],
+  ]) {
+    const p = paired[content];
+    if (!p) continue;
+    const s = p['stream 50 chunks'];
+    console.log(
+      `| ${name} | ${p['non-streaming'].added.toFixed(1)} | ${s.added.toFixed(1)} | ${(s.added / s.events).toFixed(2)} |`,
     );
   }
 }

@@ -5,10 +5,12 @@
 // socket and server time stay out of the figures. Children run a real SDK TracerProvider
 // (SimpleSpanProcessor) and MeterProvider exporting to a no-op exporter. Figures: median µs per call
 // (lowest median over ROUNDS rounds, variants interleaved), µs added vs the uninstrumented SDK (and per
-// event for the streams).
+// event for the streams); and, in the instrumented children, a paired CPU-time figure (our instrumentation
+// disabled/enabled in alternating blocks of the same process).
 // Usage: npx tsc -b packages/instrumentation-bedrock packages/fake-provider && node bench/bedrock.mjs [calls=2000] [rounds=3]
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +33,7 @@ const INVOKE = {
 };
 
 function setupOtel(variant) {
-  if (variant === 'uninstrumented') return;
+  if (variant === 'uninstrumented') return undefined;
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
   const { tracerProvider, meterProvider } = discardingProviders();
   const { BedrockRuntimeInstrumentation } = require('../packages/instrumentation-bedrock/dist/index.js');
@@ -39,6 +41,44 @@ function setupOtel(variant) {
     captureMessageContent: variant.endsWith('+content'),
   });
   registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
+  return instrumentation;
+}
+
+/**
+ * CPU time (user + system) per call of `fn`, median over blocks of `block` calls: on a shared machine
+ * wall time is mostly other processes, CPU time is what the instrumentation costs.
+ */
+async function cpuPerCall(fn, n, block) {
+  const out = [];
+  for (let done = 0; done < n; done += block) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < block; i++) await fn();
+    const c = process.cpuUsage(c0);
+    out.push((c.user + c.system) / block);
+  }
+  return median(out);
+}
+
+/**
+ * The paired figure: the same process with our instrumentation disabled and enabled in alternating
+ * blocks (load from other processes hits both sides alike); the median of the per-block differences.
+ */
+async function paired(instrumentation, fn, blocks, block) {
+  const diffs = [];
+  // A few untimed calls after each switch: the first calls after patching or unpatching re-warm the
+  // JIT's inline caches, a cost of switching, not of either state.
+  const warm = async () => {
+    for (let i = 0; i < Math.ceil(block / 5); i++) await fn();
+  };
+  for (let b = 0; b < blocks; b++) {
+    instrumentation.disable();
+    await warm();
+    const off = await cpuPerCall(fn, block, block);
+    instrumentation.enable();
+    await warm();
+    diffs.push((await cpuPerCall(fn, block, block)) - off);
+  }
+  return median(diffs);
 }
 
 async function record(url) {
@@ -69,7 +109,7 @@ async function record(url) {
 }
 
 async function child(variant, recorded, calls) {
-  setupOtel(variant);
+  const instrumentation = setupOtel(variant);
   const sdk = require('@aws-sdk/client-bedrock-runtime');
   const requestHandler = {
     handle: async (request) => {
@@ -126,6 +166,12 @@ async function child(variant, recorded, calls) {
     converseEvents: await converseStream(),
     invokeEvents: await invokeStream(),
   };
+  if (instrumentation) {
+    result.pairedConverse = await paired(instrumentation, converse, 41, 60);
+    result.pairedInvoke = await paired(instrumentation, invoke, 41, 60);
+    result.pairedConverseStream = await paired(instrumentation, converseStream, 21, 20);
+    result.pairedInvokeStream = await paired(instrumentation, invokeStream, 21, 20);
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -136,6 +182,7 @@ function runVariant(variant, recorded, calls) {
 async function main() {
   const calls = Number(process.argv[2] ?? 2000);
   const rounds = Number(process.argv[3] ?? 3);
+  const loadBefore = loadavg()[0];
   const { startFakeProvider } = require('../packages/fake-provider/dist/index.js');
   const fake = await startFakeProvider({ chunkDelayMs: 0 });
   let recorded;
@@ -153,6 +200,8 @@ async function main() {
     rows[v] = Object.fromEntries(keys.map((k) => [k, Math.min(...runs[v].map((r) => r[k]))]));
     rows[v].converseEvents = runs[v][0].converseEvents;
     rows[v].invokeEvents = runs[v][0].invokeEvents;
+    for (const k of ['pairedConverse', 'pairedInvoke', 'pairedConverseStream', 'pairedInvokeStream'])
+      rows[v][k] = median(runs[v].map((r) => r[k] ?? Number.NaN));
   }
   const base = rows.uninstrumented;
   const f = (n) => n.toFixed(1);
@@ -163,7 +212,7 @@ async function main() {
     ),
   ).version;
   console.log(
-    `@aws-sdk/client-bedrock-runtime ${version}, Node ${process.version}, ${calls} calls per scenario (streams: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; events per stream: Converse ${base.converseEvents}, InvokeModel ${base.invokeEvents}`,
+    `@aws-sdk/client-bedrock-runtime ${version}, Node ${process.version}, ${calls} calls per scenario (streams: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; events per stream: Converse ${base.converseEvents}, InvokeModel ${base.invokeEvents}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`,
   );
   console.log(
     '| variant | Converse µs | added | InvokeModel µs | added | ConverseStream µs | added | per event | InvokeModelWithResponseStream µs | added | per event |',
@@ -175,6 +224,19 @@ async function main() {
     const is = r.invokeStream - base.invokeStream;
     console.log(
       `| ${v} | ${f(r.converse)} | ${f(r.converse - base.converse)} | ${f(r.invoke)} | ${f(r.invoke - base.invoke)} | ${f(r.converseStream)} | ${f(cs)} | ${f(cs / r.converseEvents)} | ${f(r.invokeStream)} | ${f(is)} | ${f(is / r.invokeEvents)} |`,
+    );
+  }
+  console.log(
+    '\nPaired in-process figures (instrumentation disabled/enabled in alternating blocks, CPU µs, median of block differences over the rounds):',
+  );
+  console.log(
+    '| variant | Converse added | InvokeModel added | ConverseStream added | per event | InvokeModelWithResponseStream added | per event |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const v of VARIANTS.filter((x) => x !== 'uninstrumented')) {
+    const r = rows[v];
+    console.log(
+      `| ${v} | ${f(r.pairedConverse)} | ${f(r.pairedInvoke)} | ${f(r.pairedConverseStream)} | ${f(r.pairedConverseStream / r.converseEvents)} | ${f(r.pairedInvokeStream)} | ${f(r.pairedInvokeStream / r.invokeEvents)} |`,
     );
   }
 }

@@ -19,9 +19,12 @@ export const SUPPORTED_VERSIONS = ['>=0.50.0 <2'];
 
 /** The `Messages` prototypes of an SDK module or client class: `messages` and `beta.messages`. */
 function messagesPrototypes(target: AnthropicModule | AnthropicClass): MessagesResource[] {
-  const cls = ((target as AnthropicModule).Anthropic ??
-    (target as AnthropicModule).default ??
-    target) as AnthropicClass;
+  // The client class itself first: in 1.x the class also has a static `Anthropic` (inherited from
+  // `BaseAnthropic`, which has no `Messages`), so looking at `target.Anthropic` first would miss it.
+  const candidates = [target, (target as AnthropicModule)?.Anthropic, (target as AnthropicModule)?.default];
+  const cls = candidates.find(
+    (c) => typeof (c as AnthropicClass | undefined)?.Messages?.prototype?.create === 'function',
+  ) as AnthropicClass | undefined;
   const out: MessagesResource[] = [];
   for (const proto of [cls?.Messages?.prototype, cls?.Beta?.Messages?.prototype]) {
     if (proto && typeof proto.create === 'function' && !out.includes(proto)) out.push(proto);

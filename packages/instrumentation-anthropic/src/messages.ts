@@ -34,10 +34,11 @@ import type {
   MessageCreateParams,
   MessagesResource,
   SdkApiPromise,
+  SdkClient,
   SdkStream,
   StreamEvent,
 } from './internal-types.js';
-import { withoutSdkSpan } from './sdk-spans.js';
+import { runWithoutSdkSpan } from './sdk-spans.js';
 import { guardStream, MessageStreamReducer } from './stream-reducer.js';
 
 /** What the patches need from the instrumentation, read at call time. */
@@ -49,15 +50,50 @@ export interface PatchHost {
 type CreateFn = MessagesResource['create'];
 type StreamFn = NonNullable<MessagesResource['stream']>;
 
-function startCall(host: PatchHost, resource: MessagesResource, params: MessageCreateParams): GenAICall {
-  const client = resource._client;
-  const server = serverFromUrl(client?.baseURL);
-  return new GenAICall(host.telemetry(), {
-    operation: GEN_AI_OPERATION_NAME_VALUES.CHAT,
+/** What a call needs from its client: provider and server, derived from fields that rarely change. */
+interface ClientInfo {
+  baseURL: unknown;
+  ownProvider: unknown;
+  ctor: unknown;
+  provider: string;
+  serverAddress?: string;
+  serverPort?: number;
+}
+
+/**
+ * Per client, the provider name and server of its last call, reused while the client's base URL, class
+ * and provider field stay the same (parsing the base URL and matching the class name cost a few µs a
+ * call otherwise).
+ */
+const clientInfos = new WeakMap<object, ClientInfo>();
+
+function clientInfo(client: SdkClient | undefined): ClientInfo {
+  const baseURL = client?.baseURL;
+  const ownProvider = client?._genAIProviderName;
+  const ctor = client?.constructor;
+  const cached = client ? clientInfos.get(client) : undefined;
+  if (cached && cached.baseURL === baseURL && cached.ownProvider === ownProvider && cached.ctor === ctor)
+    return cached;
+  const server = serverFromUrl(typeof baseURL === 'string' ? baseURL : undefined);
+  const info: ClientInfo = {
+    baseURL,
+    ownProvider,
+    ctor,
     provider: providerName(client),
-    requestModel: typeof params.model === 'string' ? params.model : undefined,
     serverAddress: server.address,
     serverPort: server.port,
+  };
+  if (client) clientInfos.set(client, info);
+  return info;
+}
+
+function startCall(host: PatchHost, client: ClientInfo, params: MessageCreateParams): GenAICall {
+  return new GenAICall(host.telemetry(), {
+    operation: GEN_AI_OPERATION_NAME_VALUES.CHAT,
+    provider: client.provider,
+    requestModel: typeof params.model === 'string' ? params.model : undefined,
+    serverAddress: client.serverAddress,
+    serverPort: client.serverPort,
     attributes: requestAttributes(params),
   });
 }
@@ -70,21 +106,24 @@ export function patchCreate(host: PatchHost): (original: CreateFn) => CreateFn {
       if (!host.isEnabled() || typeof params !== 'object' || params === null)
         return original.apply(this, args as never);
       let call: GenAICall;
+      let client: ClientInfo;
       try {
-        call = startCall(host, this, params);
+        client = clientInfo(this._client);
+        call = startCall(host, client, params);
       } catch (err) {
         diag.warn('genai-ops: anthropic instrumentation failed to start a span', err);
         return original.apply(this, args as never);
       }
       const guard = getCallGuard();
-      const info: GuardCallInfo = {
-        operation: GEN_AI_OPERATION_NAME_VALUES.CHAT,
-        provider: providerName(this._client),
-        requestModel: params.model,
-        span: call.span,
-      };
+      let info: GuardCallInfo | undefined;
       let sent = params;
       if (guard) {
+        info = {
+          operation: GEN_AI_OPERATION_NAME_VALUES.CHAT,
+          provider: client.provider,
+          requestModel: params.model,
+          span: call.span,
+        };
         try {
           const slots = textSlots(params);
           const verdict = guard.checkInput(info, slots.segments);
@@ -97,28 +136,31 @@ export function patchCreate(host: PatchHost): (original: CreateFn) => CreateFn {
           diag.warn('genai-ops: anthropic input guard failed; request sent unchanged', err);
         }
       }
-      call.recordInput(() => ({
-        systemInstructions: systemInstructions(sent.system),
-        inputMessages: inputMessages(sent.messages),
-        toolDefinitions: toolDefinitions(sent.tools),
-      }));
-      const callArgs = sent === params ? args : [sent, ...args.slice(1)];
-      let ctx = call.context;
-      try {
-        ctx = withoutSdkSpan(this._client, ctx);
-      } catch (err) {
-        diag.debug('genai-ops: could not gate the anthropic SDK span', err);
+      if (call.capturesContent) {
+        call.recordInput(() => ({
+          systemInstructions: systemInstructions(sent.system),
+          inputMessages: inputMessages(sent.messages),
+          toolDefinitions: toolDefinitions(sent.tools),
+        }));
       }
+      const callArgs = sent === params ? args : [sent, ...args.slice(1)];
       let promise: unknown;
       try {
         // An SDK error thrown here is the caller's, rethrown unchanged.
-        promise = context.with(ctx, () => original.apply(this, callArgs as never));
+        promise = runWithoutSdkSpan(this._client, call.context, () =>
+          original.apply(this, callArgs as never),
+        );
       } catch (err) {
         call.end(err);
         throw err;
       }
       try {
-        observeResult(promise as SdkApiPromise, call, params.stream === true, guard?.startOutput(info));
+        observeResult(
+          promise as SdkApiPromise,
+          call,
+          params.stream === true,
+          guard && info ? guard.startOutput(info) : undefined,
+        );
       } catch (err) {
         diag.warn('genai-ops: anthropic instrumentation failed to observe a response', err);
         call.end();
@@ -132,13 +174,7 @@ export function patchStream(host: PatchHost): (original: StreamFn) => StreamFn {
   return (original) =>
     function stream(this: MessagesResource, ...args: unknown[]): unknown {
       if (!host.isEnabled()) return original.apply(this, args as never);
-      let ctx = context.active();
-      try {
-        ctx = withoutSdkSpan(this._client, ctx);
-      } catch (err) {
-        diag.debug('genai-ops: could not gate the anthropic SDK span', err);
-      }
-      return context.with(ctx, () => original.apply(this, args as never));
+      return runWithoutSdkSpan(this._client, context.active(), () => original.apply(this, args as never));
     };
 }
 
@@ -245,6 +281,10 @@ function observeSdkStream(stream: SdkStream, call: GenAICall, outputGuard: Outpu
         return guardStream(factory.call(this), outputGuard);
       }
     : factory;
-  stream.iterator = observeIteratorFactory(source, call, new MessageStreamReducer(outputGuard));
+  stream.iterator = observeIteratorFactory(
+    source,
+    call,
+    new MessageStreamReducer(outputGuard, call.capturesContent),
+  );
   endCallWhenCollected(stream, call);
 }

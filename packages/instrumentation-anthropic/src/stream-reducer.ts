@@ -16,9 +16,12 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
   private readonly _json: string[] = [];
   private _usage: AnthropicUsage = {};
   private readonly _outputGuard: OutputGuard | undefined;
+  /** Whether the streamed text is needed: for captured content or the output guard's final check. */
+  private readonly _keepContent: boolean;
 
-  constructor(outputGuard?: OutputGuard) {
+  constructor(outputGuard?: OutputGuard, captureContent = true) {
     this._outputGuard = outputGuard;
+    this._keepContent = captureContent || outputGuard !== undefined;
   }
 
   fold(event: StreamEvent): void {
@@ -37,6 +40,8 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
         }
         break;
       case 'content_block_delta': {
+        // Without content capture or a guard the deltas are not recorded anywhere: not joined either.
+        if (!this._keepContent) break;
         const block = typeof event.index === 'number' ? this._blocks[event.index] : undefined;
         const delta = event.delta;
         if (!block || !delta) break;

@@ -13,6 +13,7 @@ import { attributeErrors } from './semconv.js';
 function finish(
   events: StreamEvent[],
   outcome: { completed: boolean; error?: unknown } = { completed: true },
+  captureContent = true,
 ) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -20,11 +21,11 @@ function finish(
     {
       tracer: provider.getTracer('t'),
       metrics: new GenAIClientMetrics(new MeterProvider().getMeter('t')),
-      content: resolveContentPolicy({ captureMessageContent: true }),
+      content: resolveContentPolicy({ captureMessageContent: captureContent }),
     },
     { operation: 'chat', provider: 'anthropic', requestModel: 'm' },
   );
-  const reducer = new MessageStreamReducer();
+  const reducer = new MessageStreamReducer(undefined, captureContent);
   for (const e of events) reducer.fold(e);
   reducer.finish(call, outcome);
   call.end(outcome.error);
@@ -120,5 +121,27 @@ describe('MessageStreamReducer', () => {
     ]);
     expect(attrs['gen_ai.usage.input_tokens']).toBe(18);
     expect(attrs['gen_ai.usage.output_tokens']).toBe(5);
+  });
+
+  it('without content capture: the same response attributes and usage, no text joined', () => {
+    const events: StreamEvent[] = [
+      start,
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } },
+      { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 7 } },
+      { type: 'message_stop' },
+    ];
+    const { 'gen_ai.output.messages': output, ...captured } = finish(events);
+    expect(output).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hello' }], finish_reason: 'stop' },
+    ]);
+    expect(finish(events, { completed: true }, false)).toEqual(captured);
+    expect(captured['gen_ai.usage.output_tokens']).toBe(7);
+    expect(captured['gen_ai.response.finish_reasons']).toEqual(['stop']);
+
+    const reducer = new MessageStreamReducer(undefined, false);
+    for (const e of events) reducer.fold(e);
+    expect(reducer.message().content).toEqual([{ type: 'text', text: '' }]);
   });
 });

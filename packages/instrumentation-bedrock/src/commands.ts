@@ -54,9 +54,11 @@ export interface CommandPlan {
   requestModel?: string;
   attributes: AttributeMap;
   content: (input: unknown) => CallContent;
-  segments: GuardTextSegment[];
-  /** A new input with the guard's replacement texts; the caller's input is untouched. */
-  apply: (texts: string[]) => unknown;
+  /**
+   * The request's texts for the input guard, and `apply`, which builds a new input with the guard's
+   * replacement texts (the caller's input is untouched). Built on demand: only a guard reads them.
+   */
+  slots: () => { segments: GuardTextSegment[]; apply: (texts: string[]) => unknown };
   /** Non-streaming: records the output; applies and throws the output guard's verdict. */
   finish?: (call: GenAICall, output: unknown, guard: OutputGuard | undefined) => void;
   stream?: StreamPlan;
@@ -74,14 +76,12 @@ function guardFinish(guard: OutputGuard | undefined, texts: string[]): string[] 
 }
 
 function planConverse(input: ConverseInput, stream: boolean): CommandPlan {
-  const slots = converseTextSlots(input);
   return {
     operation: GEN_AI_OPERATION_NAME_VALUES.CHAT,
     requestModel: input.modelId,
     attributes: converseRequestAttributes(input, stream),
     content: (sent) => converseContent(sent as ConverseInput),
-    segments: slots.segments,
-    apply: slots.apply,
+    slots: () => converseTextSlots(input),
     finish: stream
       ? undefined
       : (call, raw, guard) => {
@@ -104,8 +104,15 @@ function planConverse(input: ConverseInput, stream: boolean): CommandPlan {
     stream: stream
       ? {
           property: 'stream',
+          // Without content capture only the stop reason (messageStop) and usage (metadata) are folded:
+          // the content events (most of a stream) are not read at all.
           reducer: (capture) =>
-            new StreamAccumulator<unknown>((e) => (isRecord(e) ? converseEventDelta(e) : undefined), capture),
+            new StreamAccumulator<unknown>(
+              capture
+                ? (e) => (isRecord(e) ? converseEventDelta(e) : undefined)
+                : (e) => (isRecord(e) && (e.messageStop || e.metadata) ? converseEventDelta(e) : undefined),
+              capture,
+            ),
           deltas: (e) => {
             const d = isRecord(e) ? converseEventDelta(e) : undefined;
             return d?.text ? [d.text] : [];
@@ -154,12 +161,29 @@ function decodeChunk(event: unknown): Json | undefined {
   }
 }
 
+/** How every Anthropic content delta chunk starts (the Messages API's own serialization). */
+const ANTHROPIC_CONTENT_DELTA = new TextEncoder().encode('{"type":"content_block_delta"');
+const INVOCATION_METRICS = Buffer.from('amazon-bedrock-invocationMetrics');
+
+/**
+ * Whether a native stream event is an Anthropic content delta (text, thinking or tool-input JSON) and
+ * nothing else: such a chunk carries no id, usage or stop reason, so without captured content there is
+ * nothing to read in it and its bytes need not be decoded and parsed. Checked on the bytes: the prefix,
+ * and no Bedrock invocation metrics appended. Anything else (another layout, other spacing) is parsed.
+ */
+function isAnthropicContentDelta(event: unknown): boolean {
+  const bytes = isRecord(event) && isRecord(event.chunk) ? event.chunk.bytes : undefined;
+  if (!(bytes instanceof Uint8Array) || bytes.length < ANTHROPIC_CONTENT_DELTA.length) return false;
+  for (let i = 0; i < ANTHROPIC_CONTENT_DELTA.length; i++)
+    if (bytes[i] !== ANTHROPIC_CONTENT_DELTA[i]) return false;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(INVOCATION_METRICS) === -1;
+}
+
 function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
   const family: ModelFamily | undefined = modelFamily(input.modelId);
   const body = family ? readBody(input.body) : undefined;
   const native = family && body ? parseNativeRequest(family, body) : undefined;
   const guardrail = typeof input.guardrailIdentifier === 'string' ? input.guardrailIdentifier : undefined;
-  const slots = native?.slots ?? [];
   const toDelta = (event: unknown): StreamDelta | undefined => {
     const chunk = decodeChunk(event);
     return chunk && family ? nativeChunkDelta(family, chunk) : undefined;
@@ -177,12 +201,17 @@ function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
       const sentBody = family ? readBody((sent as InvokeModelInput).body) : undefined;
       return family && sentBody ? parseNativeRequest(family, sentBody).content() : {};
     },
-    segments: slots.map(({ text, role, source }) => ({ text, role, source })),
-    apply: (texts) => {
-      if (!body) return input;
-      const copy = structuredClone(body);
-      for (const [i, s] of slots.entries()) setAt(copy, s.path, texts[i] ?? s.text);
-      return { ...input, body: encodeLike(input.body, copy) };
+    slots: () => {
+      const slots = native?.slots() ?? [];
+      return {
+        segments: slots.map(({ text, role, source }) => ({ text, role, source })),
+        apply: (texts: string[]) => {
+          if (!body) return input;
+          const copy = structuredClone(body);
+          for (const [i, s] of slots.entries()) setAt(copy, s.path, texts[i] ?? s.text);
+          return { ...input, body: encodeLike(input.body, copy) };
+        },
+      };
     },
     finish: stream
       ? undefined
@@ -211,7 +240,15 @@ function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
     stream: stream
       ? {
           property: 'body',
-          reducer: (capture) => new StreamAccumulator<unknown>(toDelta, capture),
+          // Without content capture only ids, usage and stop reasons are folded (the output guard reads
+          // the text through `deltas`, not through the reducer).
+          reducer: (capture) =>
+            new StreamAccumulator<unknown>(
+              capture || family !== 'anthropic'
+                ? toDelta
+                : (e) => (isAnthropicContentDelta(e) ? undefined : toDelta(e)),
+              capture,
+            ),
           deltas: (e) => {
             const d = toDelta(e);
             return d?.text ? [d.text] : [];

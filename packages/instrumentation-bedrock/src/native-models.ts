@@ -72,7 +72,8 @@ export interface NativeRequest {
   operation: string;
   attributes: AttributeMap;
   content: () => CallContent;
-  slots: BodySlot[];
+  /** Built on demand: only a guard reads them. */
+  slots: () => BodySlot[];
 }
 
 function text(content: string): MessagePart {
@@ -186,7 +187,7 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
           })),
           toolDefinitions: functionTools(body.tools, (t) => t.name),
         }),
-        slots: [
+        slots: () => [
           ...textSlots(['system'], body.system, 'system'),
           ...messages(body).flatMap((m, i) =>
             textSlots(['messages', i, 'content'], m.content, anthropicRole(m)),
@@ -211,7 +212,7 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
           inputMessages: converseInputMessages(input.messages),
           toolDefinitions: converseTools(input),
         }),
-        slots: [
+        slots: () => [
           ...(Array.isArray(body.system) ? body.system : []).flatMap((s, i) =>
             isRecord(s) ? slot(['system', i, 'text'], s.text, 'system') : [],
           ),
@@ -232,7 +233,7 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
           [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: strings(cfg.stopSequences),
         },
         content: () => ({ inputMessages: user(body.inputText) }),
-        slots: slot(['inputText'], body.inputText, 'user'),
+        slots: () => slot(['inputText'], body.inputText, 'user'),
       };
     }
     case 'llama':
@@ -244,7 +245,7 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
           [ATTR_GEN_AI_REQUEST_TOP_P]: num(body.top_p),
         },
         content: () => ({ inputMessages: user(body.prompt) }),
-        slots: slot(['prompt'], body.prompt, 'user'),
+        slots: () => slot(['prompt'], body.prompt, 'user'),
       };
     case 'mistral': {
       const chat = Array.isArray(body.messages);
@@ -268,11 +269,12 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
             isRecord(t.function) ? t.function.name : undefined,
           ),
         }),
-        slots: chat
-          ? messages(body).flatMap((m, i) =>
-              slot(['messages', i, 'content'], m.content, String(m.role ?? 'user')),
-            )
-          : slot(['prompt'], body.prompt, 'user'),
+        slots: () =>
+          chat
+            ? messages(body).flatMap((m, i) =>
+                slot(['messages', i, 'content'], m.content, String(m.role ?? 'user')),
+              )
+            : slot(['prompt'], body.prompt, 'user'),
       };
     }
     case 'cohere': {
@@ -303,13 +305,14 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
                 toolDefinitions: functionTools(body.tools, (t) => t.name),
               }
             : { inputMessages: user(body.prompt) },
-        slots: chat
-          ? [
-              ...slot(['preamble'], body.preamble, 'system'),
-              ...history.flatMap((h, i) => slot(['chat_history', i, 'message'], h.message, roleOf(h.role))),
-              ...slot(['message'], body.message, 'user'),
-            ]
-          : slot(['prompt'], body.prompt, 'user'),
+        slots: () =>
+          chat
+            ? [
+                ...slot(['preamble'], body.preamble, 'system'),
+                ...history.flatMap((h, i) => slot(['chat_history', i, 'message'], h.message, roleOf(h.role))),
+                ...slot(['message'], body.message, 'user'),
+              ]
+            : slot(['prompt'], body.prompt, 'user'),
       };
     }
     case 'titan-embed':
@@ -317,14 +320,15 @@ export function parseNativeRequest(family: ModelFamily, body: Json): NativeReque
         operation: EMBEDDINGS,
         attributes: { [ATTR_GEN_AI_EMBEDDINGS_DIMENSION_COUNT]: int(body.dimensions) },
         content: () => ({}),
-        slots: slot(['inputText'], body.inputText, 'user'),
+        slots: () => slot(['inputText'], body.inputText, 'user'),
       };
     case 'cohere-embed':
       return {
         operation: EMBEDDINGS,
         attributes: {},
         content: () => ({}),
-        slots: (Array.isArray(body.texts) ? body.texts : []).flatMap((t, i) => slot(['texts', i], t, 'user')),
+        slots: () =>
+          (Array.isArray(body.texts) ? body.texts : []).flatMap((t, i) => slot(['texts', i], t, 'user')),
       };
   }
 }

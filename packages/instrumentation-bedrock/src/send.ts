@@ -119,11 +119,12 @@ export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction
         span: call.span,
       };
       try {
-        const verdict = guard.checkInput(info, plan.segments);
+        const slots = plan.slots();
+        const verdict = guard.checkInput(info, slots.segments);
         if (verdict?.texts) {
           // A new command of the same class; the caller's command and input are untouched.
           const Ctor = command!.constructor;
-          sendArgs = [new Ctor(plan.apply(verdict.texts)), ...args.slice(1)];
+          sendArgs = [new Ctor(slots.apply(verdict.texts)), ...args.slice(1)];
         }
       } catch (err) {
         if (isGuardError(err)) {
@@ -138,8 +139,10 @@ export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction
         diag.warn('genai-ops bedrock: output guard failed to start', err);
       }
     }
-    const sent = (sendArgs[0] as CommandLike).input;
-    call.recordInput(() => plan.content(sent));
+    if (call.capturesContent) {
+      const sent = (sendArgs[0] as CommandLike).input;
+      call.recordInput(() => plan.content(sent));
+    }
     let promise: Promise<unknown>;
     try {
       promise = context.with(call.context, () => original.apply(this, sendArgs)) as Promise<unknown>;
@@ -147,13 +150,19 @@ export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction
       call.end(err);
       throw err;
     }
-    const observed = promise.then(
+    if (!outputGuard || plan.stream) {
+      // The caller gets the SDK's own promise; telemetry rides on a side chain whose handlers never
+      // throw (no output guard can block here), so it never rejects unhandled.
+      promise.then(
+        (output) => observeOutput(output, plan, call, outputGuard),
+        (err: unknown) => call.end(err),
+      );
+      return promise;
+    }
+    // A non-streaming output guard may block: then the caller gets the derived promise, which rejects.
+    return promise.then(
       (output) => {
         try {
-          if (plan.stream) {
-            observeOutputStream(output as Record<string, unknown>, plan.stream, call, outputGuard);
-            return output;
-          }
           plan.finish?.(call, output, outputGuard);
         } catch (err) {
           if (isGuardError(err)) {
@@ -170,9 +179,24 @@ export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction
         throw err;
       },
     );
-    // A non-streaming output guard may block: then the caller gets the derived promise, which rejects.
-    if (outputGuard && !plan.stream) return observed;
-    observed.catch(() => undefined);
-    return promise;
   };
+}
+
+/** The side-chain observer of an output when no guard can block it: never throws. */
+function observeOutput(
+  output: unknown,
+  plan: CommandPlan,
+  call: GenAICall,
+  outputGuard: OutputGuard | undefined,
+): void {
+  try {
+    if (plan.stream) {
+      observeOutputStream(output as Record<string, unknown>, plan.stream, call, outputGuard);
+      return;
+    }
+    plan.finish?.(call, output, undefined);
+  } catch (err) {
+    diag.debug('genai-ops bedrock: could not read the output', err);
+  }
+  call.end();
 }

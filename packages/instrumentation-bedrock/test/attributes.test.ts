@@ -178,7 +178,7 @@ describe('native request bodies', () => {
   ] as const)('%s', (family, body, operation, paths) => {
     const r = parseNativeRequest(family, body as never);
     expect(r.operation).toBe(operation);
-    expect(r.slots.map((s) => s.path)).toEqual(paths);
+    expect(r.slots().map((s) => s.path)).toEqual(paths);
   });
 });
 

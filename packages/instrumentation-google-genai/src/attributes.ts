@@ -66,8 +66,23 @@ export function backendOf(models: GeminiModelsLike | undefined): {
   } catch {
     // An SDK whose client changed shape: keep the generic provider.
   }
-  const { address, port } = serverFromUrl(baseUrl);
+  const { address, port } = serverOf(baseUrl);
   return { provider, serverAddress: address, serverPort: port };
+}
+
+/** Parsed base URLs: a client keeps its base URL, so parsing it on every call is wasted work. */
+const servers = new Map<string, { address?: string; port?: number }>();
+
+function serverOf(baseUrl: string | undefined): { address?: string; port?: number } {
+  if (baseUrl === undefined) return {};
+  let server = servers.get(baseUrl);
+  if (server === undefined) {
+    server = serverFromUrl(baseUrl);
+    // Bounded: an app with ever-changing base URLs keeps parsing, it does not grow this map.
+    if (servers.size >= 64) servers.clear();
+    servers.set(baseUrl, server);
+  }
+  return server;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -259,31 +274,35 @@ export function reasoningLevelOf(config: GeminiGenerateContentConfig | undefined
   return undefined;
 }
 
-/** Request attributes of `generateContent` / `generateContentStream` (set at span start). */
+/** Request attributes of `generateContent` / `generateContentStream` (set at span start); only the set ones. */
 export function generateRequestAttributes(
   params: GeminiGenerateContentParams,
   stream: boolean,
 ): AttributeMap {
+  const out: AttributeMap = {};
+  if (stream) out[ATTR_GEN_AI_REQUEST_STREAM] = true;
   const c = params.config;
-  const candidateCount = int(c?.candidateCount);
-  const stops = Array.isArray(c?.stopSequences)
-    ? c.stopSequences.filter((s) => typeof s === 'string')
-    : undefined;
-  return {
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(c?.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: num(c?.topP),
-    [ATTR_GEN_AI_REQUEST_TOP_K]: num(c?.topK) !== undefined ? Math.round(c!.topK!) : undefined,
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: int(c?.maxOutputTokens),
-    [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stops && stops.length > 0 ? stops : undefined,
-    [ATTR_GEN_AI_REQUEST_SEED]: int(c?.seed),
-    [ATTR_GEN_AI_REQUEST_CHOICE_COUNT]:
-      candidateCount !== undefined && candidateCount !== 1 ? candidateCount : undefined,
-    [ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY]: num(c?.presencePenalty),
-    [ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY]: num(c?.frequencyPenalty),
-    [ATTR_GEN_AI_OUTPUT_TYPE]: outputTypeOf(c),
-    [ATTR_GEN_AI_REQUEST_REASONING_LEVEL]: reasoningLevelOf(c),
-    [ATTR_GEN_AI_REQUEST_STREAM]: stream ? true : undefined,
+  if (!isRecord(c)) return out;
+  const set = (key: string, value: AttributeValue | undefined) => {
+    if (value !== undefined) out[key] = value;
   };
+  set(ATTR_GEN_AI_REQUEST_TEMPERATURE, num(c.temperature));
+  set(ATTR_GEN_AI_REQUEST_TOP_P, num(c.topP));
+  set(ATTR_GEN_AI_REQUEST_TOP_K, num(c.topK) !== undefined ? Math.round(c.topK!) : undefined);
+  set(ATTR_GEN_AI_REQUEST_MAX_TOKENS, int(c.maxOutputTokens));
+  if (Array.isArray(c.stopSequences)) {
+    const stops = c.stopSequences.filter((s) => typeof s === 'string');
+    if (stops.length > 0) out[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stops;
+  }
+  set(ATTR_GEN_AI_REQUEST_SEED, int(c.seed));
+  const candidateCount = int(c.candidateCount);
+  if (candidateCount !== undefined && candidateCount !== 1)
+    out[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = candidateCount;
+  set(ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, num(c.presencePenalty));
+  set(ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, num(c.frequencyPenalty));
+  set(ATTR_GEN_AI_OUTPUT_TYPE, outputTypeOf(c));
+  set(ATTR_GEN_AI_REQUEST_REASONING_LEVEL, reasoningLevelOf(c));
+  return out;
 }
 
 /**

@@ -105,8 +105,10 @@ function start(
       diag.warn('genai-ops google-genai: output guard failed to start', err);
     }
   }
-  const recorded = params;
-  call.recordInput(() => requestContent(recorded));
+  if (call.capturesContent) {
+    const recorded = params;
+    call.recordInput(() => requestContent(recorded));
+  }
   return { call, args: callArgs, outputGuard };
 }
 
@@ -163,7 +165,19 @@ export function wrapGenerateContent(
       call.end(err);
       throw err;
     }
-    const observed = promise.then(
+    if (!outputGuard) {
+      // No output guard: the caller gets the SDK's own promise; telemetry rides on a side chain whose
+      // handlers never throw, so it never rejects unhandled.
+      promise.then(
+        (response) => {
+          finishResponse(call, response as GeminiGenerateContentResponse, undefined);
+          call.end();
+        },
+        (err: unknown) => call.end(err),
+      );
+      return promise;
+    }
+    return promise.then(
       (response) => {
         try {
           finishResponse(call, response as GeminiGenerateContentResponse, outputGuard);
@@ -179,11 +193,6 @@ export function wrapGenerateContent(
         throw err;
       },
     );
-    if (outputGuard) return observed;
-    // No output guard: the caller gets the SDK's own promise; telemetry rides on a side chain that
-    // never rejects unhandled.
-    observed.catch(() => undefined);
-    return promise;
   };
 }
 
@@ -205,7 +214,10 @@ export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerat
     this._id ??= chunk.responseId;
     if (chunk.modelVersion) this._model = chunk.modelVersion;
     if (chunk.usageMetadata) this._usage = chunk.usageMetadata;
-    chunk.candidates?.forEach((c, i) => {
+    const candidates = chunk.candidates;
+    if (!candidates) return;
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i]!;
       const index = c.index ?? i;
       let state = this._candidates.get(index);
       if (!state) {
@@ -213,7 +225,7 @@ export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerat
         this._candidates.set(index, state);
       }
       if (c.finishReason) state.finishReason = c.finishReason;
-      if (!this._captureContent) return;
+      if (!this._captureContent) continue;
       for (const p of c.content?.parts ?? []) {
         const part = toMessagePart(p);
         if (!part) continue;
@@ -228,16 +240,18 @@ export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerat
           state.parts.push(part);
         }
       }
-    });
+    }
   }
 
   finish(call: GenAICall, outcome: StreamOutcome): void {
-    const ordered = [...this._candidates.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
-    call.setResponse({
-      id: this._id,
-      model: this._model,
-      finishReasons: ordered.filter((s) => s.finishReason).map((s) => mapFinishReason(s.finishReason)),
-    });
+    // Almost always one candidate: no sort then.
+    const ordered =
+      this._candidates.size <= 1
+        ? [...this._candidates.values()]
+        : [...this._candidates.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+    const finishReasons: string[] = [];
+    for (const s of ordered) if (s.finishReason) finishReasons.push(mapFinishReason(s.finishReason));
+    call.setResponse({ id: this._id, model: this._model, finishReasons });
     const usage = usageOf(this._usage);
     if (usage) call.setUsage(usage);
     call.recordOutput(() =>

@@ -1,0 +1,123 @@
+/**
+ * The InvokeModelWithResponseStream reducer of an Anthropic model, fed the event shapes the SDK yields
+ * (`{ chunk: { bytes } }`): with content capture off, content deltas are not parsed, and the span still
+ * gets the same id, usage and stop reason as with capture on.
+ */
+import { GenAICall, GenAIClientMetrics, resolveContentPolicy } from '@genai-ops/core';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import { COMMAND_PLANS } from '../src/commands.js';
+
+const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
+
+const encode = (o: unknown) => ({ chunk: { bytes: new TextEncoder().encode(JSON.stringify(o)) } });
+
+const EVENTS = [
+  {
+    type: 'message_start',
+    message: { id: 'msg_b', role: 'assistant', content: [], usage: { input_tokens: 9, output_tokens: 1 } },
+  },
+  { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+  { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
+  { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } },
+  { type: 'content_block_stop', index: 0 },
+  { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 3 } },
+  {
+    type: 'message_stop',
+    'amazon-bedrock-invocationMetrics': { inputTokenCount: 9, outputTokenCount: 3 },
+  },
+].map(encode);
+
+function run(
+  events: unknown[],
+  capture: boolean,
+  command = 'InvokeModelWithResponseStreamCommand',
+  input: unknown = {
+    modelId: MODEL,
+    body: JSON.stringify({ max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }),
+  },
+): Record<string, unknown> {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const call = new GenAICall(
+    {
+      tracer: provider.getTracer('t'),
+      metrics: new GenAIClientMetrics(new MeterProvider().getMeter('t')),
+      content: resolveContentPolicy({ captureMessageContent: capture }),
+    },
+    { operation: 'chat', provider: 'aws.bedrock', requestModel: MODEL },
+  );
+  const plan = COMMAND_PLANS[command]!(input);
+  const reducer = plan.stream!.reducer(capture);
+  for (const e of events) reducer.fold(e);
+  reducer.finish(call, { completed: true });
+  call.end();
+  return { ...exporter.getFinishedSpans()[0]!.attributes };
+}
+
+describe('InvokeModelWithResponseStream, Anthropic family', () => {
+  it('records the same id, usage and stop reason with capture off as with it on; text only when on', () => {
+    const { 'gen_ai.output.messages': output, ...on } = run(EVENTS, true);
+    expect(JSON.parse(output as string)).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hello' }], finish_reason: 'stop' },
+    ]);
+    expect(on).toMatchObject({
+      'gen_ai.response.id': 'msg_b',
+      'gen_ai.response.finish_reasons': ['stop'],
+      'gen_ai.usage.input_tokens': 9,
+      'gen_ai.usage.output_tokens': 3,
+    });
+    expect(run(EVENTS, false)).toEqual(on);
+  });
+
+  it('still reads a content delta that carries the invocation metrics (a stream cut after it)', () => {
+    const cut = [
+      encode({
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: 'Hel' },
+        'amazon-bedrock-invocationMetrics': { inputTokenCount: 5, outputTokenCount: 1 },
+      }),
+    ];
+    expect(run(cut, false)).toMatchObject({
+      'gen_ai.usage.input_tokens': 5,
+      'gen_ai.usage.output_tokens': 1,
+    });
+  });
+
+  it('the output guard still sees every text delta through `deltas`', () => {
+    const plan = COMMAND_PLANS.InvokeModelWithResponseStreamCommand!({ modelId: MODEL, body: '{}' });
+    expect(EVENTS.flatMap((e) => plan.stream!.deltas(e))).toEqual(['Hel', 'lo']);
+  });
+});
+
+describe('ConverseStream', () => {
+  const events = [
+    { messageStart: { role: 'assistant' } },
+    { contentBlockDelta: { contentBlockIndex: 0, delta: { text: 'Hel' } } },
+    { contentBlockDelta: { contentBlockIndex: 0, delta: { text: 'lo' } } },
+    { contentBlockStop: { contentBlockIndex: 0 } },
+    { messageStop: { stopReason: 'max_tokens' } },
+    { metadata: { usage: { inputTokens: 4, outputTokens: 2, cacheReadInputTokens: 1 }, metrics: {} } },
+  ];
+  const input = { modelId: MODEL, messages: [{ role: 'user', content: [{ text: 'Hi' }] }] };
+
+  it('records the same stop reason and usage with capture off as with it on; text only when on', () => {
+    const { 'gen_ai.output.messages': output, ...on } = run(events, true, 'ConverseStreamCommand', input);
+    expect(JSON.parse(output as string)).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hello' }], finish_reason: 'length' },
+    ]);
+    expect(on).toMatchObject({
+      'gen_ai.response.finish_reasons': ['length'],
+      'gen_ai.usage.input_tokens': 5,
+      'gen_ai.usage.output_tokens': 2,
+      'gen_ai.usage.cache_read.input_tokens': 1,
+    });
+    expect(run(events, false, 'ConverseStreamCommand', input)).toEqual(on);
+  });
+});
