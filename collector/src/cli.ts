@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { parseSince } from './api/query-api.js';
-import { startCollector } from './collector.js';
+import { loadIngestBacklog, startCollector } from './collector.js';
 import { ConfigError, loadConfig, resolvePaths } from './config.js';
 import { DuckDBStore } from './exporters/duckdb-store.js';
 import { loadEnrichmentModules } from './processors-loader.js';
@@ -105,6 +105,7 @@ async function backend(opts: CommonOpts): Promise<Backend> {
   } catch {}
   if (!fs.existsSync(paths.dbPath))
     throw new Error(`no collector running and no database at ${paths.dbPath}`);
+  await loadIngestBacklog(cfg);
   return fileBackend(paths.dbPath, cfg.cost);
 }
 

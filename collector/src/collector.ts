@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { diag } from '@opentelemetry/api';
 import express from 'express';
-import { queryApi } from './api/query-api.js';
+import { type QueryStore, queryApi } from './api/query-api.js';
 import type { Component, SpanProcessor } from './component.js';
 import { type CollectorConfig, type CollectorConfigInput, loadConfig, resolvePaths } from './config.js';
 import { DuckDBStore } from './exporters/duckdb-store.js';
 import { CollectorMetrics } from './exporters/metrics.js';
 import { OtlpForwarder } from './exporters/otlp-forwarder.js';
+import { IngestLog } from './ingest-log.js';
+import { LoaderWorkerClient } from './loader-client.js';
 import { Pipeline } from './pipeline.js';
 import { loadEnrichmentModules } from './processors-loader.js';
 import { otlpHttpReceiver } from './receiver/otlp-http-receiver.js';
@@ -21,7 +23,11 @@ export interface RunningCollector {
   /** Base URL of the query API (same server: `/api/*`, `/metrics`). */
   apiUrl: string;
   config: CollectorConfig;
-  store: DuckDBStore;
+  /**
+   * The store's reads (SQL, traces, reprice). With a database file this is the loader worker's client
+   * (the worker owns the DuckDB instance); with `:memory:` the `DuckDBStore` itself.
+   */
+  store: QueryStore;
   metrics: CollectorMetrics;
   forwarders: OtlpForwarder[];
   /** Stops the receiver, drains the pipeline, closes the store. Safe twice. */
@@ -35,6 +41,16 @@ export interface StartCollectorOptions {
   env?: NodeJS.ProcessEnv;
   /** Write `<dataDir>/collector.json` (URL and pid) so the CLI can find this collector. Default true. */
   lockFile?: boolean;
+  /**
+   * Test hook: acknowledged batches stay in the ingest log and are not loaded into DuckDB (until a
+   * restart without it). Also env `GENAI_OPS_TEST_HOLD_LOADER=1`.
+   */
+  holdLoader?: boolean;
+}
+
+/** The ingest log directory of a DuckDB file (none for `:memory:`). */
+export function ingestLogDir(dbPath: string): string | undefined {
+  return dbPath === ':memory:' ? undefined : `${dbPath}.ingest`;
 }
 
 const KNOWN_PATHS = new Set([
@@ -55,6 +71,41 @@ function pathLabel(p: string): string {
 }
 
 /**
+ * Loads what a stopped collector's ingest log still holds into its DuckDB file (processors and
+ * forwarder spools included), as the collector would at start. The CLI runs it before it opens the
+ * file directly, so acknowledged spans are visible even after a crash.
+ */
+export async function loadIngestBacklog(cfg: CollectorConfig): Promise<void> {
+  const paths = resolvePaths(cfg);
+  const logDir = ingestLogDir(paths.dbPath);
+  if (!logDir || !fs.existsSync(logDir) || !fs.readdirSync(logDir).some((f) => f.endsWith('.log'))) return;
+  const modules = loadEnrichmentModules(cfg.cost, cfg.guardrails);
+  const store = new DuckDBStore({ path: paths.dbPath, foldLegacyEvents: modules.foldLegacyEvents });
+  const forwarders = cfg.forward.endpoints.map(
+    (e) => new OtlpForwarder({ ...e, spoolDir: paths.spoolDir, spoolMaxBytes: cfg.forward.spoolMaxBytes }),
+  );
+  const pipeline = new Pipeline({
+    processors: [modules.normalize, modules.cost, modules.guardrails].filter(
+      (p): p is SpanProcessor => p !== undefined,
+    ),
+    exporters: [store, ...forwarders],
+    maxInFlightSpans: cfg.receiver.maxInFlightSpans,
+    ingestLog: new IngestLog({ dir: logDir }),
+    store,
+    loaderBatchSpans: cfg.storage.maxBatchSpans,
+  });
+  const started: Component[] = [];
+  try {
+    for (const c of [store, ...forwarders, pipeline] as Component[]) {
+      await c.start();
+      started.push(c);
+    }
+  } finally {
+    for (const c of started.reverse()) await c.shutdown();
+  }
+}
+
+/**
  * Starts the collector: exporters first (metrics, DuckDB, forwarders), then the pipeline, then the
  * HTTP receiver; shutdown runs in the reverse order so every accepted span is committed.
  * @example const c = await startCollector({ receiver: { host: '127.0.0.1', port: 0 }, storage: { path: 'x.duckdb' } })
@@ -67,15 +118,26 @@ export async function startCollector(
   const paths = resolvePaths(cfg);
   const modules = loadEnrichmentModules(cfg.cost, cfg.guardrails);
   const metrics = new CollectorMetrics();
-  const store = new DuckDBStore({
+  let pipelineRef: Pipeline | undefined;
+  const readBarrier = (): Promise<void> => pipelineRef?.whenLoaded() ?? Promise.resolve();
+  const storeConfig = {
     path: paths.dbPath,
     flushIntervalMs: cfg.storage.flushIntervalMs,
     maxBatchSpans: cfg.storage.maxBatchSpans,
     checkpointThresholdMb: cfg.storage.checkpointThresholdMb,
     maxRows: cfg.api.maxRows,
-    metrics,
-    foldLegacyEvents: modules.foldLegacyEvents,
-  });
+  };
+  const logDir = cfg.storage.ingestLog === false ? undefined : ingestLogDir(paths.dbPath);
+  // Switched off after a crash: what the log still holds is stored first.
+  if (!logDir) await loadIngestBacklog(cfg);
+  // With a file: the loader worker owns DuckDB and runs the processors; the main thread receives,
+  // logs and acknowledges. With `:memory:` (no ingest log), everything runs here as before.
+  const worker = logDir
+    ? new LoaderWorkerClient({ store: storeConfig, cost: cfg.cost, guardrails: cfg.guardrails }, readBarrier)
+    : undefined;
+  const store = worker
+    ? undefined
+    : new DuckDBStore({ ...storeConfig, readBarrier, metrics, foldLegacyEvents: modules.foldLegacyEvents });
   const forwarders = cfg.forward.endpoints.map(
     (e) =>
       new OtlpForwarder({
@@ -91,13 +153,20 @@ export async function startCollector(
   const processors: SpanProcessor[] = [modules.normalize, modules.cost, modules.guardrails].filter(
     (p): p is SpanProcessor => p !== undefined,
   );
+  const env = opts.env ?? process.env;
   const pipeline = new Pipeline({
     processors,
-    exporters: [store, ...forwarders],
+    exporters: [...(store ? [store] : []), ...forwarders],
     observers: [metrics],
     maxInFlightSpans: cfg.receiver.maxInFlightSpans,
     metrics,
+    ...(logDir ? { ingestLog: new IngestLog({ dir: logDir }) } : {}),
+    ...(store ? { store } : {}),
+    ...(worker ? { remote: worker } : {}),
+    loaderBatchSpans: cfg.storage.maxBatchSpans,
+    holdLoader: opts.holdLoader ?? env.GENAI_OPS_TEST_HOLD_LOADER === '1',
   });
+  pipelineRef = pipeline;
 
   const started: Component[] = [];
   let server: Server | undefined;
@@ -126,7 +195,7 @@ export async function startCollector(
   };
 
   try {
-    for (const c of [metrics, store, ...forwarders, pipeline] as Component[]) {
+    for (const c of [metrics, worker ?? store, ...forwarders, pipeline] as Component[]) {
       await c.start();
       started.push(c);
     }
@@ -148,7 +217,7 @@ export async function startCollector(
     );
     app.use(
       queryApi({
-        store,
+        store: (worker ?? store) as QueryStore,
         metrics,
         authToken: cfg.api.authToken,
         costProcessor: () => modules.createCostProcessor(cfg.cost),
@@ -175,7 +244,15 @@ export async function startCollector(
       );
       lockWritten = true;
     }
-    return { url, apiUrl: url, config: cfg, store, metrics, forwarders, shutdown };
+    return {
+      url,
+      apiUrl: url,
+      config: cfg,
+      store: (worker ?? store) as QueryStore,
+      metrics,
+      forwarders,
+      shutdown,
+    };
   } catch (err) {
     await shutdown();
     throw err;

@@ -12,10 +12,29 @@ export interface Component {
 /** A batch of spans as decoded from one OTLP request. */
 export interface SpanBatch {
   spans: SpanRecord[];
+  /** The request body the spans were decoded from (the ingest log stores it as is). */
+  raw?: RawBody;
 }
 
 export interface LogBatch {
   logs: LogRecordRecord[];
+  raw?: RawBody;
+}
+
+/** An OTLP request body after gunzip, in its content type's encoding. */
+export interface RawBody {
+  body: Buffer;
+  encoding: 'json' | 'protobuf';
+}
+
+/**
+ * An exporter that stores ingest-log entries: spans and log records of entries up to `ingestSeq`,
+ * recording the sequence number with them (atomically), so a replay after a crash skips them.
+ */
+export interface IngestConsumer {
+  consumeIngest(spans: SpanRecord[], logs: LogRecordRecord[], ingestSeq: number): Promise<void>;
+  /** The last stored sequence number. */
+  loadedSeq(): Promise<number>;
 }
 
 /**

@@ -49,6 +49,13 @@ export interface CollectorConfig {
      * many MiB. Default 64. Env `GENAI_OPS_CHECKPOINT_MB`.
      */
     checkpointThresholdMb: number;
+    /**
+     * Acknowledge once a request is in the durable ingest log, and store it from a loader worker
+     * (default true; see docs/collector.md). false: acknowledge after the DuckDB commit, everything on
+     * the main thread (higher stored throughput on a CPU-starved machine, seconds of ack latency
+     * under load). Env `GENAI_OPS_INGEST_LOG` (`true`/`false`).
+     */
+    ingestLog?: boolean;
   };
   forward: {
     /** Downstream endpoints. Default none. Env `GENAI_OPS_FORWARD_URLS` (comma-separated). */
@@ -132,6 +139,7 @@ export function configSchema(costSchema: object = { type: 'object' }): object {
           flushIntervalMs: { type: 'integer', minimum: 0 },
           maxBatchSpans: posInt,
           checkpointThresholdMb: posInt,
+          ingestLog: { type: 'boolean' },
         },
       },
       forward: {
@@ -250,6 +258,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
     errors.push(`env ${name}: must be true or false, got ${JSON.stringify(env[name])}`);
     return undefined;
   };
+  set('storage', { ingestLog: bool('GENAI_OPS_INGEST_LOG') });
   set('guardrails', {
     enabled: bool('GENAI_OPS_GUARDRAILS_SCAN'),
     policy: env.GENAI_OPS_COLLECTOR_GUARDRAILS_POLICY,

@@ -1,4 +1,10 @@
-export { type RunningCollector, type StartCollectorOptions, startCollector } from './collector.js';
+export {
+  ingestLogDir,
+  loadIngestBacklog,
+  type RunningCollector,
+  type StartCollectorOptions,
+  startCollector,
+} from './collector.js';
 export type {
   Component,
   LogBatch,
@@ -21,6 +27,7 @@ export { DuckDBStore, type DuckDBStoreConfig, QueryRejectedError } from './expor
 export { CollectorMetrics } from './exporters/metrics.js';
 export { OtlpForwarder, type OtlpForwarderConfig } from './exporters/otlp-forwarder.js';
 export { spanColumns } from './exporters/span-columns.js';
+export { type IngestEntry, IngestLog, type IngestLogConfig } from './ingest-log.js';
 export type * from './model.js';
 export { decodeLogs, decodeTraces, OtlpDecodeError } from './otlp/decode.js';
 export { encodeTraces, enrichedAttributes } from './otlp/encode.js';

@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import {
   type Component,
+  type IngestConsumer,
   type LogBatch,
   type LogsConsumer,
   PipelineError,
@@ -9,6 +10,10 @@ import {
   type TracesConsumer,
 } from './component.js';
 import type { CollectorMetrics } from './exporters/metrics.js';
+import type { IngestEncoding, IngestEntry, IngestKind, IngestLog } from './ingest-log.js';
+import type { RemoteLoader } from './loader-client.js';
+import type { LogRecordRecord, SpanRecord } from './model.js';
+import { decodeLogs, decodeTraces } from './otlp/decode.js';
 
 export interface PipelineConfig {
   processors: SpanProcessor[];
@@ -19,21 +24,69 @@ export interface PipelineConfig {
   /** Spans allowed in the pipeline at once; beyond it `consume*` rejects with a retryable error (429). */
   maxInFlightSpans: number;
   metrics?: CollectorMetrics;
+  /**
+   * Durable ingest log. When set, a batch is acknowledged once it is in the log (fsynced); a loader
+   * then runs the processors and the exporters off the acknowledgement path, `store` last (it records
+   * the log position with the rows), and replays on start what the log holds beyond that position.
+   * Acknowledged but not yet stored spans count in `maxInFlightSpans`, which bounds the backlog.
+   */
+  ingestLog?: IngestLog;
+  /** The exporter that records the log position (required with `ingestLog`; also in `exporters`). */
+  store?: IngestConsumer & TracesConsumer;
+  /** Spans (and log records) the loader stores per transaction. Default 4096. */
+  loaderBatchSpans?: number;
+  /** Test hook: the loader does not run (entries stay in the log). */
+  holdLoader?: boolean;
+  /**
+   * The loader worker (processors and DuckDB off the main thread). When set, the loader sends it the
+   * entries as received instead of running `processors` and `store` here.
+   */
+  remote?: RemoteLoader;
 }
 
+interface QueuedEntry {
+  seq: number;
+  spans: SpanRecord[];
+  logs: LogRecordRecord[];
+  n: number;
+  /** The entry as logged (remote loader only: it decodes it again). */
+  wire?: { kind: IngestKind; encoding: IngestEncoding; body: Buffer };
+}
+
+/** Spans processed per slice before the loader yields to the event loop (HTTP, acknowledgements). */
+const PROCESS_SLICE = 128;
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /**
- * decode → processors (normalize, cost, ...) → exporters. Resolves once every exporter has durably
- * handled the batch. Bounded: at most `maxInFlightSpans` spans are held at once, so memory stays flat
- * under overload and the receiver answers 429 instead of queueing.
+ * decode → processors (normalize, cost, ...) → exporters. Without an ingest log, resolves once every
+ * exporter has durably handled the batch; with one, once the batch is in the log (see
+ * `PipelineConfig.ingestLog`). Bounded: at most `maxInFlightSpans` spans are held at once, so memory
+ * stays flat under overload and the receiver answers 429 instead of queueing.
  */
 export class Pipeline implements Component, TracesConsumer, LogsConsumer {
   private _inFlight = 0;
   private _stopped = false;
+  private _queue: QueuedEntry[] = [];
+  private _queuedSpans = 0;
+  private _loading?: Promise<void>;
+  private _ackedSeq = 0;
+  private _loadedSeq = 0;
+  private _loadWaiters: Array<{ seq: number; resolve: () => void }> = [];
+  private _abortLoader = false;
 
-  constructor(private readonly _config: PipelineConfig) {}
+  constructor(private readonly _config: PipelineConfig) {
+    if (_config.ingestLog && !_config.store && !_config.remote)
+      throw new Error('Pipeline: ingestLog needs a store or a remote loader');
+  }
 
   get inFlightSpans(): number {
     return this._inFlight;
+  }
+
+  /** Spans acknowledged (in the ingest log) and not stored yet. */
+  get backlogSpans(): number {
+    return this._queuedSpans;
   }
 
   /** True when the budget is used up: the receiver then refuses before reading the body. */
@@ -41,10 +94,65 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     return this._inFlight >= this._config.maxInFlightSpans;
   }
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    const log = this._config.ingestLog;
+    if (!log) return;
+    const loaded = await ((this._config.remote ?? this._config.store) as IngestConsumer).loadedSeq();
+    this._loadedSeq = loaded;
+    const replay = log.open(loaded);
+    let last = loaded;
+    for (const e of replay) {
+      const q = this._decodeEntry(e);
+      if (!q) continue;
+      last = q.seq;
+      // Replayed entries were acknowledged: admitted whatever the budget.
+      this._inFlight += q.n;
+      this._enqueue(q);
+    }
+    if (replay.length)
+      diag.info(`genai-ops collector: loading ${replay.length} ingest-log entries left by the last run`);
+    this._ackedSeq = last;
+    this._kick();
+  }
 
-  async shutdown(): Promise<void> {
+  /**
+   * Stops accepting, then waits (bounded by `drainMs`) until the loader has stored the backlog; what
+   * is left stays in the ingest log for the next start.
+   */
+  async shutdown(drainMs = 30_000): Promise<void> {
+    if (this._stopped) return;
     this._stopped = true;
+    const log = this._config.ingestLog;
+    if (!log) return;
+    const deadline = Date.now() + drainMs;
+    while ((this._queue.length || this._loading) && Date.now() < deadline && !this._config.holdLoader) {
+      if (this._loading) await Promise.race([this._loading, sleep(100)]);
+      else this._kick();
+    }
+    this._abortLoader = true;
+    if (this._loading) await this._loading.catch(() => undefined);
+    await log.close();
+    for (const w of this._loadWaiters.splice(0)) w.resolve();
+  }
+
+  /**
+   * Resolves once every batch acknowledged before the call is stored, or after `maxWaitMs`
+   * (read-your-writes for the query API; the wait is bounded so a stuck store cannot hang reads).
+   */
+  whenLoaded(maxWaitMs = 5000): Promise<void> {
+    const target = this._ackedSeq;
+    if (!this._config.ingestLog || this._loadedSeq >= target) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, maxWaitMs);
+      timer.unref?.();
+      this._loadWaiters.push({
+        seq: target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
   }
 
   private _acquire(n: number): void {
@@ -66,17 +174,9 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     const n = batch.spans.length;
     if (n === 0) return;
     this._acquire(n);
+    if (this._config.ingestLog) return this._logged(batch.spans, [], batch.raw, n);
     try {
-      let spans = batch.spans;
-      for (const p of this._config.processors) {
-        try {
-          spans = await p.processSpans(spans);
-        } catch (err) {
-          // A processor bug must not lose data: store the spans as they are and count the error.
-          this._config.metrics?.errors.inc({ component: `processor:${p.name}` });
-          diag.error(`genai-ops collector: processor ${p.name} failed: ${(err as Error).message}`);
-        }
-      }
+      const spans = await this._processSpans(batch.spans, false);
       const out: SpanBatch = { spans };
       await Promise.all(this._config.exporters.map((e) => e.consumeTraces(out)));
       for (const o of this._config.observers ?? []) o.consumeTraces(out).catch(() => undefined);
@@ -89,17 +189,9 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     const n = batch.logs.length;
     if (n === 0) return;
     this._acquire(n);
+    if (this._config.ingestLog) return this._logged([], batch.logs, batch.raw, n);
     try {
-      let logs = batch.logs;
-      for (const p of this._config.processors) {
-        if (!p.processLogs) continue;
-        try {
-          logs = await p.processLogs(logs);
-        } catch (err) {
-          this._config.metrics?.errors.inc({ component: `processor:${p.name}` });
-          diag.error(`genai-ops collector: processor ${p.name} failed on logs: ${(err as Error).message}`);
-        }
-      }
+      const logs = await this._processLogs(batch.logs);
       await Promise.all(
         this._config.exporters
           .filter((e) => e.consumeLogs)
@@ -108,5 +200,253 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     } finally {
       this._release(n);
     }
+  }
+
+  /** Appends to the ingest log (the acknowledgement point) and queues the entry for the loader. */
+  private async _logged(
+    spans: SpanRecord[],
+    logs: LogRecordRecord[],
+    raw: SpanBatch['raw'],
+    n: number,
+  ): Promise<void> {
+    const log = this._config.ingestLog as IngestLog;
+    let seq: number;
+    const wire = {
+      kind: (spans.length ? 'traces' : 'logs') as IngestKind,
+      encoding: (raw ? raw.encoding : 'records') as IngestEncoding,
+      body: raw ? raw.body : Buffer.from(JSON.stringify(spans.length ? spans : logs)),
+    };
+    try {
+      seq = await log.append(wire.kind, wire.encoding, wire.body);
+    } catch (err) {
+      this._release(n);
+      this._config.metrics?.errors.inc({ component: 'ingest-log' });
+      throw new PipelineError(`ingest log write failed: ${(err as Error).message}`, true, 1);
+    }
+    if (seq > this._ackedSeq) this._ackedSeq = seq;
+    // With a remote loader only the body is kept (it decodes it again): less memory per queued span.
+    if (this._config.remote) this._enqueue({ seq, spans: [], logs: [], n, wire });
+    else this._enqueue({ seq, spans, logs, n });
+    this._kick();
+  }
+
+  private _decodeEntry(e: IngestEntry): QueuedEntry | undefined {
+    try {
+      let spans: SpanRecord[] = [];
+      let logs: LogRecordRecord[] = [];
+      if (e.encoding === 'records') {
+        const parsed = JSON.parse(e.body.toString('utf8')) as unknown[];
+        if (e.kind === 'traces') spans = parsed as SpanRecord[];
+        else logs = parsed as LogRecordRecord[];
+      } else if (e.kind === 'traces') spans = decodeTraces(e.body, e.encoding).spans;
+      else logs = decodeLogs(e.body, e.encoding).logs;
+      const n = spans.length + logs.length;
+      if (this._config.remote) return { seq: e.seq, spans: [], logs: [], n, wire: e };
+      return { seq: e.seq, spans, logs, n };
+    } catch (err) {
+      this._config.metrics?.errors.inc({ component: 'ingest-log' });
+      diag.error(
+        `genai-ops collector: ingest-log entry ${e.seq} cannot be decoded: ${(err as Error).message}`,
+      );
+      return undefined;
+    }
+  }
+
+  private _enqueue(q: QueuedEntry): void {
+    this._queue.push(q);
+    this._queuedSpans += q.n;
+    this._config.metrics?.storageQueue.set(this._queuedSpans);
+  }
+
+  private _kick(): void {
+    if (this._loading || this._config.holdLoader || !this._queue.length) return;
+    this._loading = this._loadLoop().finally(() => {
+      this._loading = undefined;
+      if (this._queue.length && !this._abortLoader) this._kick();
+    });
+  }
+
+  /**
+   * Takes queued entries (up to `loaderBatchSpans`), runs the processors in slices that yield to the
+   * event loop, hands the result to the forwarders, then to the store with the last entry's sequence
+   * number; retries with back-off until it succeeds (the entries stay in the log meanwhile).
+   */
+  private async _loadLoop(): Promise<void> {
+    const store = this._config.store as IngestConsumer & TracesConsumer;
+    const others = this._config.exporters.filter((e) => e !== store);
+    if (this._config.remote) return this._loadRemoteLoop(others);
+    while (this._queue.length && !this._abortLoader) {
+      const { group, n } = this._takeGroup();
+      // Forwarders get one batch per entry (one spool segment per request, as received).
+      const processed: Array<{ spans: SpanRecord[]; logs: LogRecordRecord[] }> = [];
+      for (const e of group) {
+        processed.push({
+          spans: e.spans.length ? await this._processSpans(e.spans, true) : [],
+          logs: e.logs.length ? await this._processLogs(e.logs) : [],
+        });
+      }
+      const spans = processed.length === 1 ? (processed[0]?.spans ?? []) : processed.flatMap((p) => p.spans);
+      const logs = processed.length === 1 ? (processed[0]?.logs ?? []) : processed.flatMap((p) => p.logs);
+      const seq = (group.at(-1) as QueuedEntry).seq;
+      let forwarded = others.length === 0 ? processed.length : 0;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          for (; forwarded < processed.length; forwarded++) {
+            const p = processed[forwarded] as { spans: SpanRecord[]; logs: LogRecordRecord[] };
+            await Promise.all(
+              others.flatMap((e) => [
+                p.spans.length ? e.consumeTraces({ spans: p.spans }) : undefined,
+                p.logs.length && e.consumeLogs ? e.consumeLogs({ logs: p.logs }) : undefined,
+              ]),
+            );
+          }
+          await store.consumeIngest(spans, logs, seq);
+          break;
+        } catch (err) {
+          this._config.metrics?.errors.inc({ component: 'loader' });
+          diag.error(`genai-ops collector: loading ingest-log entries failed: ${(err as Error).message}`);
+          if (this._abortLoader) return;
+          await sleep(Math.min(5000, 100 * 2 ** attempt));
+        }
+      }
+      if (spans.length)
+        for (const o of this._config.observers ?? []) o.consumeTraces({ spans }).catch(() => undefined);
+      this._loaded(group, n);
+    }
+  }
+
+  /** Takes the next entries from the queue, up to `loaderBatchSpans` spans (at least one entry). */
+  private _takeGroup(): { group: QueuedEntry[]; n: number } {
+    const max = this._config.loaderBatchSpans ?? 4096;
+    const group: QueuedEntry[] = [];
+    let n = 0;
+    while (this._queue.length && (n === 0 || n + (this._queue[0] as QueuedEntry).n <= max)) {
+      const e = this._queue.shift() as QueuedEntry;
+      group.push(e);
+      n += e.n;
+    }
+    return { group, n };
+  }
+
+  /** The group is stored: advance the position, free the budget and the log, wake readers. */
+  private _loaded(group: QueuedEntry[], n: number): void {
+    const seq = (group.at(-1) as QueuedEntry).seq;
+    this._loadedSeq = seq;
+    this._queuedSpans -= n;
+    this._config.metrics?.storageQueue.set(this._queuedSpans);
+    this._release(n);
+    this._config.ingestLog?.markLoaded(seq);
+    if (this._loadWaiters.length) {
+      const still: typeof this._loadWaiters = [];
+      for (const w of this._loadWaiters) w.seq <= seq ? w.resolve() : still.push(w);
+      this._loadWaiters = still;
+    }
+  }
+
+  /**
+   * Remote loading, one group ahead: while the worker commits group k (the DuckDB commit runs on its
+   * thread pool), it already decodes and processes group k+1. The worker commits in order and, after
+   * a failed commit, fails every later one until `discard`, so the stored position never skips a
+   * group. Forwarders, when configured, get the processed batches (one per entry) before the commit.
+   * On a failure the uncommitted groups go back to the front of the queue, in order, and are sent
+   * again after a back-off (forwarders may then see a batch twice: at least once).
+   */
+  private async _loadRemoteLoop(others: Array<TracesConsumer & Partial<LogsConsumer>>): Promise<void> {
+    const remote = this._config.remote as RemoteLoader;
+    type Result = { observed: SpanRecord[]; stored: number; seconds: number; errors?: string[] };
+    const outstanding: Array<{ group: QueuedEntry[]; n: number; result: Promise<Result> }> = [];
+    let attempt = 0;
+    let token = 0;
+    const report = (errors: string[] | undefined): void => {
+      for (const e of errors ?? []) {
+        this._config.metrics?.errors.inc({ component: e.slice(0, e.indexOf(':', 10)) });
+        diag.error(`genai-ops collector: ${e}`);
+      }
+    };
+    while ((this._queue.length || outstanding.length) && !this._abortLoader) {
+      if (this._queue.length && outstanding.length < 2) {
+        const { group, n } = this._takeGroup();
+        const entries = group.map((e) => ({ seq: e.seq, ...(e.wire as NonNullable<QueuedEntry['wire']>) }));
+        const seq = (group.at(-1) as QueuedEntry).seq;
+        let result: Promise<Result>;
+        if (others.length === 0) result = remote.load(entries, seq);
+        else {
+          const t = ++token;
+          result = remote.process(t, entries, true).then(async (r) => {
+            report(r.errors);
+            for (const p of r.perEntry ?? []) {
+              await Promise.all(
+                others.flatMap((e) => [
+                  p.spans.length ? e.consumeTraces({ spans: p.spans }) : undefined,
+                  p.logs.length && e.consumeLogs ? e.consumeLogs({ logs: p.logs }) : undefined,
+                ]),
+              );
+            }
+            return remote.commit(t, seq);
+          });
+        }
+        result.catch(() => undefined);
+        outstanding.push({ group, n, result });
+        if (this._queue.length && outstanding.length < 2) continue;
+      }
+      const oldest = outstanding.shift() as (typeof outstanding)[number];
+      try {
+        const r = await oldest.result;
+        report(r.errors);
+        this._config.metrics?.spansStored.inc(r.stored);
+        this._config.metrics?.dbWriteLatency.observe(r.seconds);
+        if (r.observed.length)
+          for (const o of this._config.observers ?? [])
+            o.consumeTraces({ spans: r.observed }).catch(() => undefined);
+        this._loaded(oldest.group, oldest.n);
+        attempt = 0;
+      } catch (err) {
+        this._config.metrics?.errors.inc({ component: 'loader' });
+        diag.error(`genai-ops collector: loading ingest-log entries failed: ${(err as Error).message}`);
+        const groups = [oldest, ...outstanding.splice(0)];
+        for (const g of groups.slice(1)) await g.result.catch(() => undefined);
+        this._queue.unshift(...groups.flatMap((g) => g.group));
+        await remote.discard().catch(() => undefined);
+        if (!this._abortLoader) await sleep(Math.min(5000, 100 * 2 ** attempt++));
+      }
+    }
+  }
+
+  private async _processSpans(input: SpanRecord[], yieldBetween: boolean): Promise<SpanRecord[]> {
+    if (!yieldBetween || input.length <= PROCESS_SLICE) return this._runProcessors(input);
+    const out: SpanRecord[] = [];
+    for (let i = 0; i < input.length; i += PROCESS_SLICE) {
+      for (const s of await this._runProcessors(input.slice(i, i + PROCESS_SLICE))) out.push(s);
+      await tick();
+    }
+    return out;
+  }
+
+  private async _runProcessors(input: SpanRecord[]): Promise<SpanRecord[]> {
+    let spans = input;
+    for (const p of this._config.processors) {
+      try {
+        spans = await p.processSpans(spans);
+      } catch (err) {
+        // A processor bug must not lose data: store the spans as they are and count the error.
+        this._config.metrics?.errors.inc({ component: `processor:${p.name}` });
+        diag.error(`genai-ops collector: processor ${p.name} failed: ${(err as Error).message}`);
+      }
+    }
+    return spans;
+  }
+
+  private async _processLogs(input: LogRecordRecord[]): Promise<LogRecordRecord[]> {
+    let logs = input;
+    for (const p of this._config.processors) {
+      if (!p.processLogs) continue;
+      try {
+        logs = await p.processLogs(logs);
+      } catch (err) {
+        this._config.metrics?.errors.inc({ component: `processor:${p.name}` });
+        diag.error(`genai-ops collector: processor ${p.name} failed on logs: ${(err as Error).message}`);
+      }
+    }
+    return logs;
   }
 }

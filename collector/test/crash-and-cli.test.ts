@@ -32,9 +32,12 @@ function cli(
   });
 }
 
-async function spawnCollector(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function spawnCollector(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [CLI, 'collector', '--data', dataDir, '--port', '0'], {
-    env: cleanEnv(),
+    env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -56,9 +59,12 @@ function traceIdOf(body: string): string {
 }
 
 describe('durability', () => {
-  it('kill -9 after 200 acknowledged spans loses none of them', async () => {
+  it.each([
+    ['ingest log (default)', {}],
+    ['ack after the DuckDB commit (storage.ingestLog false)', { GENAI_OPS_INGEST_LOG: 'false' }],
+  ])('kill -9 after 200 acknowledged spans loses none of them: %s', async (_mode, env) => {
     const dataDir = tmpDir();
-    const { child, url } = await spawnCollector(dataDir);
+    const { child, url } = await spawnCollector(dataDir, env);
     const bodies = Array.from({ length: 8 }, () => jsonRequest(25, { contentBytes: 512 }));
     const statuses = await Promise.all(
       bodies.map((b) => post(`${url}/v1/traces`, b, { 'content-type': 'application/json' })),
@@ -81,6 +87,80 @@ describe('durability', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual([{ n: 200 }]);
+  });
+});
+
+describe('durability of the ingest log', () => {
+  async function countIn(dataDir: string, traceIds: string[]): Promise<number> {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(path.join(dataDir, 'genai-ops.duckdb'));
+    try {
+      const conn = await db.connect();
+      const list = traceIds.map((t) => `'${t}'`).join(',');
+      const r = await conn.runAndReadAll(`SELECT count(*) FROM spans WHERE trace_id IN (${list})`);
+      conn.closeSync();
+      return Number(r.getRows()[0]?.[0]);
+    } finally {
+      db.closeSync();
+    }
+  }
+
+  it('kill -9 of a collector holding acknowledged, not yet stored spans: the restart stores all of them', {
+    timeout: 120_000,
+  }, async () => {
+    const dataDir = tmpDir();
+    // The test hook keeps acknowledged batches in the ingest log only (the loader does not run).
+    const first = await spawnCollector(dataDir, { GENAI_OPS_TEST_HOLD_LOADER: '1' });
+    const json = { 'content-type': 'application/json' };
+    const bodies = Array.from({ length: 6 }, () => jsonRequest(40, { contentBytes: 512 }));
+    const statuses = await Promise.all(bodies.map((b) => post(`${first.url}/v1/traces`, b, json)));
+    expect(statuses.map((s) => s.status)).toEqual(Array(6).fill(200));
+    first.child.kill('SIGKILL');
+    await waitFor(() => first.child.exitCode !== null || first.child.signalCode !== null, 10_000);
+    const ids = bodies.map(traceIdOf);
+    // Nothing reached DuckDB: the acknowledged spans exist only in the ingest log.
+    expect(await countIn(dataDir, ids)).toBe(0);
+    const logDir = path.join(dataDir, 'genai-ops.duckdb.ingest');
+    expect(fs.readdirSync(logDir).some((f) => f.endsWith('.log'))).toBe(true);
+
+    // Restart normally: the log is replayed, with the processors (cost is set), exactly once.
+    fs.rmSync(path.join(dataDir, 'collector.json')); // stale after the kill
+    const second = await spawnCollector(dataDir);
+    const r = await post(
+      `${second.url}/api/sql`,
+      JSON.stringify({
+        query: `SELECT count(*) AS n, count(DISTINCT span_id) AS d, count(cost_usd) AS priced FROM spans WHERE trace_id IN (${ids.map((t) => `'${t}'`).join(',')})`,
+      }),
+      json,
+    );
+    expect(JSON.parse(r.body.toString()).rows).toEqual([{ n: 240, d: 240, priced: 240 }]);
+    second.child.kill('SIGTERM');
+    await waitFor(() => second.child.exitCode !== null, 20_000);
+    expect(second.child.exitCode).toBe(0);
+    expect(await countIn(dataDir, ids)).toBe(240);
+    // Stored entries are gone from the log; a further restart replays nothing twice.
+    expect(fs.readdirSync(logDir).filter((f) => f.endsWith('.log'))).toEqual([]);
+  });
+
+  it('kill -9 right after the acknowledgement, then the CLI on the file: it loads the log first', {
+    timeout: 120_000,
+  }, async () => {
+    const dataDir = tmpDir();
+    const { child, url } = await spawnCollector(dataDir, { GENAI_OPS_TEST_HOLD_LOADER: '1' });
+    const body = jsonRequest(30, { contentBytes: 256 });
+    expect((await post(`${url}/v1/traces`, body, { 'content-type': 'application/json' })).status).toBe(200);
+    child.kill('SIGKILL');
+    await waitFor(() => child.exitCode !== null || child.signalCode !== null, 10_000);
+    const res = await cli([
+      'sql',
+      `SELECT count(*) AS n FROM spans WHERE trace_id = '${traceIdOf(body)}'`,
+      '--format',
+      'json',
+      '--data',
+      dataDir,
+    ]);
+    expect(res.stderr).toBe('');
+    expect(JSON.parse(res.stdout)).toEqual([{ n: 30 }]);
   });
 });
 

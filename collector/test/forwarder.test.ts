@@ -105,6 +105,8 @@ describe.each(['protobuf', 'json'] as const)('OTLP forwarder (%s)', (protocol) =
     expect(
       Object.keys(attrs).filter((k) => k.startsWith('gen_ai.usage.cost') || k.startsWith('gen_ai.guardrail')),
     ).toEqual([]);
+    // The downstream records a batch before the forwarder has read its response: wait for the count.
+    await waitFor(() => c.forwarders[0]?.sentSpans === sent.length, 5000);
     expect(c.forwarders[0]?.sentSpans).toBe(sent.length);
     await waitFor(() => c.forwarders[0]?.spoolBytes === 0, 5000);
   });
@@ -147,6 +149,8 @@ it('the spool size limit drops the oldest segments and counts them', async () =>
   collectors.push(c);
   const bodies = Array.from({ length: 6 }, () => jsonRequest(10, { contentBytes: 1000 }));
   for (const b of bodies) expect((await post(`${c.url}/v1/traces`, b, json)).status).toBe(200);
+  // Acknowledged batches reach the spool through the loader: a query waits until it has caught up.
+  await c.store.sql('SELECT 1');
   const fwd = c.forwarders[0];
   expect(fwd?.spoolBytes).toBeLessThanOrEqual(30_000);
   expect(fwd?.droppedSpans).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningCollector } from '../dist/index.js';
-import { jsonRequest, post, randomHex, startTestCollector } from './helpers.js';
+import { jsonRequest, post, randomHex, startTestCollector, waitFor } from './helpers.js';
 
 let c: RunningCollector;
 const BUDGET = 400;
@@ -56,7 +56,9 @@ it('answers 429 with Retry-After beyond the in-flight budget, never holds more, 
     (v) => v.labels.path === '/v1/traces' && v.labels.status === '429',
   )?.value;
   expect(counted429).toBe(limited);
-  // Once the burst is over, a request goes through, and every acknowledged span was stored.
+  // Once the burst is over and the acknowledged backlog is stored (it counts in the budget), a
+  // request goes through, and every acknowledged span was stored.
+  await waitFor(async () => ((await c.metrics.inFlightSpans.get()).values[0]?.value ?? 0) === 0, 20_000);
   const traceId = randomHex(16);
   expect((await post(`${c.url}/v1/traces`, jsonRequest(5, { traceId }), json)).status).toBe(200);
   expect((await c.store.sql(`SELECT count(*) AS n FROM spans WHERE trace_id = '${traceId}'`)).rows).toEqual([

@@ -1,11 +1,15 @@
 import express, { type Request, type Response, Router } from 'express';
 import type { SpanProcessor } from '../component.js';
 import { type DuckDBStore, QueryRejectedError } from '../exporters/duckdb-store.js';
+
+/** The reads the API needs: the store itself, or the loader worker's client that owns it. */
+export type QueryStore = Pick<DuckDBStore, 'sql' | 'listTraces' | 'getTrace' | 'reprice'>;
+
 import type { CollectorMetrics } from '../exporters/metrics.js';
 import { bearerAuth } from '../receiver/auth.js';
 
 export interface QueryApiConfig {
-  store: DuckDBStore;
+  store: QueryStore;
   metrics: CollectorMetrics;
   /** Bearer token for /api/* and /metrics. Default none. */
   authToken?: string;

@@ -109,4 +109,13 @@ export const MIGRATIONS: Migration[] = [
         FROM enrichments WHERE kind = 'guardrails'`,
     ],
   },
+  {
+    version: 3,
+    name: 'ingest_state',
+    sql: [
+      // Sequence number of the last ingest-log entry stored, written in the same transaction as its rows.
+      `CREATE TABLE ingest_state (id INTEGER PRIMARY KEY, loaded_seq BIGINT NOT NULL)`,
+      `INSERT INTO ingest_state VALUES (1, 0)`,
+    ],
+  },
 ];

@@ -50,6 +50,11 @@ export interface DuckDBStoreConfig {
    */
   checkpointThresholdMb?: number;
   metrics?: CollectorMetrics;
+  /**
+   * Awaited before every read (API, SQL): the collector uses it to wait, bounded, until the spans
+   * acknowledged before the query are loaded from the ingest log (read-your-writes).
+   */
+  readBarrier?: () => Promise<void>;
   foldLegacyEvents?: (logs: LogRecordRecord[]) => FoldedMessages[];
 }
 
@@ -115,6 +120,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
   private _pendingSpans: SpanRecord[] = [];
   private _pendingLogs: LogRecordRecord[] = [];
   private _waiters: Waiter[] = [];
+  private _pendingSeq = 0;
   private _timer?: NodeJS.Timeout;
   private _flushing?: Promise<void>;
   private _readChain: Promise<unknown> = Promise.resolve();
@@ -158,7 +164,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     this._stopped = true;
     if (!this._started) return;
     if (this._timer) clearTimeout(this._timer);
-    while (this._flushing || this._pendingSpans.length || this._pendingLogs.length) {
+    while (this._flushing || this._pendingSpans.length || this._pendingLogs.length || this._pendingSeq) {
       if (this._flushing) await this._flushing;
       else await this._flush();
     }
@@ -187,12 +193,31 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     return this._enqueue([], batch.logs);
   }
 
-  private _enqueue(spans: SpanRecord[], logs: LogRecordRecord[]): Promise<void> {
+  /**
+   * Stores spans and log records of ingest-log entries up to `ingestSeq`; the sequence number is
+   * written in the same transaction as the rows, so a replay after a crash skips what was stored.
+   */
+  consumeIngest(spans: SpanRecord[], logs: LogRecordRecord[], ingestSeq: number): Promise<void> {
+    return this._enqueue(spans, logs, ingestSeq);
+  }
+
+  /** Sequence number of the last ingest-log entry stored (0 when none). */
+  async loadedSeq(): Promise<number> {
+    const rows = (
+      await (this._writer as DuckDBConnection).runAndReadAll(
+        'SELECT loaded_seq FROM ingest_state WHERE id = 1',
+      )
+    ).getRows();
+    return Number(rows[0]?.[0] ?? 0);
+  }
+
+  private _enqueue(spans: SpanRecord[], logs: LogRecordRecord[], ingestSeq = 0): Promise<void> {
     if (!this._started || this._stopped) {
       return Promise.reject(new PipelineError('storage is not running', true, 1));
     }
-    if (spans.length === 0 && logs.length === 0) return Promise.resolve();
+    if (spans.length === 0 && logs.length === 0 && ingestSeq === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
+      if (ingestSeq > this._pendingSeq) this._pendingSeq = ingestSeq;
       for (const s of spans) this._pendingSpans.push(s);
       for (const l of logs) this._pendingLogs.push(l);
       this._waiters.push({ resolve, reject });
@@ -214,10 +239,12 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     const spans = this._pendingSpans;
     const logs = this._pendingLogs;
     const waiters = this._waiters;
+    const seq = this._pendingSeq;
     this._pendingSpans = [];
     this._pendingLogs = [];
     this._waiters = [];
-    const run = this._exclusive(() => this._write(spans, logs))
+    this._pendingSeq = 0;
+    const run = this._exclusive(() => this._write(spans, logs, seq))
       .then(
         () => {
           this._config.metrics?.spansStored.inc(spans.length);
@@ -279,51 +306,79 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     return next;
   }
 
-  private async _write(spans: SpanRecord[], logs: LogRecordRecord[]): Promise<void> {
+  /**
+   * Fast path: one transaction appends the spans, their enrichment rows and the log records, records
+   * the ingest sequence number, and commits (one WAL fsync). The primary keys make an append with an
+   * already-stored span or enrichment fail as a whole (nothing committed): then the slow path runs,
+   * which deduplicates (`spans_staging` + `INSERT OR IGNORE`), so retried exports never double count.
+   */
+  private async _write(spans: SpanRecord[], logs: LogRecordRecord[], seq: number): Promise<void> {
     const t0 = performance.now();
     const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
     const writer = this._writer as DuckDBConnection;
-    if (spans.length) {
-      await this._writeSpans(spans, receivedAt);
-      await this._writeEnrichments(spans, receivedAt);
-    }
-    if (logs.length) {
-      const app = this._logAppender as DuckDBAppender;
-      try {
+    const enrichments = spans.length ? enrichmentRows(spans) : [];
+    let fast = true;
+    await writer.run('BEGIN TRANSACTION');
+    try {
+      if (spans.length) {
+        const app = this._spanAppender as DuckDBAppender;
+        for (const s of spans) appendSpan(app, s, receivedAt);
+        app.flushSync();
+      }
+      if (enrichments.length) {
+        const app = this._enrichmentAppender as DuckDBAppender;
+        for (const r of enrichments) appendEnrichment(app, r, receivedAt);
+        app.flushSync();
+      }
+      if (logs.length) {
+        const app = this._logAppender as DuckDBAppender;
         for (const l of logs) appendLog(app, l, receivedAt);
         app.flushSync();
-      } catch (err) {
-        try {
-          app.closeSync();
-        } catch {}
-        this._logAppender = await writer.createAppender('log_records');
-        throw err;
       }
-      await this._applyLegacyEvents(logs);
+      if (seq)
+        await writer.run('UPDATE ingest_state SET loaded_seq = greatest(loaded_seq, $1) WHERE id = 1', [seq]);
+      await writer.run('COMMIT');
+    } catch {
+      fast = false;
+      await writer.run('ROLLBACK').catch(() => undefined);
+      // An appender is unusable after a failed flush (it keeps the failed rows): replace all three.
+      await this._resetAppenders();
     }
+    if (!fast) {
+      if (spans.length) await this._writeSpansSlow(spans, receivedAt);
+      if (enrichments.length) await this.addEnrichments(enrichments);
+      if (logs.length) {
+        const app = this._logAppender as DuckDBAppender;
+        try {
+          for (const l of logs) appendLog(app, l, receivedAt);
+          app.flushSync();
+        } catch (err) {
+          await this._resetAppenders();
+          throw err;
+        }
+      }
+      if (seq)
+        await writer.run('UPDATE ingest_state SET loaded_seq = greatest(loaded_seq, $1) WHERE id = 1', [seq]);
+    }
+    if (logs.length) await this._applyLegacyEvents(logs);
     this._config.metrics?.dbWriteLatency.observe((performance.now() - t0) / 1000);
   }
 
-  /**
-   * Fast path: append straight into `spans` (one flush, one commit). The primary key makes a flush
-   * with an already-stored span fail as a whole (nothing committed); then the batch is appended to
-   * `spans_staging` and moved with `INSERT OR IGNORE ... SELECT DISTINCT ON` in one transaction, so
-   * retried exports never double count. Staging rows a crash leaves behind are moved at start.
-   */
-  private async _writeSpans(spans: SpanRecord[], receivedAt: DuckDBTimestampValue): Promise<void> {
+  private async _resetAppenders(): Promise<void> {
     const writer = this._writer as DuckDBConnection;
-    try {
-      const app = this._spanAppender as DuckDBAppender;
-      for (const s of spans) appendSpan(app, s, receivedAt);
-      app.flushSync();
-      return;
-    } catch {
-      // The appender is unusable after a failed flush (it keeps the failed rows): replace it.
+    for (const a of [this._spanAppender, this._enrichmentAppender, this._logAppender]) {
       try {
-        this._spanAppender?.closeSync();
+        a?.closeSync();
       } catch {}
-      this._spanAppender = await writer.createAppender('spans');
     }
+    this._spanAppender = await writer.createAppender('spans');
+    this._enrichmentAppender = await writer.createAppender('enrichments');
+    this._logAppender = await writer.createAppender('log_records');
+  }
+
+  /** Spans through `spans_staging` and `INSERT OR IGNORE ... SELECT DISTINCT ON` in one transaction. */
+  private async _writeSpansSlow(spans: SpanRecord[], receivedAt: DuckDBTimestampValue): Promise<void> {
+    const writer = this._writer as DuckDBConnection;
     await writer.run('DELETE FROM spans_staging');
     const staging = await writer.createAppender('spans_staging');
     try {
@@ -348,54 +403,6 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       await w.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
-  }
-
-  /**
-   * Same fast path as spans: the appender (rows deduped in JS, first of a key wins); when the
-   * primary key refuses the flush (a retried export), `addEnrichments`' INSERT OR IGNORE.
-   */
-  private async _writeEnrichments(spans: SpanRecord[], receivedAt: DuckDBTimestampValue): Promise<void> {
-    const rows: EnrichmentRow[] = [];
-    const seen = new Set<string>();
-    const push = (traceId: string, spanId: string, kind: string, name: string, v: unknown): void => {
-      const key = `${traceId}\u0000${spanId}\u0000${kind}\u0000${name}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      rows.push({ traceId, spanId, kind, name, value: JSON.stringify(v) });
-    };
-    for (const s of spans) {
-      for (const [kind, value] of Object.entries(s.enrichment)) {
-        if (COLUMN_ENRICHMENTS.has(kind) || value === undefined) continue;
-        if (Array.isArray(value)) {
-          value.forEach((v, i) => {
-            const name =
-              typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : String(i);
-            push(s.traceId, s.spanId, kind, name, v);
-          });
-        } else push(s.traceId, s.spanId, kind, '', value);
-      }
-    }
-    if (!rows.length) return;
-    try {
-      const app = this._enrichmentAppender as DuckDBAppender;
-      for (const r of rows) {
-        app.appendVarchar(r.traceId);
-        app.appendVarchar(r.spanId);
-        app.appendVarchar(r.kind);
-        app.appendVarchar(r.name);
-        app.appendVarchar(r.value);
-        app.appendTimestamp(receivedAt);
-        app.endRow();
-      }
-      app.flushSync();
-      return;
-    } catch {
-      try {
-        this._enrichmentAppender?.closeSync();
-      } catch {}
-      this._enrichmentAppender = await (this._writer as DuckDBConnection).createAppender('enrichments');
-    }
-    await this.addEnrichments(rows);
   }
 
   /**
@@ -479,7 +486,9 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
   private _read<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (!this._started || this._stopped) return Promise.reject(new Error('storage is not running'));
     const c = this._reader as DuckDBConnection;
+    const barrier = this._config.readBarrier;
     const run = async (): Promise<T> => {
+      if (barrier) await barrier();
       await c.run('BEGIN TRANSACTION READ ONLY');
       try {
         return await fn(c);
@@ -766,7 +775,7 @@ function appendSpan(app: DuckDBAppender, s: SpanRecord, receivedAt: DuckDBTimest
   app.appendVarchar(JSON.stringify(s.resource));
   app.appendVarchar(JSON.stringify(s.events));
   app.appendVarchar(JSON.stringify(s.links));
-  app.appendVarchar(JSON.stringify(s.enrichment));
+  app.appendVarchar(enrichmentJson(s.enrichment));
   vs(app, c.normalizationSource);
   app.appendTimestamp(receivedAt);
   app.endRow();
@@ -788,4 +797,52 @@ function appendLog(app: DuckDBAppender, l: LogRecordRecord, receivedAt: DuckDBTi
   app.appendVarchar(l.scopeName);
   app.appendTimestamp(receivedAt);
   app.endRow();
+}
+
+/** The `enrichments` rows of spans (other than the column keys), deduplicated (first of a key wins). */
+function enrichmentRows(spans: SpanRecord[]): EnrichmentRow[] {
+  const rows: EnrichmentRow[] = [];
+  const seen = new Set<string>();
+  const push = (traceId: string, spanId: string, kind: string, name: string, v: unknown): void => {
+    const key = `${traceId}\u0000${spanId}\u0000${kind}\u0000${name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    rows.push({ traceId, spanId, kind, name, value: JSON.stringify(v) });
+  };
+  for (const s of spans) {
+    for (const [kind, value] of Object.entries(s.enrichment)) {
+      if (COLUMN_ENRICHMENTS.has(kind) || value === undefined) continue;
+      if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          const name =
+            typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : String(i);
+          push(s.traceId, s.spanId, kind, name, v);
+        });
+      } else push(s.traceId, s.spanId, kind, '', value);
+    }
+  }
+  return rows;
+}
+
+function appendEnrichment(app: DuckDBAppender, r: EnrichmentRow, receivedAt: DuckDBTimestampValue): void {
+  app.appendVarchar(r.traceId);
+  app.appendVarchar(r.spanId);
+  app.appendVarchar(r.kind);
+  app.appendVarchar(r.name);
+  app.appendVarchar(r.value);
+  app.appendTimestamp(receivedAt);
+  app.endRow();
+}
+
+/**
+ * The `enrichment` column holds the keys that have no table of their own (normalization, countsUsage,
+ * cost); the others (guardrail verdicts, ...) are `enrichments` rows and are not stored twice.
+ */
+function enrichmentJson(e: SpanRecord['enrichment']): string {
+  let extra = false;
+  for (const k in e) if (!COLUMN_ENRICHMENTS.has(k)) extra = true;
+  if (!extra) return JSON.stringify(e);
+  const out: Record<string, unknown> = {};
+  for (const k of COLUMN_ENRICHMENTS) if (e[k] !== undefined) out[k] = e[k];
+  return JSON.stringify(out);
 }

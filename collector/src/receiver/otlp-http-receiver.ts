@@ -176,13 +176,13 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
         count = decoded.spans.length;
         config.metrics?.spansReceived.inc(count);
         if (decoded.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, decoded.rejected);
-        await config.consumer.consumeTraces({ spans: decoded.spans });
+        await config.consumer.consumeTraces({ spans: decoded.spans, raw: { body, encoding } });
         sendSuccess(res, encoding, kind, decoded.rejected, decoded.rejectReason);
       } else {
         const decoded = decodeLogs(body, encoding);
         count = decoded.logs.length;
         config.metrics?.logsReceived.inc(count);
-        await config.consumer.consumeLogs({ logs: decoded.logs });
+        await config.consumer.consumeLogs({ logs: decoded.logs, raw: { body, encoding } });
         sendSuccess(res, encoding, kind, decoded.rejected, decoded.rejectReason);
       }
     } catch (err) {

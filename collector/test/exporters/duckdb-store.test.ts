@@ -54,6 +54,7 @@ describe('DuckDBStore', () => {
     expect((await s2.sql('SELECT version FROM schema_migrations ORDER BY version')).rows).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
     ]);
   });
 
