@@ -59,14 +59,15 @@ export async function childOrMain(child, main) {
  * What the register entry sets up, with no-op exporters (export cost is not what we measure): a real SDK
  * tracer provider with a BatchSpanProcessor and a meter provider whose reader also collects the GenAI
  * histograms from a GenAIMetricsAggregator bound to it (the register entry's fast metrics path), both
- * registered as the globals. Reference instrumentations record through the same meter provider's SDK
- * instruments, as they would under any SDK.
+ * registered as the globals, and the AsyncLocalStorage context manager. Reference instrumentations record
+ * through the same meter provider's SDK instruments, as they would under any SDK.
  */
 export function discardingProviders() {
   const require = createRequire(import.meta.url);
   const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
   const { MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
-  const { trace, metrics } = require('@opentelemetry/api');
+  const { trace, metrics, context } = require('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
   const { GenAIMetricsAggregator, bindGenAIMetricsAggregator } = require('@genai-ops/core');
   const discard = {
     export: (_items, done) => done({ code: 0 }),
@@ -75,6 +76,8 @@ export function discardingProviders() {
   };
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] });
   trace.setGlobalTracerProvider(tracerProvider);
+  // The register entry installs this context manager; without it span context propagation is free.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const aggregator = new GenAIMetricsAggregator();
   const meterProvider = new MeterProvider({
     readers: [
@@ -88,4 +91,55 @@ export function discardingProviders() {
   bindGenAIMetricsAggregator(meterProvider, aggregator);
   metrics.setGlobalMeterProvider(meterProvider);
   return { tracerProvider, meterProvider };
+}
+
+/** CPU µs (user + system) per call of `fn` over `n` sequential calls. */
+export async function cpuPerCall(fn, n) {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) await fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / n;
+}
+
+/**
+ * Paired in-process figures: our instrumentation switched off and on (`toggle.off()` / `toggle.on()`) in
+ * alternating blocks of the same process, so load from other processes hits both sides alike. Each block
+ * runs every scenario in both states; the order of the two states flips every other block (otherwise "on"
+ * always runs second, right after a switch, and any drift within a block is counted against it). After
+ * each switch `block / 5` untimed calls re-warm the JIT's inline caches (a cost of switching, not of
+ * either state). Returns, per scenario name, the median over blocks of (CPU µs per call on - off).
+ * `scenarios`: `[{ name, fn, block }]`, `block` calls per timed half.
+ */
+export async function pairedCpu(toggle, scenarios, blocks) {
+  const diffs = Object.fromEntries(scenarios.map((s) => [s.name, []]));
+  const timed = async (state, s) => {
+    state === 'on' ? toggle.on() : toggle.off();
+    await cpuPerCall(s.fn, Math.ceil(s.block / 5));
+    return cpuPerCall(s.fn, s.block);
+  };
+  for (let b = 0; b < blocks; b++) {
+    for (const s of scenarios) {
+      let on;
+      let off;
+      if (b % 2 === 0) {
+        off = await timed('off', s);
+        on = await timed('on', s);
+      } else {
+        on = await timed('on', s);
+        off = await timed('off', s);
+      }
+      diffs[s.name].push(on - off);
+    }
+  }
+  toggle.on();
+  return Object.fromEntries(Object.entries(diffs).map(([k, v]) => [k, median(v)]));
+}
+
+/**
+ * The marginal cost per chunk: two stream lengths run in the same paired loop, and the difference of their
+ * added costs divided by the difference of their chunk counts. The per-call cost (span, metrics, the
+ * SDK's promise hooks) is the same for both lengths and drops out, which "added / chunks" cannot do.
+ */
+export function perChunkSlope(addedShort, addedLong, chunksShort, chunksLong) {
+  return (addedLong - addedShort) / (chunksLong - chunksShort);
 }

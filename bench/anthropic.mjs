@@ -6,19 +6,24 @@
 // blocks, CPU time (user + system) per call, median of the block differences. There the tracer provider is
 // handed to our instrumentation only (not registered globally), so the disabled blocks are exactly the
 // `baseline` mode (the SDK's own tracing sees no provider) and the difference is what genai-ops adds over
-// the uninstrumented SDK. Providers as the register entry sets them up (bench/_harness.mjs).
+// the uninstrumented SDK. Providers as the register entry sets them up (bench/_harness.mjs). The paired loop
+// (pairedCpu in bench/_harness.mjs) flips the off/on order every other block and also runs streams of 10 and
+// 100 text chunks: the per-event slope (added(100) - added(10)) / events difference leaves the per-call cost out.
 // Usage: npx tsc -b packages/instrumentation-anthropic packages/fake-provider && node --expose-gc bench/anthropic.mjs [calls=5000]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { discardingProviders } from './_harness.mjs';
+import { discardingProviders, pairedCpu, perChunkSlope } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const MODEL = 'claude-sonnet-5-5';
 const MODES = ['baseline', 'sdk-otel', 'genai-ops', 'genai-ops+content'];
 const SCENARIOS = ['non-streaming', 'stream 50 chunks'];
+/** The two stream lengths of the per-chunk slope (paired figures only). */
+const SHORT = 'stream 10 chunks';
+const LONG = 'stream 100 chunks';
 
 async function record() {
   const { startFakeProvider } = require('../packages/fake-provider/dist/index.js');
@@ -29,15 +34,20 @@ async function record() {
     stream,
     messages: [{ role: 'user', content: 'The quick brown fox' }],
   });
-  const post = async (stream) => {
+  const post = async (stream, chunks = 50) => {
     const r = await fetch(`${fake.url}/v1/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-fake-chunks': '50' },
+      headers: { 'content-type': 'application/json', 'x-fake-chunks': String(chunks) },
       body: JSON.stringify(body(stream)),
     });
     return { status: r.status, contentType: r.headers.get('content-type'), text: await r.text() };
   };
-  const out = { 'non-streaming': await post(false), 'stream 50 chunks': await post(true) };
+  const out = {
+    'non-streaming': await post(false),
+    'stream 50 chunks': await post(true),
+    [SHORT]: await post(true, 10),
+    [LONG]: await post(true, 100),
+  };
   await fake.close();
   return out;
 }
@@ -90,14 +100,6 @@ function replayClient(recorded, scenario) {
   };
 }
 
-/** CPU µs (user + system) per call over `n` calls. */
-async function cpuPerCall(fn, n) {
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < n; i++) await fn();
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / n;
-}
-
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -110,26 +112,17 @@ async function pairedChild(content, recorded) {
   const { AnthropicInstrumentation } = require('@genai-ops/instrumentation-anthropic');
   const instrumentation = new AnthropicInstrumentation({ captureMessageContent: content });
   registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
-  const out = {};
-  for (const [scenario, block] of [
+  const scenarios = [
     ['non-streaming', 200],
+    [SHORT, 80],
     ['stream 50 chunks', 40],
-  ]) {
-    const one = replayClient(recorded, scenario);
-    for (let i = 0; i < 300; i++) await one();
-    const diffs = [];
-    // A few untimed calls after each switch: the first calls after patching or unpatching re-warm the
-    // JIT's inline caches, a cost of switching, not of either state.
-    for (let b = 0; b < 21; b++) {
-      instrumentation.disable();
-      await cpuPerCall(one, block / 5);
-      const off = await cpuPerCall(one, block);
-      instrumentation.enable();
-      await cpuPerCall(one, block / 5);
-      diffs.push((await cpuPerCall(one, block)) - off);
-    }
-    out[scenario] = { added: median(diffs), events: await one() };
-  }
+    [LONG, 20],
+  ].map(([name, block]) => ({ name, fn: replayClient(recorded, name), block }));
+  for (const s of scenarios) for (let i = 0; i < 300; i++) await s.fn();
+  const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
+  const added = await pairedCpu(toggle, scenarios, 21);
+  const out = {};
+  for (const s of scenarios) out[s.name] = { added: added[s.name], events: await s.fn() };
   return out;
 }
 
@@ -239,7 +232,7 @@ if (process.argv[2] === '--paired') {
   for (const [content, runs] of Object.entries(pairedRuns)) {
     if (runs.length === 0) continue;
     paired[content] = Object.fromEntries(
-      ['non-streaming', 'stream 50 chunks'].map((sc) => [
+      ['non-streaming', SHORT, 'stream 50 chunks', LONG].map((sc) => [
         sc,
         { added: median(runs.map((r) => r[sc].added)), events: runs[0][sc].events },
       ]),
@@ -258,10 +251,12 @@ if (process.argv[2] === '--paired') {
     );
   }
   console.log(
-    '\nPaired in-process figures (genai-ops disabled/enabled in alternating blocks of 200 calls / 40 streams, CPU µs, median of 21 block differences, median of 3 rounds):\n',
+    '\nPaired in-process figures (genai-ops disabled/enabled in alternating blocks of 200 calls / 80, 40, 20 streams, the order flipped every other block; CPU µs, median of 21 block differences, median of 3 rounds). "per event, incl. call" = stream(50) added / its events; "per-event slope" = (stream(100) added - stream(10) added) / (events difference), the per-call cost cancelled:\n',
   );
-  console.log('| mode | non-streaming added | stream added | per event |');
-  console.log('| --- | ---: | ---: | ---: |');
+  console.log(
+    '| mode | non-streaming added | stream(10) added | stream(50) added | stream(100) added | per event, incl. call | per-event slope |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [content, name] of [
     ['off', 'genai-ops'],
     ['content', 'genai-ops+content'],
@@ -269,8 +264,9 @@ if (process.argv[2] === '--paired') {
     const p = paired[content];
     if (!p) continue;
     const s = p['stream 50 chunks'];
+    const slope = perChunkSlope(p[SHORT].added, p[LONG].added, p[SHORT].events, p[LONG].events);
     console.log(
-      `| ${name} | ${p['non-streaming'].added.toFixed(1)} | ${s.added.toFixed(1)} | ${(s.added / s.events).toFixed(2)} |`,
+      `| ${name} | ${p['non-streaming'].added.toFixed(1)} | ${p[SHORT].added.toFixed(1)} | ${s.added.toFixed(1)} | ${p[LONG].added.toFixed(1)} | ${(s.added / s.events).toFixed(2)} | ${slope.toFixed(2)} |`,
     );
   }
 }

@@ -5,18 +5,23 @@
 // Children run a real SDK TracerProvider (SimpleSpanProcessor) and MeterProvider exporting to a no-op
 // exporter. Figures: median µs per call (lowest median over ROUNDS rounds, variants interleaved), µs added
 // vs the uninstrumented SDK (and per chunk for the stream); and, in the instrumented children, a paired
-// CPU-time figure (our instrumentation disabled/enabled in alternating blocks of the same process).
+// CPU-time figure (our instrumentation disabled/enabled in alternating blocks of the same process, the order
+// flipped every other block: pairedCpu in bench/_harness.mjs), with streams of 10, 50 and 100 chunks; the
+// per-chunk slope (added(100) - added(10)) / 90 leaves the per-call cost out.
 // Usage: npx tsc -b packages/instrumentation-google-genai packages/fake-provider && node bench/google-genai.mjs [calls=2000] [rounds=3]
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { childOrMain, discardingProviders, median, runChild } from './_harness.mjs';
+import { childOrMain, discardingProviders, median, pairedCpu, perChunkSlope, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
 const CHUNKS = 50;
+/** The two stream lengths of the per-chunk slope (paired figures only). */
+const SHORT = 10;
+const LONG = 100;
 const MODEL = 'gemini-2.0-flash';
 const CONTENTS = 'The quick brown fox jumps over the lazy dog';
 
@@ -32,8 +37,8 @@ function setupOtel(variant) {
   return instrumentation;
 }
 
-function replyKey(path) {
-  if (path.includes(':streamGenerateContent')) return 'stream';
+function replyKey(path, chunks) {
+  if (path.includes(':streamGenerateContent')) return `stream:${chunks}`;
   if (path.includes(':embedContent') || path.includes(':batchEmbedContents')) return 'embed';
   return 'generate';
 }
@@ -51,66 +56,35 @@ async function record(url) {
     contents: [{ role: 'user', parts: [{ text: CONTENTS }] }],
     generationConfig: { temperature: 0.2 },
   };
-  return {
+  const out = {
     generate: await post('generateContent', body),
-    stream: await post('streamGenerateContent?alt=sse', body, { 'x-fake-chunks': String(CHUNKS) }),
     embed: await post('embedContent', { content: { parts: [{ text: CONTENTS }] } }),
   };
-}
-
-/**
- * CPU time (user + system) per call of `fn`, median over blocks of `block` calls: on a shared machine
- * wall time is mostly other processes, CPU time is what the instrumentation costs.
- */
-async function cpuPerCall(fn, n, block) {
-  const out = [];
-  for (let done = 0; done < n; done += block) {
-    const c0 = process.cpuUsage();
-    for (let i = 0; i < block; i++) await fn();
-    const c = process.cpuUsage(c0);
-    out.push((c.user + c.system) / block);
-  }
-  return median(out);
-}
-
-/**
- * The paired figure: the same process with our instrumentation disabled and enabled in alternating
- * blocks (load from other processes hits both sides alike); the median of the per-block differences.
- */
-async function paired(instrumentation, fn, blocks, block) {
-  const diffs = [];
-  // A few untimed calls after each switch: the first calls after patching or unpatching re-warm the
-  // JIT's inline caches, a cost of switching, not of either state.
-  const warm = async () => {
-    for (let i = 0; i < Math.ceil(block / 5); i++) await fn();
-  };
-  for (let b = 0; b < blocks; b++) {
-    instrumentation.disable();
-    await warm();
-    const off = await cpuPerCall(fn, block, block);
-    instrumentation.enable();
-    await warm();
-    diffs.push((await cpuPerCall(fn, block, block)) - off);
-  }
-  return median(diffs);
+  for (const n of [SHORT, CHUNKS, LONG])
+    out[`stream:${n}`] = await post('streamGenerateContent?alt=sse', body, { 'x-fake-chunks': String(n) });
+  return out;
 }
 
 async function child(variant, recorded, calls) {
   const instrumentation = setupOtel(variant);
+  // Calls run one at a time, so the stream length of the call in flight selects the reply.
+  let chunks = CHUNKS;
   globalThis.fetch = async (input) => {
-    const r = recorded[replyKey(new URL(String(input.url ?? input)).pathname)];
+    const r = recorded[replyKey(new URL(String(input.url ?? input)).pathname, chunks)];
     return new Response(r.text, { status: r.status, headers: r.headers });
   };
   const { GoogleGenAI } = require('@google/genai');
   const ai = new GoogleGenAI({ apiKey: 'bench', httpOptions: { baseUrl: 'http://127.0.0.1:9' } });
   const generate = () =>
     ai.models.generateContent({ model: MODEL, contents: CONTENTS, config: { temperature: 0.2 } });
-  const stream = async () => {
+  const streamOf = (n) => async () => {
+    chunks = n;
     const s = await ai.models.generateContentStream({ model: MODEL, contents: CONTENTS });
-    let n = 0;
-    for await (const _c of s) n++;
-    return n;
+    let seen = 0;
+    for await (const _c of s) seen++;
+    return seen;
   };
+  const stream = streamOf(CHUNKS);
   const embed = () => ai.models.embedContent({ model: 'text-embedding-004', contents: CONTENTS });
   const time = async (fn, n) => {
     for (let i = 0; i < Math.min(300, n); i++) await fn();
@@ -129,9 +103,27 @@ async function child(variant, recorded, calls) {
     chunksSeen: await stream(),
   };
   if (instrumentation) {
-    result.pairedGenerate = await paired(instrumentation, generate, 21, 200);
-    result.pairedStream = await paired(instrumentation, stream, 21, 30);
-    result.pairedEmbed = await paired(instrumentation, embed, 21, 200);
+    const short = streamOf(SHORT);
+    const long = streamOf(LONG);
+    const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
+    const p = await pairedCpu(
+      toggle,
+      [
+        { name: 'generate', fn: generate, block: 200 },
+        { name: 'short', fn: short, block: 60 },
+        { name: 'stream', fn: stream, block: 30 },
+        { name: 'long', fn: long, block: 15 },
+        { name: 'embed', fn: embed, block: 200 },
+      ],
+      21,
+    );
+    result.pairedGenerate = p.generate;
+    result.pairedShort = p.short;
+    result.pairedStream = p.stream;
+    result.pairedLong = p.long;
+    result.pairedEmbed = p.embed;
+    result.shortSeen = await short();
+    result.longSeen = await long();
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -166,6 +158,10 @@ async function main() {
       pairedGenerate: median(list.map((r) => r.pairedGenerate ?? Number.NaN)),
       pairedStream: median(list.map((r) => r.pairedStream ?? Number.NaN)),
       pairedEmbed: median(list.map((r) => r.pairedEmbed ?? Number.NaN)),
+      pairedShort: median(list.map((r) => r.pairedShort ?? Number.NaN)),
+      pairedLong: median(list.map((r) => r.pairedLong ?? Number.NaN)),
+      shortSeen: list[0].shortSeen,
+      longSeen: list[0].longSeen,
     };
   }
   const base = rows.uninstrumented;
@@ -188,14 +184,17 @@ async function main() {
     );
   }
   console.log(
-    '\nPaired in-process figures (instrumentation disabled/enabled in alternating blocks, CPU µs, median of block differences over the rounds):',
+    `\nPaired in-process figures (instrumentation disabled/enabled in alternating blocks, the order flipped every other block; CPU µs per call, median of 21 block differences, median of ${rounds} rounds). "per chunk, incl. call" = stream(${CHUNKS}) added / chunks; "per-chunk slope" = (stream(${LONG}) added - stream(${SHORT}) added) / (chunks difference), the per-call cost cancelled:`,
   );
-  console.log('| variant | generateContent added | stream added | per chunk | embedContent added |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log(
+    `| variant | generateContent added | stream(${SHORT}) added | stream(${CHUNKS}) added | stream(${LONG}) added | per chunk, incl. call | per-chunk slope | embedContent added |`,
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const v of VARIANTS.filter((x) => x !== 'uninstrumented')) {
     const r = rows[v];
+    const slope = perChunkSlope(r.pairedShort, r.pairedLong, r.shortSeen, r.longSeen);
     console.log(
-      `| ${v} | ${f(r.pairedGenerate)} | ${f(r.pairedStream)} | ${f(r.pairedStream / r.chunksSeen)} | ${f(r.pairedEmbed)} |`,
+      `| ${v} | ${f(r.pairedGenerate)} | ${f(r.pairedShort)} | ${f(r.pairedStream)} | ${f(r.pairedLong)} | ${(r.pairedStream / r.chunksSeen).toFixed(2)} | ${slope.toFixed(2)} | ${f(r.pairedEmbed)} |`,
     );
   }
 }

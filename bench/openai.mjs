@@ -6,11 +6,15 @@
 // exporter: export cost is not the instrumentation's.
 // Figures: CPU µs per call (user + system, median over blocks of 50 calls; the lowest median over the rounds, variants interleaved, to damp noise
 // from other processes), µs added vs the uninstrumented SDK (and per chunk for the stream), heap growth
-// per 10k non-streaming calls after GC (median over rounds).
+// per 10k non-streaming calls after GC (median over rounds). Paired figures (ours): instrumentation disabled
+// and enabled in alternating blocks of one process, the order flipped every other block (pairedCpu in
+// bench/_harness.mjs), with streams of 10, 50 and 100 chunks; the per-chunk slope (added(100) - added(10))
+// / chunks difference leaves the per-call cost out.
 // Usage: npx tsc -b packages/instrumentation-openai packages/fake-provider && node bench/openai.mjs [calls=3000] [rounds=3]
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { childOrMain, discardingProviders, median, runChild } from './_harness.mjs';
+import { childOrMain, discardingProviders, median, pairedCpu, perChunkSlope, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = [
@@ -18,10 +22,14 @@ const VARIANTS = [
   'genai-ops',
   'genai-ops+content',
   'genai-ops-no-chunk-metric',
+  'genai-ops-no-usage-request',
   'otel-contrib@0.21.0',
   'traceloop@0.27.0',
 ];
 const CHUNKS = 50;
+/** The two stream lengths of the per-chunk slope (paired figures only). */
+const SHORT = 10;
+const LONG = 100;
 const BLOCK = 50;
 
 function setupOtel(variant) {
@@ -35,6 +43,9 @@ function setupOtel(variant) {
       captureMessageContent: variant.endsWith('+content'),
       // The conventions' per-chunk histogram costs the OTel SDK a few µs per observation.
       timePerOutputChunk: !variant.endsWith('-no-chunk-metric'),
+      // Without the stream_options.include_usage we add, the SDK parses the same chunks as uninstrumented
+      // (with it, every chunk carries `"usage": null` and one more chunk carries the usage).
+      injectStreamUsage: !variant.endsWith('-no-usage-request'),
     });
   } else if (variant.startsWith('otel-contrib')) {
     const { OpenAIInstrumentation } = require('@opentelemetry/instrumentation-openai');
@@ -51,10 +62,10 @@ function setupOtel(variant) {
 const MESSAGES = [{ role: 'user', content: 'The quick brown fox jumps over the lazy dog' }];
 
 /** Which recorded reply answers a request. */
-function replyKey(path, body) {
+function replyKey(path, body, chunks) {
   if (path.endsWith('/embeddings')) return 'embeddings';
   if (!body.stream) return 'chat';
-  return body.stream_options?.include_usage ? 'stream+usage' : 'stream';
+  return `${body.stream_options?.include_usage ? 'stream+usage' : 'stream'}:${chunks}`;
 }
 
 /** Asks the fake provider once for every reply shape the children need. */
@@ -67,19 +78,24 @@ async function record(url) {
     });
     return { status: r.status, headers: Object.fromEntries(r.headers), text: await r.text() };
   };
-  const chunks = { 'x-fake-chunks': String(CHUNKS) };
-  return {
+  const out = {
     chat: await post('/chat/completions', { model: 'gpt-4o-mini', messages: MESSAGES, temperature: 0.2 }),
-    stream: await post(
+  };
+  for (const n of [SHORT, CHUNKS, LONG]) {
+    const chunks = { 'x-fake-chunks': String(n) };
+    out[`stream:${n}`] = await post(
       '/chat/completions',
       { model: 'gpt-4o-mini', messages: MESSAGES, stream: true },
       chunks,
-    ),
-    'stream+usage': await post(
+    );
+    out[`stream+usage:${n}`] = await post(
       '/chat/completions',
       { model: 'gpt-4o-mini', messages: MESSAGES, stream: true, stream_options: { include_usage: true } },
       chunks,
-    ),
+    );
+  }
+  return {
+    ...out,
     embeddings: await post('/embeddings', {
       model: 'text-embedding-3-small',
       input: 'The quick brown fox',
@@ -92,7 +108,8 @@ async function child(variant, recorded, calls) {
   const instrumentation = setupOtel(variant);
   const OpenAI = require('openai');
   const replay = async (input, init) => {
-    const key = replyKey(new URL(String(input)).pathname, JSON.parse(init.body));
+    const chunks = new Headers(init.headers).get('x-fake-chunks');
+    const key = replyKey(new URL(String(input)).pathname, JSON.parse(init.body), chunks);
     const r = recorded[key];
     return new Response(r.text, { status: r.status, headers: r.headers });
   };
@@ -104,15 +121,19 @@ async function child(variant, recorded, calls) {
   });
   const messages = MESSAGES;
   const chat = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages, temperature: 0.2 });
-  const stream = async () => {
-    const s = await client.chat.completions.create(
-      { model: 'gpt-4o-mini', messages, stream: true },
-      { headers: { 'x-fake-chunks': String(CHUNKS) } },
-    );
-    let n = 0;
-    for await (const _c of s) n++;
-    return n;
+  const streamOf = (chunks) => {
+    const options = { headers: { 'x-fake-chunks': String(chunks) } };
+    return async () => {
+      const s = await client.chat.completions.create(
+        { model: 'gpt-4o-mini', messages, stream: true },
+        options,
+      );
+      let n = 0;
+      for await (const _c of s) n++;
+      return n;
+    };
   };
+  const stream = streamOf(CHUNKS);
   const embed = () =>
     client.embeddings.create({ model: 'text-embedding-3-small', input: 'The quick brown fox' });
   // CPU time (user + system) per call, median over blocks of BLOCK calls: wall time is dominated by
@@ -143,21 +164,29 @@ async function child(variant, recorded, calls) {
     embeddings: await time(embed, calls),
     heapKBPer10k,
   };
-  // Paired figure (ours only): the same process with the instrumentation switched off and on in
-  // alternating blocks, so load from other processes hits both sides alike.
+  // Paired figures (ours only): the same process with the instrumentation switched off and on in
+  // alternating blocks (bench/_harness.mjs), so load from other processes hits both sides alike; streams
+  // of two more lengths give the per-chunk slope.
   if (variant.startsWith('genai-ops')) {
-    const paired = async (fn, blocks, n) => {
-      const diffs = [];
-      for (let b = 0; b < blocks; b++) {
-        instrumentation.disable();
-        const off = await time(fn, n);
-        instrumentation.enable();
-        diffs.push((await time(fn, n)) - off);
-      }
-      return median(diffs);
-    };
-    result.pairedChat = await paired(chat, 15, 200);
-    result.pairedStream = await paired(stream, 15, 50);
+    const short = streamOf(SHORT);
+    const long = streamOf(LONG);
+    const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
+    const p = await pairedCpu(
+      toggle,
+      [
+        { name: 'chat', fn: chat, block: 200 },
+        { name: 'short', fn: short, block: 100 },
+        { name: 'stream', fn: stream, block: 40 },
+        { name: 'long', fn: long, block: 20 },
+      ],
+      21,
+    );
+    result.pairedChat = p.chat;
+    result.pairedShort = p.short;
+    result.pairedStream = p.stream;
+    result.pairedLong = p.long;
+    result.shortSeen = await short();
+    result.longSeen = await long();
   }
   result.chunksSeen = await stream();
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -170,6 +199,7 @@ function runVariant(variant, recorded, calls) {
 async function main() {
   const calls = Number(process.argv[2] ?? 3000);
   const rounds = Number(process.argv[3] ?? 3);
+  const loadBefore = loadavg()[0];
   const { startFakeProvider } = require('../packages/fake-provider/dist/index.js');
   const fake = await startFakeProvider({ chunkDelayMs: 0 });
   let recorded;
@@ -204,13 +234,17 @@ async function main() {
       chunksSeen: list[0].chunksSeen,
       pairedChat: median(list.map((r) => r.pairedChat ?? Number.NaN)),
       pairedStream: median(list.map((r) => r.pairedStream ?? Number.NaN)),
+      pairedShort: median(list.map((r) => r.pairedShort ?? Number.NaN)),
+      pairedLong: median(list.map((r) => r.pairedLong ?? Number.NaN)),
+      shortSeen: list[0].shortSeen,
+      longSeen: list[0].longSeen,
     };
   }
   const base = rows.uninstrumented;
   const f = (n) => (typeof n === 'number' ? n.toFixed(1) : '-');
   const added = (v, key) => (rows[v][key] !== undefined ? rows[v][key] - base[key] : undefined);
   console.log(
-    `openai 6.49.0, Node ${process.version}, ${calls} calls per scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, CPU µs per call; chunks seen by the caller: ${VARIANTS.map((v) => rows[v].chunksSeen ?? '-').join('/')}`,
+    `openai 6.49.0, Node ${process.version}, ${calls} calls per scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, CPU µs per call; chunks seen by the caller: ${VARIANTS.map((v) => rows[v].chunksSeen ?? '-').join('/')}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`,
   );
   console.log(
     '| variant | chat µs | chat added | stream(50) µs | stream added | added per chunk | embeddings µs | embeddings added | heap KB / 10k calls |',
@@ -228,14 +262,20 @@ async function main() {
     );
   }
   console.log(
-    '\nPaired in-process figures (instrumentation disabled/enabled in alternating blocks, median of block differences):',
+    `\nPaired in-process figures (instrumentation disabled/enabled in alternating blocks, the order flipped every other block; CPU µs per call, median of 21 block differences, median of ${rounds} rounds). "per chunk, incl. call" = stream(${CHUNKS}) added / ${CHUNKS}; "per-chunk slope" = (stream(${LONG}) added - stream(${SHORT}) added) / (chunks seen difference), the per-call cost cancelled:`,
   );
-  console.log('| variant | chat added CPU µs | stream(50) added CPU µs | per chunk |');
-  console.log('| --- | ---: | ---: | ---: |');
+  console.log(
+    `| variant | chat added | stream(${SHORT}) added | stream(${CHUNKS}) added | stream(${LONG}) added | per chunk, incl. call | per-chunk slope |`,
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const f2 = (n) => (typeof n === 'number' ? n.toFixed(2) : '-');
   for (const v of VARIANTS.filter((x) => x.startsWith('genai-ops'))) {
     const r = rows[v];
-    if (!r.error)
-      console.log(`| ${v} | ${f(r.pairedChat)} | ${f(r.pairedStream)} | ${f(r.pairedStream / CHUNKS)} |`);
+    if (r.error) continue;
+    const slope = perChunkSlope(r.pairedShort, r.pairedLong, r.shortSeen, r.longSeen);
+    console.log(
+      `| ${v} | ${f(r.pairedChat)} | ${f(r.pairedShort)} | ${f(r.pairedStream)} | ${f(r.pairedLong)} | ${f2(r.pairedStream / CHUNKS)} | ${f2(slope)} |`,
+    );
   }
 }
 

@@ -16,26 +16,32 @@ export async function* guardOutputStream<TChunk>(
 ): AsyncGenerator<TChunk, void, undefined> {
   let text = '';
   let active = true;
-  const run = (step: () => void): void => {
-    try {
-      step();
-    } catch (err) {
-      if (isGuardError(err)) throw err;
-      active = false;
-      diag.warn('genai-ops: output guard failed; stream continues unguarded', err);
-    }
+  // No closure per chunk: the guard's own verdict (a guard error) goes to the caller, anything else
+  // turns the guard off.
+  const failed = (err: unknown): void => {
+    if (isGuardError(err)) throw err;
+    active = false;
+    diag.warn('genai-ops: output guard failed; stream continues unguarded', err);
   };
   for await (const chunk of source) {
     if (active) {
-      run(() => {
+      try {
         for (const piece of deltas(chunk)) {
           if (piece === '') continue;
           text += piece;
           guard.push(piece);
         }
-      });
+      } catch (err) {
+        failed(err);
+      }
     }
     yield chunk;
   }
-  if (active) run(() => guard.finish([text]));
+  if (active) {
+    try {
+      guard.finish([text]);
+    } catch (err) {
+      failed(err);
+    }
+  }
 }

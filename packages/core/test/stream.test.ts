@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SpanStatusCode } from '@opentelemetry/api';
 import {
   AggregationTemporality,
@@ -12,6 +14,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import {
+  endCallWhenCollected,
   GenAICall,
   GenAIClientMetrics,
   observeIteratorFactory,
@@ -197,5 +200,162 @@ describe('observeStream', () => {
       'gen_ai.client.operation.duration',
       'gen_ai.client.operation.time_to_first_chunk',
     ]);
+  });
+  it("passes the source's own result objects through and creates the source iterator on first next()", async () => {
+    const { call } = setup();
+    const { r, seen } = reducer();
+    const results: IteratorResult<number>[] = [];
+    let created = 0;
+    const src: AsyncIterable<number> = {
+      [Symbol.asyncIterator]() {
+        created++;
+        let i = 0;
+        return {
+          next: async () => {
+            const res: IteratorResult<number> =
+              i < 2 ? { done: false, value: i++ } : { done: true, value: undefined };
+            results.push(res);
+            return res;
+          },
+        };
+      },
+    };
+    const observed = observeStream(src, call(), r);
+    expect(created).toBe(0);
+    const got = [await observed.next(), await observed.next(), await observed.next()];
+    expect(created).toBe(1);
+    expect(got).toHaveLength(3);
+    for (let i = 0; i < 3; i++) expect(got[i]).toBe(results[i]);
+    expect(seen).toEqual([0, 1]);
+    expect(await observed.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('ends the span on return() before the first chunk, without touching an uncreated source', async () => {
+    const { exporter, call } = setup();
+    const { r, seen, finishes } = reducer();
+    let created = 0;
+    const observed = observeStream(
+      {
+        [Symbol.asyncIterator]() {
+          created++;
+          return source(3);
+        },
+      },
+      call(),
+      r,
+    );
+    expect(await observed.return?.('v')).toEqual({ done: true, value: 'v' });
+    expect(created).toBe(0);
+    expect(seen).toEqual([]);
+    expect(finishes).toEqual([{ completed: false }]);
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+    expect(await observed.next()).toEqual({ done: true, value: undefined });
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+  });
+
+  it('on throw() mid-stream: closes the source, ends the span with that error, rejects with it', async () => {
+    const { exporter, call } = setup();
+    const { r, seen, finishes } = reducer();
+    let closed = false;
+    async function* src() {
+      try {
+        yield* source(10);
+      } finally {
+        closed = true;
+      }
+    }
+    const observed = observeStream(src(), call(), r);
+    await observed.next();
+    await observed.next();
+    const err = new RangeError('caller gave up');
+    await expect(observed.throw?.(err)).rejects.toBe(err);
+    expect(closed).toBe(true);
+    expect(seen).toEqual([0, 1]);
+    expect(finishes).toEqual([{ completed: false, error: err }]);
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.attributes['error.type']).toBe('RangeError');
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+  });
+
+  it('folds every chunk once, in order, when the caller asks for several chunks at once', async () => {
+    const { exporter, call } = setup();
+    const { r, seen, finishes } = reducer();
+    const observed = observeStream(source(4), call(), r);
+    const got = await Promise.all([observed.next(), observed.next(), observed.next()]);
+    expect(got.map((g) => g.value)).toEqual([0, 1, 2]);
+    const rest: number[] = [];
+    for await (const c of observed) rest.push(c);
+    expect(rest).toEqual([3]);
+    expect(seen).toEqual([0, 1, 2, 3]);
+    expect(finishes).toEqual([{ completed: true }]);
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+  });
+
+  it('turns a broken source (a result that is not an object) into a TypeError and ends the span', async () => {
+    const { exporter, call } = setup();
+    const { r } = reducer();
+    const broken = {
+      [Symbol.asyncIterator]: () => ({ next: async () => 42 as unknown as IteratorResult<number> }),
+    };
+    await expect(observeStream(broken, call(), r).next()).rejects.toBeInstanceOf(TypeError);
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.attributes['error.type']).toBe('TypeError');
+  });
+
+  it('does not time chunks after the first when timePerOutputChunk is false', async () => {
+    const { call } = setup(false);
+    const c = call();
+    const { r } = reducer();
+    for await (const _ of observeStream(source(5), c, r)) {
+      // consume
+    }
+    expect((c as unknown as { _chunkGaps?: number[] })._chunkGaps).toBeUndefined();
+    const timed = setup().call();
+    for await (const _ of observeStream(source(5), timed, reducer().r)) {
+      // consume
+    }
+    expect((timed as unknown as { _chunkGaps?: number[] })._chunkGaps).toHaveLength(4);
+  });
+});
+
+describe('endCallWhenCollected', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const collect = async () => {
+    for (let i = 0; i < 4; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  it('ends the call of a stream nobody iterated once the stream is collected', async () => {
+    const { exporter, call } = setup();
+    (() => {
+      const observed = observeStream(source(3), call(), reducer().r);
+      endCallWhenCollected(observed, (observed as unknown as { _call: GenAICall })._call);
+    })();
+    await collect();
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes['error.type']).toBe('stream_abandoned');
+  });
+
+  it('lets go of a call that ended while its stream is still alive', async () => {
+    const { exporter, call } = setup();
+    const owner = {};
+    let ref: WeakRef<GenAICall> | undefined;
+    await (async () => {
+      const c = call();
+      ref = new WeakRef(c);
+      endCallWhenCollected(owner, c);
+      for await (const _ of observeStream(source(2), c, reducer().r)) {
+        // consume
+      }
+    })();
+    await collect();
+    expect(ref!.deref()).toBeUndefined();
+    expect(owner).toBeDefined();
+    expect(exporter.getFinishedSpans()).toHaveLength(1);
+    expect(exporter.getFinishedSpans()[0]!.attributes['error.type']).toBeUndefined();
   });
 });

@@ -110,6 +110,28 @@ describe('MessageStreamReducer', () => {
     ]);
   });
 
+  it('a block whose start was missed: the tool input after it still pairs with its own block', () => {
+    const attrs = finish([
+      start,
+      // No content_block_start for index 0 (e.g. a proxy dropped it): its deltas are ignored.
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lost' } },
+      {
+        type: 'content_block_start',
+        index: 1,
+        content_block: { type: 'tool_use', id: 't1', name: 'f', input: {} },
+      },
+      { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":1}' } },
+      { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 3 } },
+    ]);
+    expect(attrs['gen_ai.output.messages']).toEqual([
+      {
+        role: 'assistant',
+        parts: [{ type: 'tool_call', id: 't1', name: 'f', arguments: { a: 1 } }],
+        finish_reason: 'tool_call',
+      },
+    ]);
+  });
+
   it('message_delta cumulative input counts win over message_start', () => {
     const attrs = finish([
       start,

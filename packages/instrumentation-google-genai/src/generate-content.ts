@@ -16,8 +16,10 @@ import {
   type OutputGuard,
   type OutputMessage,
   observeStream,
+  type ReasoningPart,
   type StreamOutcome,
   type StreamReducer,
+  type TextPart,
 } from '@genai-ops/core';
 import { context, diag } from '@opentelemetry/api';
 import {
@@ -36,6 +38,7 @@ import type {
   GeminiGenerateContentParams,
   GeminiGenerateContentResponse,
   GeminiModelsLike,
+  GeminiPart,
   GeminiUsageMetadata,
 } from './internal-types.js';
 import type { WrapperContext } from './wrapper-context.js';
@@ -197,16 +200,24 @@ export function wrapGenerateContent(
 }
 
 interface CandidateState {
+  index: number;
   parts: MessagePart[];
   finishReason?: string;
 }
 
-/** Folds stream chunks (each a partial GenerateContentResponse) into the call's response telemetry. */
+/**
+ * Folds stream chunks (each a partial GenerateContentResponse) into the call's response telemetry. Runs
+ * per chunk, so it allocates nothing per chunk with content capture off (the first candidate's state is a
+ * field, not a map entry) and, with capture on, appends text to the part it is building instead of
+ * copying that part per piece.
+ */
 export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerateContentResponse> {
   private _id: string | undefined;
   private _model: string | undefined;
   private _usage: GeminiUsageMetadata | undefined;
-  private readonly _candidates = new Map<number, CandidateState>();
+  /** The first candidate seen: almost always the only one. */
+  private _first: CandidateState | undefined;
+  private _others: Map<number, CandidateState> | undefined;
 
   constructor(private readonly _captureContent: boolean) {}
 
@@ -218,37 +229,39 @@ export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerat
     if (!candidates) return;
     for (let i = 0; i < candidates.length; i++) {
       const c = candidates[i]!;
-      const index = c.index ?? i;
-      let state = this._candidates.get(index);
-      if (!state) {
-        state = { parts: [] };
-        this._candidates.set(index, state);
-      }
+      const state = this._state(c.index ?? i);
       if (c.finishReason) state.finishReason = c.finishReason;
       if (!this._captureContent) continue;
-      for (const p of c.content?.parts ?? []) {
-        const part = toMessagePart(p);
-        if (!part) continue;
-        const last = state.parts[state.parts.length - 1];
-        // Text arrives in pieces: join consecutive pieces of the same kind into one part.
-        if (last && (part.type === 'text' || part.type === 'reasoning') && last.type === part.type) {
-          state.parts[state.parts.length - 1] = {
-            ...last,
-            content: `${last.content}${part.content}`,
-          } as MessagePart;
-        } else {
-          state.parts.push(part);
-        }
-      }
+      const parts = c.content?.parts;
+      if (parts) for (let j = 0; j < parts.length; j++) appendPart(state.parts, parts[j]!);
     }
   }
 
+  private _state(index: number): CandidateState {
+    const first = this._first;
+    if (first !== undefined && first.index === index) return first;
+    if (first === undefined) {
+      this._first = { index, parts: [] };
+      return this._first;
+    }
+    this._others ??= new Map();
+    let state = this._others.get(index);
+    if (state === undefined) {
+      state = { index, parts: [] };
+      this._others.set(index, state);
+    }
+    return state;
+  }
+
+  /** The candidates in index order. */
+  private _ordered(): CandidateState[] {
+    if (this._first === undefined) return [];
+    if (this._others === undefined) return [this._first];
+    return [this._first, ...this._others.values()].sort((a, b) => a.index - b.index);
+  }
+
   finish(call: GenAICall, outcome: StreamOutcome): void {
-    // Almost always one candidate: no sort then.
-    const ordered =
-      this._candidates.size <= 1
-        ? [...this._candidates.values()]
-        : [...this._candidates.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+    const ordered = this._ordered();
     const finishReasons: string[] = [];
     for (const s of ordered) if (s.finishReason) finishReasons.push(mapFinishReason(s.finishReason));
     call.setResponse({ id: this._id, model: this._model, finishReasons });
@@ -264,6 +277,23 @@ export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerat
       ),
     );
   }
+}
+
+/**
+ * Appends one streamed part to a candidate's parts. Text arrives in pieces: consecutive pieces of the same
+ * kind (text, or reasoning for `thought` parts) are joined into the part being built, which is ours.
+ */
+function appendPart(parts: MessagePart[], p: GeminiPart): void {
+  if (p === null || typeof p !== 'object') return;
+  if (typeof p.text === 'string') {
+    const type = p.thought ? 'reasoning' : 'text';
+    const last = parts.length > 0 ? parts[parts.length - 1] : undefined;
+    if (last !== undefined && last.type === type) (last as TextPart | ReasoningPart).content += p.text;
+    else parts.push({ type, content: p.text });
+    return;
+  }
+  const part = toMessagePart(p);
+  if (part) parts.push(part);
 }
 
 /**
