@@ -84,25 +84,35 @@ export function converseUsage(u: ConverseTokenUsage | undefined): Usage | undefi
   };
 }
 
-/** Request attributes of Converse / ConverseStream (set at span start). */
+/**
+ * Request attributes of Converse / ConverseStream (set at span start). Only the keys the request sets:
+ * the map is walked once more by core when the span starts, so absent keys would only cost lookups.
+ */
 export function converseRequestAttributes(input: ConverseInput, stream: boolean): AttributeMap {
+  const attributes: AttributeMap = {};
   const c = input.inferenceConfig;
-  const extra = isRecord(input.additionalModelRequestFields) ? input.additionalModelRequestFields : undefined;
+  if (c) {
+    const maxTokens = int(c.maxTokens);
+    if (maxTokens !== undefined) attributes[ATTR_GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
+    const temperature = num(c.temperature);
+    if (temperature !== undefined) attributes[ATTR_GEN_AI_REQUEST_TEMPERATURE] = temperature;
+    const topP = num(c.topP);
+    if (topP !== undefined) attributes[ATTR_GEN_AI_REQUEST_TOP_P] = topP;
+    const stop = strings(c.stopSequences);
+    if (stop !== undefined) attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop;
+  }
   // top_k is model-specific, so Converse takes it in additionalModelRequestFields (`top_k`, Nova `topK`,
   // or Nova's `inferenceConfig.topK`).
-  const novaConfig = isRecord(extra?.inferenceConfig) ? extra.inferenceConfig : undefined;
-  return {
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: int(c?.maxTokens),
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: num(c?.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: num(c?.topP),
-    [ATTR_GEN_AI_REQUEST_TOP_K]: topK(extra?.top_k ?? extra?.topK ?? novaConfig?.topK),
-    [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: strings(c?.stopSequences),
-    [ATTR_AWS_BEDROCK_GUARDRAIL_ID]:
-      typeof input.guardrailConfig?.guardrailIdentifier === 'string'
-        ? input.guardrailConfig.guardrailIdentifier
-        : undefined,
-    [ATTR_GEN_AI_REQUEST_STREAM]: stream ? true : undefined,
-  };
+  const extra = input.additionalModelRequestFields;
+  if (isRecord(extra)) {
+    const novaConfig = isRecord(extra.inferenceConfig) ? extra.inferenceConfig : undefined;
+    const k = topK(extra.top_k ?? extra.topK ?? novaConfig?.topK);
+    if (k !== undefined) attributes[ATTR_GEN_AI_REQUEST_TOP_K] = k;
+  }
+  const guardrail = input.guardrailConfig?.guardrailIdentifier;
+  if (typeof guardrail === 'string') attributes[ATTR_AWS_BEDROCK_GUARDRAIL_ID] = guardrail;
+  if (stream) attributes[ATTR_GEN_AI_REQUEST_STREAM] = true;
+  return attributes;
 }
 
 const MEDIA: Record<string, string> = { image: 'image', document: 'document', video: 'video' };

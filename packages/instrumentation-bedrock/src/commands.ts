@@ -86,16 +86,19 @@ function planConverse(input: ConverseInput, stream: boolean): CommandPlan {
       ? undefined
       : (call, raw, guard) => {
           const output = raw as ConverseOutput;
-          const blocks = output.output?.message?.content ?? [];
-          const textBlocks = blocks.filter((b) => typeof b?.text === 'string');
-          const replaced = guardFinish(
-            guard,
-            textBlocks.map((b) => b.text as string),
-          );
-          if (replaced)
-            textBlocks.forEach((b, i) => {
-              b.text = replaced[i] ?? b.text;
-            });
+          // The text blocks are collected only for an output guard (the common path reads no content).
+          if (guard) {
+            const blocks = output.output?.message?.content ?? [];
+            const textBlocks = blocks.filter((b) => typeof b?.text === 'string');
+            const replaced = guardFinish(
+              guard,
+              textBlocks.map((b) => b.text as string),
+            );
+            if (replaced)
+              textBlocks.forEach((b, i) => {
+                b.text = replaced[i] ?? b.text;
+              });
+          }
           call.setResponse({ finishReasons: output.stopReason ? [mapStop(output.stopReason)] : undefined });
           const usage = converseUsage(output.usage);
           if (usage) call.setUsage(usage);
@@ -161,22 +164,47 @@ function decodeChunk(event: unknown): Json | undefined {
   }
 }
 
-/** How every Anthropic content delta chunk starts (the Messages API's own serialization). */
-const ANTHROPIC_CONTENT_DELTA = new TextEncoder().encode('{"type":"content_block_delta"');
+/**
+ * How the Anthropic chunks that carry no id, usage or stop reason start (the Messages API's own
+ * serialization): content block start, delta and stop (text, thinking, tool use and its input JSON),
+ * and ping.
+ */
+const ANTHROPIC_CONTENT_BLOCK = new TextEncoder().encode('{"type":"content_block_');
+const ANTHROPIC_PING = new TextEncoder().encode('{"type":"ping"');
 const INVOCATION_METRICS = Buffer.from('amazon-bedrock-invocationMetrics');
 
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  if (bytes.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
+  return true;
+}
+
 /**
- * Whether a native stream event is an Anthropic content delta (text, thinking or tool-input JSON) and
- * nothing else: such a chunk carries no id, usage or stop reason, so without captured content there is
- * nothing to read in it and its bytes need not be decoded and parsed. Checked on the bytes: the prefix,
- * and no Bedrock invocation metrics appended. Anything else (another layout, other spacing) is parsed.
+ * Whether a native stream event is an Anthropic content-block event or a ping and nothing else: such a
+ * chunk carries no id, usage or stop reason, so without captured content there is nothing to read in it
+ * and its bytes need not be decoded and parsed (most of a stream: one delta per piece of text). Checked
+ * on the bytes: the prefix, and no Bedrock invocation metrics appended. Anything else (message start,
+ * delta and stop, another layout, other spacing) is parsed.
  */
-function isAnthropicContentDelta(event: unknown): boolean {
+function isAnthropicContentOnly(event: unknown): boolean {
   const bytes = isRecord(event) && isRecord(event.chunk) ? event.chunk.bytes : undefined;
-  if (!(bytes instanceof Uint8Array) || bytes.length < ANTHROPIC_CONTENT_DELTA.length) return false;
-  for (let i = 0; i < ANTHROPIC_CONTENT_DELTA.length; i++)
-    if (bytes[i] !== ANTHROPIC_CONTENT_DELTA[i]) return false;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(INVOCATION_METRICS) === -1;
+  if (!(bytes instanceof Uint8Array)) return false;
+  if (!startsWith(bytes, ANTHROPIC_CONTENT_BLOCK) && !startsWith(bytes, ANTHROPIC_PING)) return false;
+  // Buffer's indexOf on the SDK's own Uint8Array: no Buffer view allocated per event.
+  return Buffer.prototype.indexOf.call(bytes as Buffer, INVOCATION_METRICS) === -1;
+}
+
+/** The request attributes of an InvokeModel call: the family's, plus guardrail id and stream flag when set. */
+function invokeAttributes(
+  fromBody: AttributeMap | undefined,
+  guardrail: string | undefined,
+  stream: boolean,
+): AttributeMap {
+  if (guardrail === undefined && !stream && fromBody) return fromBody;
+  const attributes: AttributeMap = { ...fromBody };
+  if (guardrail !== undefined) attributes[ATTR_AWS_BEDROCK_GUARDRAIL_ID] = guardrail;
+  if (stream) attributes[ATTR_GEN_AI_REQUEST_STREAM] = true;
+  return attributes;
 }
 
 function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
@@ -192,11 +220,7 @@ function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
     // An unknown family is still a model call; `chat` is the conventions' default for it.
     operation: native?.operation ?? GEN_AI_OPERATION_NAME_VALUES.CHAT,
     requestModel: input.modelId,
-    attributes: {
-      ...native?.attributes,
-      [ATTR_AWS_BEDROCK_GUARDRAIL_ID]: guardrail,
-      [ATTR_GEN_AI_REQUEST_STREAM]: stream ? true : undefined,
-    },
+    attributes: invokeAttributes(native?.attributes, guardrail, stream),
     content: (sent) => {
       const sentBody = family ? readBody((sent as InvokeModelInput).body) : undefined;
       return family && sentBody ? parseNativeRequest(family, sentBody).content() : {};
@@ -241,12 +265,13 @@ function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
       ? {
           property: 'body',
           // Without content capture only ids, usage and stop reasons are folded (the output guard reads
-          // the text through `deltas`, not through the reducer).
+          // the text through `deltas`, not through the reducer); Anthropic's content-block and ping
+          // chunks are not even decoded.
           reducer: (capture) =>
             new StreamAccumulator<unknown>(
               capture || family !== 'anthropic'
                 ? toDelta
-                : (e) => (isAnthropicContentDelta(e) ? undefined : toDelta(e)),
+                : (e) => (isAnthropicContentOnly(e) ? undefined : toDelta(e)),
               capture,
             ),
           deltas: (e) => {

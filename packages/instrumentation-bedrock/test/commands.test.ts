@@ -1,7 +1,7 @@
 /**
  * The InvokeModelWithResponseStream reducer of an Anthropic model, fed the event shapes the SDK yields
- * (`{ chunk: { bytes } }`): with content capture off, content deltas are not parsed, and the span still
- * gets the same id, usage and stop reason as with capture on.
+ * (`{ chunk: { bytes } }`): with content capture off, content-block and ping chunks are not parsed, and
+ * the span still gets the same id, usage and stop reason as with capture on.
  */
 import { GenAICall, GenAIClientMetrics, resolveContentPolicy } from '@genai-ops/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -25,7 +25,12 @@ const EVENTS = [
   { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
   { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hel' } },
   { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lo' } },
+  { type: 'ping' },
   { type: 'content_block_stop', index: 0 },
+  { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'tu_1', name: 'f' } },
+  { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"a":' } },
+  { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '1}' } },
+  { type: 'content_block_stop', index: 1 },
   { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 3 } },
   {
     type: 'message_stop',
@@ -64,7 +69,14 @@ describe('InvokeModelWithResponseStream, Anthropic family', () => {
   it('records the same id, usage and stop reason with capture off as with it on; text only when on', () => {
     const { 'gen_ai.output.messages': output, ...on } = run(EVENTS, true);
     expect(JSON.parse(output as string)).toEqual([
-      { role: 'assistant', parts: [{ type: 'text', content: 'Hello' }], finish_reason: 'stop' },
+      {
+        role: 'assistant',
+        parts: [
+          { type: 'text', content: 'Hello' },
+          { type: 'tool_call', id: 'tu_1', name: 'f', arguments: { a: 1 } },
+        ],
+        finish_reason: 'stop',
+      },
     ]);
     expect(on).toMatchObject({
       'gen_ai.response.id': 'msg_b',
@@ -87,6 +99,24 @@ describe('InvokeModelWithResponseStream, Anthropic family', () => {
     expect(run(cut, false)).toMatchObject({
       'gen_ai.usage.input_tokens': 5,
       'gen_ai.usage.output_tokens': 1,
+    });
+  });
+
+  it.each([
+    [
+      'content_block_start',
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    ],
+    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+    ['ping', { type: 'ping' }],
+  ])('still reads a %s chunk that carries the invocation metrics', (_name, event) => {
+    const withMetrics = encode({
+      ...event,
+      'amazon-bedrock-invocationMetrics': { inputTokenCount: 6, outputTokenCount: 2 },
+    });
+    expect(run([withMetrics], false)).toMatchObject({
+      'gen_ai.usage.input_tokens': 6,
+      'gen_ai.usage.output_tokens': 2,
     });
   });
 
