@@ -1,35 +1,67 @@
-// Throughput of the collector's enrichment processors (NormalizeProcessor, then CostProcessor) on
-// realistic spans of each source shape, in batches as the receiver hands them over. Pure CPU work:
-// no I/O. Prints spans per CPU-second and CPU µs per span for normalize alone and normalize + cost, per
-// shape (CPU time via process.cpuUsage, so a loaded machine skews the figures less than wall time).
-// Usage: npx tsc -b collector && node bench/collector-processors.mjs [spansPerShape=20000] [batch=100]
+// CPU cost of the collector's enrichment processors, per processor, on realistic spans of each source
+// shape, in batches as the receiver hands them over. The chain is the one the collector runs:
+// `loadEnrichmentModules(cost, guardrails)` with defaults, i.e. normalize -> cost -> guardrail scan
+// (default policy). Pure CPU work: no I/O. Prints CPU µs per span for each processor and for the chain
+// (CPU time via process.cpuUsage, so a loaded machine skews the figures less than wall time).
+//
+// The `collector-bench` shape is the span shape of bench/collector.mjs (an agent root + 511 chat spans
+// with system instructions, ~1 KB input and ~1 KB output messages, usage incl. cache tokens), generated
+// here by a copy of its generator, in batches of 512 as that bench sends them.
+//
+// Every span object and every attribute string is generated fresh, one batch at a time just before it
+// is processed (as the OTLP decoder hands them over; the generation is not timed): no span is processed
+// twice, so no per-span cache can serve a timed span, and the heap holds one batch, not the whole run.
+//
+// Usage: npx tsc -b tsconfig.build.json && node bench/collector-processors.mjs [spansPerShape=20480] [batch=100]
+//   BENCH_COLLECTOR_DIST=<dir>  another build of collector/dist (e.g. a copy of the previous one).
+//   BENCH_BASELINE_DIST=<dir>   also run this build, alternating with the other one shape by shape
+//                               (BENCH_ROUNDS rounds each, default 3; the best round of each is printed,
+//                               and the median chain figure),
+//                               so both see the same machine load: a before/after comparison in one run.
+//   BENCH_SHAPES=a,b            only these shapes.
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const { NormalizeProcessor } = require('../collector/dist/processors/normalize.js');
-const { CostProcessor } = require('../collector/dist/processors/cost.js');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = process.env.BENCH_COLLECTOR_DIST
+  ? path.resolve(process.env.BENCH_COLLECTOR_DIST)
+  : path.join(ROOT, 'collector', 'dist');
+const BASELINE = process.env.BENCH_BASELINE_DIST ? path.resolve(process.env.BENCH_BASELINE_DIST) : undefined;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (BASELINE ? 3 : 1));
+const builds = [
+  ...(BASELINE ? [{ label: 'before', dist: BASELINE }] : []),
+  { label: BASELINE ? 'after' : '', dist: DIST },
+].map((b) => ({ ...b, load: require(path.join(b.dist, 'processors-loader.js')).loadEnrichmentModules }));
 
-const N = Number(process.argv[2] ?? 20000);
+const N = Number(process.argv[2] ?? 20480);
 const BATCH = Number(process.argv[3] ?? 100);
+/** bench/collector.mjs sends batches of 512. */
+const COLLECTOR_BATCH = 512;
 
-const msgs = JSON.stringify([
-  { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
-  {
-    role: 'user',
-    parts: [{ type: 'text', content: 'Summarize the quarterly report in three bullet points.' }],
-  },
-]);
-const out = JSON.stringify([
-  {
-    role: 'assistant',
-    parts: [{ type: 'text', content: 'Revenue up. Costs flat. Margin up.' }],
-    finish_reason: 'stop',
-  },
-]);
+const msgs = () =>
+  JSON.stringify([
+    { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
+    {
+      role: 'user',
+      parts: [{ type: 'text', content: 'Summarize the quarterly report in three bullet points.' }],
+    },
+  ]);
+const out = () =>
+  JSON.stringify([
+    {
+      role: 'assistant',
+      parts: [{ type: 'text', content: 'Revenue up. Costs flat. Margin up.' }],
+      finish_reason: 'stop',
+    },
+  ]);
 
+/** Attribute factories of the single-call shapes (fresh strings on every call). */
 const SHAPES = {
-  'otel-current': {
+  'otel-current': () => ({
     'gen_ai.operation.name': 'chat',
     'gen_ai.provider.name': 'openai',
     'gen_ai.request.model': 'gpt-4o-mini',
@@ -37,59 +69,63 @@ const SHAPES = {
     'gen_ai.usage.input_tokens': 1200,
     'gen_ai.usage.output_tokens': 80,
     'gen_ai.usage.cache_read.input_tokens': 1024,
-    'gen_ai.input.messages': msgs,
-    'gen_ai.output.messages': out,
-  },
-  'otel-legacy': {
+    'gen_ai.input.messages': msgs(),
+    'gen_ai.output.messages': out(),
+  }),
+  'otel-legacy': () => ({
     'gen_ai.system': 'openai',
     'gen_ai.operation.name': 'chat',
     'gen_ai.request.model': 'gpt-4o',
     'gen_ai.usage.prompt_tokens': 1200,
     'gen_ai.usage.completion_tokens': 80,
     'gen_ai.openai.response.service_tier': 'default',
-  },
-  openllmetry: {
+  }),
+  openllmetry: () => ({
     'llm.request.type': 'chat',
     'gen_ai.system': 'Anthropic',
     'gen_ai.request.model': 'claude-sonnet-4-5',
     'gen_ai.prompt.0.role': 'system',
-    'gen_ai.prompt.0.content': 'You are terse.',
+    'gen_ai.prompt.0.content': `${'You are terse.'}`,
     'gen_ai.prompt.1.role': 'user',
-    'gen_ai.prompt.1.content': 'Summarize the quarterly report in three bullet points.',
+    'gen_ai.prompt.1.content': ['Summarize the quarterly report', 'in three bullet points.'].join(' '),
     'gen_ai.completion.0.role': 'assistant',
-    'gen_ai.completion.0.content': 'Revenue up. Costs flat. Margin up.',
+    'gen_ai.completion.0.content': ['Revenue up.', 'Costs flat.', 'Margin up.'].join(' '),
     'gen_ai.completion.0.finish_reason': 'end_turn',
     'gen_ai.usage.prompt_tokens': 1200,
     'gen_ai.usage.completion_tokens': 80,
     'gen_ai.usage.cache_read_input_tokens': 900,
     'gen_ai.usage.cache_creation_input_tokens': 200,
-  },
-  openinference: {
+  }),
+  openinference: () => ({
     'openinference.span.kind': 'LLM',
     'llm.system': 'openai',
     'llm.provider': 'openai',
     'llm.model_name': 'gpt-5',
-    'llm.invocation_parameters': '{"model":"gpt-5","max_completion_tokens":500}',
+    'llm.invocation_parameters': JSON.stringify({ model: 'gpt-5', max_completion_tokens: 500 }),
     'llm.input_messages.0.message.role': 'user',
-    'llm.input_messages.0.message.content': 'Summarize the quarterly report in three bullet points.',
+    'llm.input_messages.0.message.content': [
+      'Summarize the quarterly report',
+      'in three bullet points.',
+    ].join(' '),
     'llm.output_messages.0.message.role': 'assistant',
-    'llm.output_messages.0.message.content': 'Revenue up.',
+    'llm.output_messages.0.message.content': ['Revenue', 'up.'].join(' '),
     'llm.token_count.prompt': 1200,
     'llm.token_count.completion': 300,
     'llm.token_count.completion_details.reasoning': 220,
-  },
-  'vercel-ai': {
+  }),
+  'vercel-ai': () => ({
     'ai.operationId': 'ai.generateText.doGenerate',
     'ai.model.provider': 'google.generative-ai',
     'ai.model.id': 'gemini-2.5-pro',
-    'ai.prompt.messages':
-      '[{"role":"user","content":[{"type":"text","text":"Summarize the quarterly report."}]}]',
-    'ai.response.text': 'Revenue up.',
+    'ai.prompt.messages': JSON.stringify([
+      { role: 'user', content: [{ type: 'text', text: 'Summarize the quarterly report.' }] },
+    ]),
+    'ai.response.text': ['Revenue', 'up.'].join(' '),
     'ai.response.finishReason': 'stop',
     'ai.usage.inputTokens': 250000,
     'ai.usage.outputTokens': 400,
     'gen_ai.system': 'google.generative-ai',
-  },
+  }),
 };
 
 function span(attributes, i) {
@@ -113,42 +149,175 @@ function span(attributes, i) {
   };
 }
 
-function run(shape, withCost) {
-  const normalize = new NormalizeProcessor();
-  const cost = new CostProcessor();
-  const batches = [];
-  for (let i = 0; i < N; i += BATCH)
-    batches.push(Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => span(SHAPES[shape], i + j)));
-  // Warm-up on a copy, then time.
-  for (const b of batches.slice(0, 20)) cost.processSpans(normalize.processSpans(b));
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  let priced = 0;
-  for (const b of batches) {
-    const n = normalize.processSpans(b);
-    if (withCost) for (const s of cost.processSpans(n)) if (s.enrichment.cost?.totalUsd != null) priced++;
+function hex(n) {
+  let s = '';
+  for (let i = 0; i < n; i++)
+    s += Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, '0');
+  return s;
+}
+
+/**
+ * A copy of `spanRecords()` of bench/collector.mjs: 512 GenAI spans of one trace, an agent root, then
+ * chat calls with ~2 KB of messages.
+ */
+function collectorBenchRecords(traceId) {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const rootId = hex(8);
+  const text = 'The quick brown fox jumps over the lazy dog. '.repeat(22); // ~1 KB
+  return Array.from({ length: COLLECTOR_BATCH }, (_, i) => {
+    const root = i === 0;
+    return {
+      traceId,
+      spanId: root ? rootId : hex(8),
+      parentSpanId: root ? '' : rootId,
+      name: root ? 'invoke_agent planner' : 'chat gpt-4o-mini',
+      kind: root ? 1 : 3,
+      startTimeUnixNano: String(now + BigInt(i) * 1000n),
+      endTimeUnixNano: String(now + BigInt(i) * 1000n + 420_000_000n),
+      statusCode: 0,
+      statusMessage: '',
+      attributes: root
+        ? {
+            'gen_ai.operation.name': 'invoke_agent',
+            'gen_ai.agent.name': 'planner',
+            'gen_ai.provider.name': 'openai',
+          }
+        : {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.request.model': 'gpt-4o-mini',
+            'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+            'gen_ai.response.id': `chatcmpl-${hex(8)}`,
+            'gen_ai.response.finish_reasons': ['stop'],
+            'gen_ai.request.temperature': 0.2,
+            'gen_ai.request.max_tokens': 512,
+            'gen_ai.usage.input_tokens': 850 + i,
+            'gen_ai.usage.output_tokens': 120,
+            'gen_ai.usage.cache_read.input_tokens': 512,
+            'gen_ai.conversation.id': 'conv-42',
+            'server.address': 'api.openai.com',
+            'server.port': 443,
+            'gen_ai.system_instructions': JSON.stringify([
+              { type: 'text', content: 'You are a helpful planner.' },
+            ]),
+            'gen_ai.input.messages': JSON.stringify([
+              { role: 'user', parts: [{ type: 'text', content: `${i}: ${text}` }] },
+            ]),
+            'gen_ai.output.messages': JSON.stringify([
+              { role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' },
+            ]),
+          },
+      events: [],
+      links: [],
+      resource: {
+        'service.name': 'bench-app',
+        'telemetry.sdk.language': 'nodejs',
+        'telemetry.sdk.name': 'opentelemetry',
+        'telemetry.sdk.version': '2.12.0',
+      },
+      scopeName: '@opentelemetry/instrumentation-openai',
+      scopeVersion: '0.9.0',
+      enrichment: {},
+    };
+  });
+}
+
+/** The batches of a shape, generated one at a time (a decoder hands over one batch, not the whole run). */
+function* batchesOf(shape, n) {
+  if (shape === 'collector-bench') {
+    for (let i = 0; i < n; i += COLLECTOR_BATCH) yield collectorBenchRecords(hex(16));
+    return;
   }
-  const ms = performance.now() - t0;
-  const c = process.cpuUsage(c0);
-  const cpuUs = c.user + c.system;
-  if (withCost && priced !== N) throw new Error(`${shape}: priced ${priced} of ${N}`);
-  // CPU time, not wall time: the figure stays meaningful on a shared, loaded machine.
+  for (let i = 0; i < n; i += BATCH)
+    yield Array.from({ length: Math.min(BATCH, n - i) }, (_, j) => span(SHAPES[shape](), i + j));
+}
+
+const cpu = () => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+
+function run(shape, loadEnrichmentModules) {
+  const m = loadEnrichmentModules(undefined, {});
+  const chain = [m.normalize, m.cost, m.guardrails];
+  // Warm-up on other spans than the timed ones.
+  for (const b of batchesOf(shape, Math.min(N, 4096))) {
+    let s = b;
+    for (const p of chain) s = p.processSpans(s);
+  }
+  const us = [0, 0, 0];
+  let spans = 0;
+  let batches = 0;
+  let priced = 0;
+  let verdicts = 0;
+  let wall = 0;
+  for (const b of batchesOf(shape, N)) {
+    // Only the processors are timed: generating a batch (the decoder's work) is not.
+    const t0 = performance.now();
+    let s = b;
+    for (let k = 0; k < chain.length; k++) {
+      const c0 = cpu();
+      s = chain[k].processSpans(s);
+      us[k] += cpu() - c0;
+    }
+    wall += performance.now() - t0;
+    spans += s.length;
+    batches++;
+    for (const x of s) {
+      if (x.enrichment.cost?.totalUsd != null) priced++;
+      verdicts += x.enrichment.guardrails?.length ?? 0;
+    }
+  }
+  // Sanity: every span that counts usage is priced, every span with content gets its verdicts.
+  const expectPriced = shape === 'collector-bench' ? spans - batches : spans;
+  if (priced !== expectPriced) throw new Error(`${shape}: priced ${priced} of ${expectPriced}`);
+  const total = us[0] + us[1] + us[2];
   return {
-    spansPerCpuSec: Math.round((N / cpuUs) * 1e6),
-    cpuUsPerSpan: (cpuUs / N).toFixed(1),
-    wallUsPerSpan: ((ms * 1000) / N).toFixed(1),
+    spans,
+    verdicts,
+    per: us.map((u) => (u / spans).toFixed(1)),
+    chain: (total / spans).toFixed(1),
+    spansPerCpuSec: Math.round((spans / total) * 1e6),
+    wall: ((wall * 1000) / spans).toFixed(1),
   };
 }
 
-console.log(`node ${process.version}, ${N} spans per shape, batches of ${BATCH}`);
+const only = process.env.BENCH_SHAPES?.split(',');
+const shapes = ['collector-bench', ...Object.keys(SHAPES)].filter((s) => !only || only.includes(s));
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 console.log(
-  '| shape | normalize spans/CPU-s | normalize CPU µs/span | normalize+cost spans/CPU-s | normalize+cost CPU µs/span | normalize+cost wall µs/span |',
+  `node ${process.version}, ${N} spans per shape, batches of ${BATCH} (collector-bench: ${COLLECTOR_BATCH}), ` +
+    `${builds.map((b) => `${b.label || 'dist'} ${path.relative(ROOT, b.dist) || b.dist}`).join(', ')}, ` +
+    `${ROUNDS} round(s), load average ${load()}`,
 );
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const shape of Object.keys(SHAPES)) {
-  const a = run(shape, false);
-  const b = run(shape, true);
-  console.log(
-    `| ${shape} | ${a.spansPerCpuSec} | ${a.cpuUsPerSpan} | ${b.spansPerCpuSec} | ${b.cpuUsPerSpan} | ${b.wallUsPerSpan} |`,
-  );
+console.log(
+  `| shape${BASELINE ? ' | build' : ''} | normalize CPU µs/span | cost CPU µs/span | guardrails CPU µs/span | chain CPU µs/span | chain spans/CPU-s | chain wall µs/span | verdicts |`,
+);
+console.log(`| ---${BASELINE ? ' | ---' : ''} | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+const medians = [];
+for (const shape of shapes) {
+  const all = builds.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    builds.forEach((b, i) => {
+      all[i].push(run(shape, b.load));
+    });
+  }
+  builds.forEach((b, i) => {
+    const sorted = all[i].sort((x, y) => Number(x.chain) - Number(y.chain));
+    const r = sorted[0];
+    medians.push(
+      `${shape}${BASELINE ? ` ${b.label}` : ''} ${sorted[Math.floor((sorted.length - 1) / 2)].chain}`,
+    );
+    console.log(
+      `| ${shape}${BASELINE ? ` | ${b.label}` : ''} | ${r.per[0]} | ${r.per[1]} | ${r.per[2]} | ${r.chain} | ${r.spansPerCpuSec} | ${r.wall} | ${r.verdicts} |`,
+    );
+  });
 }
+if (ROUNDS > 1) console.log(`median chain CPU µs/span over the rounds: ${medians.join(', ')}`);
+console.log(`load average after: ${load()}`);

@@ -40,10 +40,12 @@ export function loadEnrichmentModules(
   costConfig?: unknown,
   guardrails: GuardrailScanConfig = {},
 ): EnrichmentModules {
+  const scan = guardrails.enabled !== false;
   return {
-    normalize: new NormalizeProcessor(),
+    // The guardrail scan takes the messages normalize parsed instead of parsing them again.
+    normalize: new NormalizeProcessor({ shareParsed: scan }),
     cost: new CostProcessor(costConfig as CostConfig | undefined),
-    ...(guardrails.enabled === false ? {} : { guardrails: new GuardrailScanProcessor(guardrails) }),
+    ...(scan ? { guardrails: new GuardrailScanProcessor(guardrails) } : {}),
     costConfigSchema: COST_CONFIG_SCHEMA,
     priceTableVersion: PRICE_TABLE_VERSION,
     foldLegacyEvents,

@@ -20,7 +20,7 @@ import {
   GEN_AI_PROVIDER_NAME_VALUES as P,
 } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
-import { calcPrice, type Provider } from '@pydantic/genai-prices';
+import { calcPrice, findProvider, type ModelPrice, type Provider } from '@pydantic/genai-prices';
 import type { SpanProcessor } from '../component.js';
 import type { Attributes, SpanEnrichment, SpanRecord } from '../model.js';
 import { int, num, strAttr } from './normalize-builder.js';
@@ -137,7 +137,20 @@ interface Usage {
   reasoning: number;
 }
 
+/** Compiled config globs, by glob (a RegExp without the g flag keeps no state between tests). */
+const GLOBS = new Map<string, RegExp>();
+
 function globToRegExp(glob: string): RegExp {
+  let re = GLOBS.get(glob);
+  if (re === undefined) {
+    if (GLOBS.size >= 1024) GLOBS.clear();
+    re = compileGlob(glob);
+    GLOBS.set(glob, re);
+  }
+  return re;
+}
+
+function compileGlob(glob: string): RegExp {
   const body = glob
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
@@ -199,24 +212,245 @@ function priceFromConfig(p: CostPriceConfig, u: Usage): Cost {
 }
 
 type TableUsage = Parameters<typeof calcPrice>[0];
+type PriceResult = NonNullable<ReturnType<typeof calcPrice>>;
+
+/** A tiered price as genai-prices applies it: `base` until the input tokens pass a tier's `start`. */
+interface Tiered {
+  base: number;
+  tiers: Array<{ price: number; start: number }>;
+}
 
 /**
- * Which price-table entry a (provider, model) pair resolves to, memoized: the table lookup scans every
- * provider and model with regex matchers and dominates the cost of pricing a span. A hit prices
- * through a one-model provider, so genai-prices still applies its own rules (tiers, dated prices).
- * Bounded; cleared when full.
+ * genai-prices price keys a compiled price handles, with the usage each is charged on and its direction
+ * (dimensions as in genai-prices' unit table). `slot`: 0 input tokens less the priced cache reads and
+ * writes, 1 output tokens less priced reasoning, 2 cache reads, 3 cache writes, 4 reasoning, 5 a usage
+ * priceSpan never reports (web searches, 1-hour cache writes...), which genai-prices charges on 0.
  */
-const RESOLVED = new Map<string, Provider | null>();
-const RESOLVED_MAX = 2048;
+const PRICE_UNITS: Readonly<Record<string, { slot: number; direction: 'input' | 'output' | 'other' }>> = {
+  input_mtok: { slot: 0, direction: 'input' },
+  output_mtok: { slot: 1, direction: 'output' },
+  cache_read_mtok: { slot: 2, direction: 'input' },
+  cache_write_mtok: { slot: 3, direction: 'input' },
+  output_reasoning_mtok: { slot: 4, direction: 'output' },
+  // A sub-unit of cache writes; its own usage key (cache_write_1h_tokens) is never reported.
+  cache_write_1h_mtok: { slot: 5, direction: 'input' },
+  web_searches_kcount: { slot: 5, direction: 'other' },
+  storage_searches_kcount: { slot: 5, direction: 'other' },
+  social_searches_kcount: { slot: 5, direction: 'other' },
+  code_executions_kcount: { slot: 5, direction: 'other' },
+  rerank_searches_kcount: { slot: 5, direction: 'other' },
+};
 
-function tablePrice(usage: TableUsage, model: string, providerId: string | undefined, timestamp: Date) {
+/** A tiered price as genai-prices applies it: `base` until the input tokens pass a tier's `start`. */
+interface Tiered {
+  base: number;
+  tiers: Array<{ price: number; start: number }>;
+}
+
+/**
+ * A model's static price compiled for the usage priceSpan reports: the same arithmetic as genai-prices'
+ * `calcPrice`, operation by operation (leaf usage = a unit's tokens minus its priced sub-units', then
+ * `price * leaf / per` per unit in the price's key order, summed per direction, tiers by input tokens),
+ * so the result is bit-for-bit the same. Only built for prices whose every key is in PRICE_UNITS.
+ */
+interface CompiledPrice {
+  units: Array<{
+    slot: number;
+    direction: 'input' | 'output' | 'other';
+    per: number;
+    price: number | Tiered;
+  }>;
+  cacheRead: boolean;
+  cacheWrite: boolean;
+  reasoning: boolean;
+  tiered: boolean;
+}
+
+function compilePrice(prices: ModelPrice): CompiledPrice | undefined {
+  const c: CompiledPrice = {
+    units: [],
+    cacheRead: false,
+    cacheWrite: false,
+    reasoning: false,
+    tiered: false,
+  };
+  for (const [k, v] of Object.entries(prices)) {
+    if (v === undefined) continue;
+    const unit = Object.hasOwn(PRICE_UNITS, k) ? PRICE_UNITS[k] : undefined;
+    if (unit === undefined) return undefined;
+    let price: number | Tiered;
+    if (typeof v === 'number') price = v;
+    else if (typeof v === 'object' && v !== null && Array.isArray(v.tiers)) {
+      // As genai-prices' TieredPrices: the tiers sorted by start.
+      price = {
+        base: v.base,
+        tiers: v.tiers.map((t) => ({ price: t.price, start: t.start })).sort((a, b) => a.start - b.start),
+      };
+      c.tiered = true;
+    } else return undefined;
+    c.units.push({
+      slot: unit.slot,
+      direction: unit.direction,
+      per: k.endsWith('_kcount') ? 1e3 : 1e6,
+      price,
+    });
+    if (unit.slot === 2) c.cacheRead = true;
+    if (unit.slot === 3) c.cacheWrite = true;
+    if (unit.slot === 4) c.reasoning = true;
+  }
+  return c;
+}
+
+/** A leaf usage as genai-prices computes it (tolerating rounding below zero); undefined when invalid. */
+function leaf(total: number, sub: number, units: number): number | undefined {
+  let r = total - sub;
+  const eps = Number.EPSILON * Math.max(1, Math.abs(total), Math.abs(sub)) * (units + 1);
+  if (r < 0 && Math.abs(r) <= eps) r = 0;
+  return r < 0 ? undefined : r;
+}
+
+/** Prices `u` with a compiled price; undefined when genai-prices would reject the usage (it then decides). */
+function applyCompiled(
+  c: CompiledPrice,
+  u: TableUsage,
+): { input_price: number; output_price: number; total_price: number } | undefined {
+  const n = c.units.length;
+  const cacheRead = u.cache_read_tokens as number;
+  const cacheWrite = u.cache_write_tokens as number;
+  const reasoning = u.output_reasoning_tokens as number;
+  let inSub = 0;
+  if (c.cacheRead) inSub += cacheRead;
+  if (c.cacheWrite) inSub += cacheWrite;
+  const input = leaf(u.input_tokens as number, inSub, n);
+  let outSub = 0;
+  if (c.reasoning) outSub += reasoning;
+  const output = leaf(u.output_tokens as number, outSub, n);
+  if (input === undefined || output === undefined) return undefined;
+  const tierBasis = c.tiered ? (u.input_tokens as number) : 0;
+  let inputPrice = 0;
+  let outputPrice = 0;
+  let otherPrice = 0;
+  for (const { slot, direction, per, price } of c.units) {
+    const value =
+      slot === 0
+        ? input
+        : slot === 1
+          ? output
+          : slot === 2
+            ? cacheRead
+            : slot === 3
+              ? cacheWrite
+              : slot === 4
+                ? reasoning
+                : 0;
+    let amount: number;
+    if (typeof price === 'number') amount = (price * value) / per;
+    else {
+      let perMillion = 0;
+      if (value > 0) {
+        let p = price.base;
+        for (const t of price.tiers) if (tierBasis > t.start) p = t.price;
+        perMillion = (p * value) / 1e6;
+      }
+      amount = (perMillion * 1e6) / per;
+    }
+    if (direction === 'input') inputPrice += amount;
+    else if (direction === 'output') outputPrice += amount;
+    else otherPrice += amount;
+  }
+  return {
+    input_price: inputPrice,
+    output_price: outputPrice,
+    total_price: inputPrice + outputPrice + otherPrice,
+  };
+}
+
+/**
+ * What a (provider, model) pair resolves to in the price table, memoized: the table lookup scans every
+ * provider and model with regex matchers, and `calcPrice` then rebuilds its unit bookkeeping per call;
+ * together they dominated the cost of pricing a span. `provider` is a one-model provider for
+ * `calcPrice` (which still applies its own rules: dated prices, tiers); `compiled` is set when the
+ * model's price is static and made of the five token units only, and was checked to give exactly
+ * `calcPrice`'s result on the call that filled the entry. Bounded; cleared when full, and whenever the
+ * price table object changes (genai-prices' `updatePrices` replaces it).
+ */
+interface Resolved {
+  provider: Provider;
+  model: PriceResult['model'];
+  modelPrice: ModelPrice;
+  compiled?: CompiledPrice;
+}
+const RESOLVED = new Map<string, Resolved | null>();
+const RESOLVED_MAX = 2048;
+/** A provider object of the active price table: when it is no longer the one genai-prices returns, the
+ * table was replaced and every memoized entry is stale. */
+let tableMarker: Provider | undefined;
+
+/** Drops the memoized lookups when the active price table is not the one they were made from. */
+function checkPriceTable(): void {
+  let marker: Provider | undefined;
+  try {
+    marker = findProvider({ providerId: 'openai' });
+  } catch {
+    marker = undefined;
+  }
+  if (marker === undefined || marker !== tableMarker) {
+    RESOLVED.clear();
+    tableMarker = marker;
+  }
+}
+
+/**
+ * Memo entries: resolved (provider, model) pairs and how many of them price through a compiled price.
+ * For tests. @internal
+ */
+export function priceMemoStats(): { entries: number; compiled: number } {
+  let compiled = 0;
+  for (const e of RESOLVED.values()) if (e?.compiled) compiled++;
+  return { entries: RESOLVED.size, compiled };
+}
+
+function sameResult(a: { input_price: number; output_price: number; total_price: number }, b: PriceResult) {
+  return (
+    Object.is(a.input_price, b.input_price) &&
+    Object.is(a.output_price, b.output_price) &&
+    Object.is(a.total_price, b.total_price)
+  );
+}
+
+function tablePrice(
+  usage: TableUsage,
+  model: string,
+  providerId: string | undefined,
+  timestamp: () => Date,
+): Pick<PriceResult, 'input_price' | 'output_price' | 'total_price' | 'provider' | 'model'> | null {
   const key = `${providerId ?? ''}\u0000${model}`;
   const hit = RESOLVED.get(key);
   if (hit === null) return null;
-  if (hit) return calcPrice(usage, model, { provider: hit, timestamp });
-  const result = calcPrice(usage, model, { ...(providerId ? { providerId } : {}), timestamp });
+  if (hit) {
+    if (hit.compiled) {
+      const r = applyCompiled(hit.compiled, usage);
+      if (r) return { ...r, provider: hit.provider, model: hit.model };
+    }
+    return calcPrice(usage, model, { provider: hit.provider, timestamp: timestamp() });
+  }
+  const result = calcPrice(usage, model, { ...(providerId ? { providerId } : {}), timestamp: timestamp() });
   if (RESOLVED.size >= RESOLVED_MAX) RESOLVED.clear();
-  RESOLVED.set(key, result ? { ...result.provider, models: [result.model] } : null);
+  if (!result) {
+    RESOLVED.set(key, null);
+    return result;
+  }
+  const entry: Resolved = {
+    provider: { ...result.provider, models: [result.model] },
+    model: result.model,
+    modelPrice: result.model_price,
+  };
+  if (!Array.isArray(result.model.prices) && result.model.prices === result.model_price) {
+    const compiled = compilePrice(result.model_price);
+    const check = compiled && applyCompiled(compiled, usage);
+    if (compiled && check && sameResult(check, result)) entry.compiled = compiled;
+  }
+  RESOLVED.set(key, entry);
   return result;
 }
 
@@ -233,6 +467,11 @@ function startDate(span: SpanRecord): Date | undefined {
  * has `totalUsd: null` and a `reason`.
  */
 export function priceSpan(span: SpanRecord, config: CostConfig = {}): Cost | undefined {
+  return priceSpanChecked(span, config, false);
+}
+
+/** `priceSpan`; `tableChecked` when the caller checked the price table for this batch already. */
+function priceSpanChecked(span: SpanRecord, config: CostConfig, tableChecked: boolean): Cost | undefined {
   if (span.enrichment.countsUsage !== true) return undefined;
   const a = span.attributes;
   const emitted = emitterCost(a);
@@ -253,6 +492,7 @@ export function priceSpan(span: SpanRecord, config: CostConfig = {}): Cost | und
       return priceFromConfig(p, usage);
   }
 
+  if (!tableChecked) checkPriceTable();
   const providerId = provider ? PROVIDER_IDS[provider] : undefined;
   const tableUsage = {
     input_tokens: usage.input,
@@ -261,9 +501,16 @@ export function priceSpan(span: SpanRecord, config: CostConfig = {}): Cost | und
     cache_write_tokens: usage.cacheWrite,
     output_reasoning_tokens: usage.reasoning,
   };
-  let result: ReturnType<typeof calcPrice> = null;
+  let result: ReturnType<typeof tablePrice> = null;
   try {
-    const timestamp = startDate(span) ?? new Date();
+    // Parsed even when the price does not depend on the time: an unreadable start time is an error.
+    const date = startDate(span);
+    let now: Date | undefined;
+    const timestamp = (): Date => {
+      if (date) return date;
+      now ??= new Date();
+      return now;
+    };
     result = tablePrice(tableUsage, model, providerId, timestamp);
     if (!result && requestModel && requestModel !== model) {
       result = tablePrice(tableUsage, requestModel, providerId, timestamp);
@@ -319,10 +566,12 @@ export class CostProcessor implements SpanProcessor {
   }
 
   processSpans(spans: SpanRecord[]): SpanRecord[] {
+    // Once per batch: a price-table update between two batches empties the memo.
+    checkPriceTable();
     return spans.map((span) => {
       let cost: Cost | undefined;
       try {
-        cost = priceSpan(span, this._config);
+        cost = priceSpanChecked(span, this._config, true);
       } catch (err) {
         diag.warn('genai-ops cost: span left unpriced', err);
         cost = span.enrichment.countsUsage

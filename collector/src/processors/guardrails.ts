@@ -14,6 +14,7 @@ import {
 } from '@genai-ops/guardrails';
 import type { SpanProcessor } from '../component.js';
 import type { Attributes, SpanRecord } from '../model.js';
+import { takeParsed } from './shared-parse.js';
 
 /** Collector-side guardrail scans (the `guardrails` section of the collector config). */
 export interface GuardrailScanConfig {
@@ -71,11 +72,14 @@ export interface StoredGuardrailVerdict {
 interface TextRef {
   text: string;
   source: TextSource;
-  /** Replaces the text in the parsed JSON (for redaction). */
-  set: (text: string) => void;
+  /** The parsed part holding the text, and its field (for redaction). */
+  part: Record<string, unknown>;
+  field: 'content' | 'response';
 }
 
 const ATTR_CHECKED_IN_PROCESS = 'genai_ops.guardrail.input.action';
+const INPUT_KEYS = [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, ATTR_GEN_AI_INPUT_MESSAGES] as const;
+const OUTPUT_KEYS = [ATTR_GEN_AI_OUTPUT_MESSAGES] as const;
 
 function sourceOfRole(role: unknown, direction: 'input' | 'output'): TextSource {
   if (direction === 'output') return 'model';
@@ -104,9 +108,9 @@ function collectTexts(messages: unknown, direction: 'input' | 'output', out: Tex
       if (p === null || typeof p !== 'object') continue;
       const part = p as Record<string, unknown>;
       if ((part.type === 'text' || part.type === 'reasoning') && typeof part.content === 'string') {
-        out.push({ text: part.content, source, set: (t) => (part.content = t) });
+        out.push({ text: part.content, source, part, field: 'content' });
       } else if (part.type === 'tool_call_response' && typeof part.response === 'string') {
-        out.push({ text: part.response, source: 'tool', set: (t) => (part.response = t) });
+        out.push({ text: part.response, source: 'tool', part, field: 'response' });
       }
     }
   }
@@ -143,6 +147,78 @@ export class GuardrailScanProcessor implements SpanProcessor {
     return spans.map((s) => this.scanSpan(s));
   }
 
+  /** Scans one direction's messages; pushes its verdict, and sets `out.attributes` when it redacted. */
+  private _scanDirection(
+    a: Attributes,
+    shared: ((key: string) => unknown) | undefined,
+    direction: 'input' | 'output',
+    keys: readonly string[],
+    verdicts: StoredGuardrailVerdict[],
+    out: { attributes?: Attributes },
+  ): void {
+    const parsed: Array<[string, unknown]> = [];
+    const texts: TextRef[] = [];
+    for (const key of keys) {
+      const value = shared?.(key) ?? parseJson(a[key]);
+      if (value === undefined) continue;
+      parsed.push([key, value]);
+      collectTexts(value, direction, texts);
+    }
+    if (texts.length === 0) return;
+    const t0 = performance.now();
+    const v: StoredGuardrailVerdict = {
+      name: direction,
+      action: 'allow',
+      policy: this.policy.name,
+      ...(this.policy.version !== undefined ? { policyVersion: this.policy.version } : {}),
+      policyHash: this.policy.hash,
+      counts: {},
+      detectors: [],
+      rules: [],
+      piiTypes: [],
+      injectionScore: 0,
+      texts: texts.length,
+      elapsedMs: 0,
+      redacted: false,
+    };
+    // Allocated at the first finding: most texts have none.
+    let detectors: Set<string> | undefined;
+    let rules: Set<string> | undefined;
+    let piiTypes: Set<string> | undefined;
+    let errors = 0;
+    let changed = false;
+    for (const t of texts) {
+      const r = this.policy.evaluate(t.text, { direction, source: t.source });
+      v.action = maxAction(v.action, r.action);
+      for (const k in r.counts) v.counts[k] = (v.counts[k] ?? 0) + (r.counts[k] as number);
+      for (const f of r.findings) {
+        detectors ??= new Set();
+        rules ??= new Set();
+        piiTypes ??= new Set();
+        detectors.add(f.detector);
+        for (const rule of f.rules ?? []) rules.add(rule);
+        if (f.detector === 'pii' || f.detector === 'secrets') piiTypes.add(f.type);
+        if (f.detector === 'injection') v.injectionScore = Math.max(v.injectionScore, f.score ?? 0);
+      }
+      errors += r.errors?.length ?? 0;
+      if (this._redact && r.redactedText !== undefined && r.redactedText !== t.text) {
+        t.part[t.field] = r.redactedText;
+        changed = true;
+      }
+    }
+    if (detectors) v.detectors = [...detectors].sort();
+    if (rules) v.rules = [...rules].sort();
+    if (piiTypes) v.piiTypes = [...piiTypes].sort();
+    v.elapsedMs = performance.now() - t0;
+    if (errors) v.errors = errors;
+    if (changed) {
+      v.redacted = true;
+      out.attributes ??= { ...a };
+      for (const [key, value] of parsed) out.attributes[key] = JSON.stringify(value);
+    }
+    verdicts.push(v);
+  }
+
   /** Scans one span; returns it unchanged when it has no captured content. */
   scanSpan(span: SpanRecord): SpanRecord {
     const a = span.attributes;
@@ -153,70 +229,14 @@ export class GuardrailScanProcessor implements SpanProcessor {
     ) {
       return span;
     }
+    // Messages NormalizeProcessor already parsed (taken even when the span is skipped: it frees them).
+    const shared = takeParsed(a);
     if (this._skipChecked && a[ATTR_CHECKED_IN_PROCESS] !== undefined) return span;
     const verdicts: StoredGuardrailVerdict[] = [];
-    let attributes: Attributes | undefined;
-    const scan = (direction: 'input' | 'output', keys: string[]) => {
-      const parsed = new Map<string, unknown>();
-      const texts: TextRef[] = [];
-      for (const key of keys) {
-        const value = parseJson(a[key]);
-        if (value === undefined) continue;
-        parsed.set(key, value);
-        collectTexts(value, direction, texts);
-      }
-      if (texts.length === 0) return;
-      const t0 = performance.now();
-      const v: StoredGuardrailVerdict = {
-        name: direction,
-        action: 'allow',
-        policy: this.policy.name,
-        ...(this.policy.version !== undefined ? { policyVersion: this.policy.version } : {}),
-        policyHash: this.policy.hash,
-        counts: {},
-        detectors: [],
-        rules: [],
-        piiTypes: [],
-        injectionScore: 0,
-        texts: texts.length,
-        elapsedMs: 0,
-        redacted: false,
-      };
-      const detectors = new Set<string>();
-      const rules = new Set<string>();
-      const piiTypes = new Set<string>();
-      let errors = 0;
-      let changed = false;
-      for (const t of texts) {
-        const r = this.policy.evaluate(t.text, { direction, source: t.source });
-        v.action = maxAction(v.action, r.action);
-        for (const [k, n] of Object.entries(r.counts)) v.counts[k] = (v.counts[k] ?? 0) + n;
-        for (const f of r.findings) {
-          detectors.add(f.detector);
-          for (const rule of f.rules ?? []) rules.add(rule);
-          if (f.detector === 'pii' || f.detector === 'secrets') piiTypes.add(f.type);
-          if (f.detector === 'injection') v.injectionScore = Math.max(v.injectionScore, f.score ?? 0);
-        }
-        errors += r.errors?.length ?? 0;
-        if (this._redact && r.redactedText !== undefined && r.redactedText !== t.text) {
-          t.set(r.redactedText);
-          changed = true;
-        }
-      }
-      v.detectors = [...detectors].sort();
-      v.rules = [...rules].sort();
-      v.piiTypes = [...piiTypes].sort();
-      v.elapsedMs = performance.now() - t0;
-      if (errors) v.errors = errors;
-      if (changed) {
-        v.redacted = true;
-        attributes ??= { ...a };
-        for (const [key, value] of parsed) attributes[key] = JSON.stringify(value);
-      }
-      verdicts.push(v);
-    };
-    scan('input', [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, ATTR_GEN_AI_INPUT_MESSAGES]);
-    scan('output', [ATTR_GEN_AI_OUTPUT_MESSAGES]);
+    const out: { attributes?: Attributes } = {};
+    this._scanDirection(a, shared, 'input', INPUT_KEYS, verdicts, out);
+    this._scanDirection(a, shared, 'output', OUTPUT_KEYS, verdicts, out);
+    const attributes = out.attributes;
     if (verdicts.length === 0) return span;
     return {
       ...span,

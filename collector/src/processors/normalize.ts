@@ -11,6 +11,7 @@ import {
   ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
   ATTR_GEN_AI_TOOL_DEFINITIONS,
   ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
   GEN_AI_OPERATION_NAME_VALUES as OP,
 } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
@@ -21,12 +22,14 @@ import {
   canonicalJson,
   contentToParts,
   isObj,
+  parseJsonValue,
   parseMessageAttr,
   toInputMessage,
   toOutputMessage,
   toToolDefinition,
   unflatten,
 } from './normalize-messages.js';
+import { isStringifyOf, shareParsed } from './shared-parse.js';
 import { applyOpenInference, detectOpenInference } from './vendors/openinference.js';
 import { applyOpenLLMetry, detectOpenLLMetry } from './vendors/openllmetry.js';
 import { applyOtelLegacy, detectOtelLegacy } from './vendors/otel-legacy.js';
@@ -108,15 +111,119 @@ function canonicalizeMessageAttrs(b: AttrBuilder): void {
   );
 }
 
+const isCanonicalMessage = (m: unknown): boolean => isObj(m) && Array.isArray(m.parts);
+
+/**
+ * The message attributes `canonicalizeMessageAttrs` rewrites, each with the test of an item it keeps as
+ * it is (the identity case of its converter).
+ */
+const MESSAGE_ATTRS: ReadonlyArray<readonly [string, (item: unknown) => boolean]> = [
+  [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, (p) => typeof p !== 'string'],
+  [ATTR_GEN_AI_INPUT_MESSAGES, isCanonicalMessage],
+  [ATTR_GEN_AI_OUTPUT_MESSAGES, isCanonicalMessage],
+  [ATTR_GEN_AI_TOOL_DEFINITIONS, (t) => isObj(t) && typeof t.type === 'string' && typeof t.name === 'string'],
+];
+const FLATTENED_PREFIXES = MESSAGE_ATTRS.map(([key]) => `${key}.`);
+
+function present(v: unknown): boolean {
+  return v !== undefined && v !== null && v !== '';
+}
+
+/**
+ * The result of `normalizeSpan` for a span already in the current conventions, or undefined when the
+ * span needs the full path. Already current means: no source mapper applies, none of the keys the
+ * source-less path maps is there, and every message attribute is a JSON string that is already the
+ * canonical serialization of canonical items (what `canonicalizeMessageAttrs` would rewrite it to).
+ * Then the full path changes nothing but copies, so this returns the same result without building it.
+ * The parsed messages are recorded for the guardrail scan when `share` is set.
+ */
+function normalizeCurrent(span: SpanRecord, share: boolean): SpanRecord | undefined {
+  const a = span.attributes;
+  if (
+    a[DRAFT_USAGE_CACHE_WRITE_INPUT_TOKENS] !== undefined ||
+    a[METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK] !== undefined
+  )
+    return undefined;
+  let parsed: Array<[string, string, unknown]> | undefined;
+  let absent = false;
+  for (const [key, kept] of MESSAGE_ATTRS) {
+    const v = a[key];
+    if (v === undefined || v === null) {
+      absent = true;
+      continue;
+    }
+    // '' and non-JSON strings are rewritten (system instructions) or looked up as flattened keys.
+    if (typeof v !== 'string') return undefined;
+    const value = parseJsonValue(v);
+    if (!Array.isArray(value)) return undefined;
+    for (const item of value) if (!kept(item)) return undefined;
+    if (!isStringifyOf(v, value)) return undefined;
+    if (share) {
+      parsed ??= [];
+      parsed.push([key, v, value]);
+    }
+  }
+  // An absent message attribute may be rebuilt from flattened `{key}.{i}.*` keys.
+  if (absent) {
+    for (const k in a) {
+      if (!k.startsWith('gen_ai.')) continue;
+      for (const p of FLATTENED_PREFIXES) if (k.startsWith(p)) return undefined;
+    }
+  }
+  const attributes = { ...a };
+  if (parsed) for (const [key, json, value] of parsed) shareParsed(attributes, key, json, value);
+  const op = strAttr(a[ATTR_GEN_AI_OPERATION_NAME]);
+  const source =
+    present(a[ATTR_GEN_AI_OPERATION_NAME]) || present(a[ATTR_GEN_AI_PROVIDER_NAME])
+      ? NORMALIZATION_SOURCES.OTEL_CURRENT
+      : NORMALIZATION_SOURCES.NONE;
+  const countsUsage = op !== undefined && USAGE_COUNTING_OPERATIONS.has(op);
+  return {
+    ...span,
+    name: span.name,
+    attributes,
+    enrichment: { ...span.enrichment, normalization: { source, mapped: [] }, countsUsage },
+  };
+}
+
 /**
  * Normalizes one span to the current conventions. Pure: returns a new span object (attributes and
  * enrichment are new objects; events, links and resource are shared with the input).
+ * @param options.shareParsed record the parsed message attributes for the guardrail scan (see
+ *   shared-parse.ts). Default false.
  */
-export function normalizeSpan(span: SpanRecord): SpanRecord {
+export function normalizeSpan(span: SpanRecord, options?: { shareParsed?: boolean }): SpanRecord {
+  const detected = firstDetected(span);
+  if (detected === SOURCES.length) {
+    const current = normalizeCurrent(span, options?.shareParsed === true);
+    if (current) return current;
+  }
+  return normalizeFull(span, detected);
+}
+
+/**
+ * `normalizeSpan` without the already-current fast path (every span through the source mappers and the
+ * canonicalization). Exported for tests, which check the fast path returns the same.
+ * @internal
+ */
+export function normalizeSpanFull(span: SpanRecord): SpanRecord {
+  return normalizeFull(span, firstDetected(span));
+}
+
+/** Index of the first source that detects the span; SOURCES.length when none does. */
+function firstDetected(span: SpanRecord): number {
+  let i = 0;
+  while (i < SOURCES.length && !(SOURCES[i] as (typeof SOURCES)[number]).detect(span)) i++;
+  return i;
+}
+
+/** The full path; `detected` is the index of the first source that detects the span (none before does). */
+function normalizeFull(span: SpanRecord, detected: number): SpanRecord {
   const b = new AttrBuilder(span.attributes);
   let source: string | undefined;
-  for (const s of SOURCES) {
-    if (!s.detect(span)) continue;
+  for (let i = detected; i < SOURCES.length; i++) {
+    const s = SOURCES[i] as (typeof SOURCES)[number];
+    if (i > detected && !s.detect(span)) continue;
     s.apply(span, b);
     source ??= s.source;
   }
@@ -159,11 +266,20 @@ export function normalizeLog(log: LogRecordRecord): LogRecordRecord {
  */
 export class NormalizeProcessor implements SpanProcessor {
   readonly name = 'normalize';
+  private readonly _options: { shareParsed: boolean };
+
+  /**
+   * @param options.shareParsed record parsed message attributes for a guardrail scan that runs later in
+   *   the same pipeline (it takes them; nothing else holds them). Default false.
+   */
+  constructor(options: { shareParsed?: boolean } = {}) {
+    this._options = { shareParsed: options.shareParsed === true };
+  }
 
   processSpans(spans: SpanRecord[]): SpanRecord[] {
     return spans.map((span) => {
       try {
-        return normalizeSpan(span);
+        return normalizeSpan(span, this._options);
       } catch (err) {
         // A span is never dropped: one the normalizer cannot read is stored as received.
         diag.warn('genai-ops normalize: span left as received', err);

@@ -71,9 +71,39 @@ function printableText(buf: Buffer): string | undefined {
 const B64_RUN_RE = /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,16384}(?![A-Za-z0-9+/])={0,2}/g;
 const HEX_ONLY_RE = /^(?:[0-9a-fA-F]{2})+$/;
 
+const B64_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/')
+  B64_CHAR[c.charCodeAt(0)] = 1;
+const isB64 = (c: number): boolean => c < 128 && B64_CHAR[c] === 1;
+
+/**
+ * True when `text` has a run of at least `n` base64-alphabet characters (what B64_RUN_RE needs to match).
+ * Probes every n-th character: any such run covers one probe, so plain prose is rejected in ~len/n steps
+ * instead of the regex's lookbehind at every position.
+ */
+export function hasB64Run(text: string, n: number): boolean {
+  const len = text.length;
+  let i = n - 1;
+  while (i < len) {
+    if (!isB64(text.charCodeAt(i))) {
+      i += n;
+      continue;
+    }
+    let a = i;
+    while (a > 0 && i - a < n && isB64(text.charCodeAt(a - 1))) a--;
+    let b = i;
+    while (b + 1 < len && b - a + 1 < n && isB64(text.charCodeAt(b + 1))) b++;
+    if (b - a + 1 >= n) return true;
+    i = b + n;
+  }
+  return false;
+}
+
 /** Decode base64 and hex blobs (24+ chars) that hold readable text. */
 export function decodeBlobs(text: string): Array<{ kind: 'base64' | 'hex'; text: string }> {
   const out: Array<{ kind: 'base64' | 'hex'; text: string }> = [];
+  // No run long enough: B64_RUN_RE cannot match.
+  if (!hasB64Run(text, 24)) return out;
   B64_RUN_RE.lastIndex = 0;
   let m = B64_RUN_RE.exec(text);
   while (m !== null && out.length < MAX_BLOBS) {

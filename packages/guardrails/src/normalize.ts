@@ -116,7 +116,7 @@ const LEET: Readonly<Record<string, string>> = {
 };
 // Cheap gate for collapseSpaced: four single letters separated by spacers.
 const SPACED_HINT = /(?<![a-z])[a-z][ ._*-]{1,3}[a-z][ ._*-]{1,3}[a-z][ ._*-]{1,3}[a-z](?![a-z])/;
-const LEET_HINT = /[a-z][0-9@$!][a-z0-9@$!]|[0-9@$!][a-z]/;
+export const LEET_HINT = /[a-z][0-9@$!][a-z0-9@$!]|[0-9@$!][a-z]/;
 const UNIT_TOKEN =
   /^\d+(?:px|em|rem|pt|gb|mb|kb|tb|ms|s|k|m|km|cm|mm|kg|g|th|st|nd|rd|x|d|h|am|pm|fps|hz|mhz|ghz|v|w|p|i|b|l|ml)$/;
 
@@ -153,7 +153,7 @@ export function normalizeForMatching(input: string): NormalizeResult {
       .replace(/ß/g, 'ss');
   }
   s = s.toLowerCase();
-  if (LEET_HINT.test(s)) {
+  if (hasLeetHint(s)) {
     const t = undoLeet(s);
     if (t !== s) {
       s = t;
@@ -166,6 +166,25 @@ export function normalizeForMatching(input: string): NormalizeResult {
     obfuscation.push('obfuscation.spaced');
   }
   return { text: s, smuggled, obfuscation };
+}
+
+const LEET_CHAR_G = /[0-9@$!]/g;
+
+/**
+ * `LEET_HINT.test(s)` from the leet characters out: prose has few of them, and each is checked against its
+ * neighbours (a letter before and a token char after, or a letter after), instead of trying the pattern
+ * at every letter.
+ */
+export function hasLeetHint(s: string): boolean {
+  LEET_CHAR_G.lastIndex = 0;
+  let m = LEET_CHAR_G.exec(s);
+  while (m !== null) {
+    const j = m.index;
+    if ((isLower(s.charCodeAt(j - 1)) && isTokenChar(s.charCodeAt(j + 1))) || isLower(s.charCodeAt(j + 1)))
+      return true;
+    m = LEET_CHAR_G.exec(s);
+  }
+  return false;
 }
 
 function isTokenChar(c: number): boolean {

@@ -59,6 +59,16 @@ export interface PiiDetectOptions {
   types?: ReadonlySet<PiiType>;
 }
 
+const DIGIT_G = /\d/g;
+
+/** Digits in `text`, counted up to `max` (detectors that need more digits than the text has are skipped). */
+function countDigits(text: string, max: number): number {
+  DIGIT_G.lastIndex = 0;
+  let n = 0;
+  while (n < max && DIGIT_G.exec(text) !== null) n++;
+  return n;
+}
+
 function compactDigits(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
@@ -78,31 +88,34 @@ export function detectPii(text: string, opts: PiiDetectOptions = {}): PiiFinding
   if (on('API_KEY')) for (const f of detectSecrets(text)) out.push(f);
   if (on('EMAIL') && text.includes('@')) detectEmails(text, out);
   if (hasDigit) {
+    // Each pattern below needs at least this many digits in its match (IBAN 2, IPv4 4, ES_NIE 7 and
+    // PHONE 7 after its own check, ES_DNI 8, US_SSN and the bare 9-digit ids 9, PT_CC 10, CREDIT_CARD 12).
+    const digits = countDigits(text, 12);
     if (on('IBAN')) detectIbans(text, out);
-    if (on('PT_CC')) {
+    if (on('PT_CC') && digits >= 10) {
       for (const m of text.matchAll(PT_CC_RE)) {
         const v = m[0].replace(/[ -]/g, '');
         if (isValidPtCc(v)) push(out, 'PT_CC', m.index, m[0].length, 1);
       }
     }
-    if (on('CREDIT_CARD')) {
+    if (on('CREDIT_CARD') && digits >= 12) {
       for (const m of text.matchAll(CARD_RE)) {
         const seps = m[0].replace(/\d/g, '');
         if (seps.length > 0 && !/^(?: +|-+)$/.test(seps)) continue;
         if (isValidCard(compactDigits(m[0]))) push(out, 'CREDIT_CARD', m.index, m[0].length, 1);
       }
     }
-    if (on('ES_NIE')) {
+    if (on('ES_NIE') && digits >= 7) {
       for (const m of text.matchAll(NIE_RE)) {
         if (isValidEsNie(m[0].replace(/[ -]/g, ''))) push(out, 'ES_NIE', m.index, m[0].length, 1);
       }
     }
-    if (on('ES_DNI')) {
+    if (on('ES_DNI') && digits >= 8) {
       for (const m of text.matchAll(DNI_RE)) {
         if (isValidEsDni(m[0].replace('-', ''))) push(out, 'ES_DNI', m.index, m[0].length, 1);
       }
     }
-    if (on('US_SSN')) {
+    if (on('US_SSN') && digits >= 9) {
       for (const m of text.matchAll(SSN_RE)) {
         const ctx = contextBefore(text, m.index);
         if (ctx === 'negative' || ctx === 'phone') continue;
@@ -112,11 +125,11 @@ export function detectPii(text: string, opts: PiiDetectOptions = {}): PiiFinding
           push(out, 'US_SSN', m.index, m[0].length, ctx === 'ssn' ? 1 : 0.85);
       }
     }
-    if (on('PT_NIF') || on('PT_NISS') || on('US_SSN')) detectBareIds(text, out, on);
-    if (on('IP_ADDRESS')) detectIps(text, out);
-    if (on('PHONE')) detectPhones(text, out);
+    if ((on('PT_NIF') || on('PT_NISS') || on('US_SSN')) && digits >= 9) detectBareIds(text, out, on);
+    if (on('IP_ADDRESS')) detectIps(text, out, digits >= 4);
+    if (on('PHONE') && digits >= 7) detectPhones(text, out);
   } else if (on('IP_ADDRESS') && text.includes('::')) {
-    detectIps(text, out);
+    detectIps(text, out, false);
   }
   return resolveOverlaps(out);
 }
@@ -250,15 +263,34 @@ function detectBareIds(text: string, out: PiiFinding[], on: (t: PiiType) => bool
   }
 }
 
-function detectIps(text: string, out: PiiFinding[]): void {
-  if (text.includes('.')) {
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * True when two ':' are at most 4 hex digits apart, which every IPV6_RE match has ({2,7} groups after
+ * the first): text without such a pair skips the regex (its lookbehind runs at every position).
+ */
+export function hasColonPair(text: string): boolean {
+  let i = text.indexOf(':');
+  while (i !== -1) {
+    let j = i + 1;
+    while (j < text.length && j - i <= 5 && isHex(text.charCodeAt(j))) j++;
+    if (j < text.length && j - i <= 5 && text.charCodeAt(j) === 58) return true;
+    i = text.indexOf(':', i + 1);
+  }
+  return false;
+}
+
+function detectIps(text: string, out: PiiFinding[], ipv4: boolean): void {
+  if (ipv4 && text.includes('.')) {
     for (const m of text.matchAll(IPV4_RE)) {
       if (!isValidIpv4(m[0])) continue;
       if (VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
       push(out, 'IP_ADDRESS', m.index, m[0].length, 1, 'ipv4');
     }
   }
-  if (text.includes(':')) {
+  if (hasColonPair(text)) {
     for (const m of text.matchAll(IPV6_RE)) {
       const v = m[0];
       if (!/\d/.test(v)) continue;

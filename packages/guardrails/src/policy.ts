@@ -7,7 +7,7 @@ import { GuardrailViolationError } from './errors';
 import type { InjectionClassifier } from './injection';
 import { POLICY_SCHEMA } from './policy-schema';
 import { type RedactableFinding, type RedactOptions, redact } from './redact';
-import { scan } from './scan';
+import { scanUntimed as scan } from './scan';
 import type { PiiType, TextSource } from './types';
 
 /** What to do with a finding. Severity order: allow < flag < redact < block. */

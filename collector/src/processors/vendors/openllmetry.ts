@@ -63,7 +63,11 @@ const NUMBERED = /^gen_ai\.(prompt|completion)\.\d+\./;
 export function detectOpenLLMetry(span: SpanRecord): boolean {
   return someKey(
     span.attributes,
-    (k) => k.startsWith('traceloop.') || k === OPENLLMETRY.REQUEST_TYPE || NUMBERED.test(k),
+    (k) =>
+      k.startsWith('traceloop.') ||
+      k === OPENLLMETRY.REQUEST_TYPE ||
+      // The regex only on its candidates (this runs on every key of every span).
+      ((k.startsWith('gen_ai.prompt.') || k.startsWith('gen_ai.completion.')) && NUMBERED.test(k)),
   );
 }
 
