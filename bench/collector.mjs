@@ -2,7 +2,8 @@
 // batches of 512 realistic GenAI spans (~2 KB of message content each) from THIS process over loopback.
 // Usage: npm run build && node bench/collector.mjs [--seconds 10]
 // Prints: sustained spans/s STORED in DuckDB (protobuf, JSON; the clock runs until the acknowledged
-// backlog is stored), p50/p99 ack latency at a fixed 5,000 and 500 spans/s with the storage lag when
+// backlog is stored) with the collector's CPU per stored span (all threads, and the main thread
+// alone: the acknowledgement path), p50/p99 ack latency at a fixed 5,000 and 500 spans/s with the storage lag when
 // each phase ends, collector peak RSS, RSS under overload (429s), and the raw DuckDB storage rate for
 // the same rows (DuckDBStore in this process, no HTTP, no processors in the timing).
 import { spawn } from 'node:child_process';
@@ -141,6 +142,14 @@ function send(url, body, protocol) {
   });
 }
 
+/** CPU seconds (user + system) the process has used so far: all threads, or one (`tid`). */
+function cpuOf(pid, tid) {
+  const f = fs.readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name; clock ticks of 1/100 s.
+  return (Number(rest[11]) + Number(rest[12])) / 100;
+}
+
 function rssOf(pid) {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const get = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0) / 1024;
@@ -206,12 +215,14 @@ async function drained(url, expectedAtLeast) {
  * until the loader has stored every acknowledged span (an acknowledgement only means "in the ingest
  * log", so counting acks alone would overstate the rate by the backlog).
  */
-async function sustained(url, protocol, concurrency, seconds) {
+async function sustained(url, protocol, concurrency, seconds, pid) {
   const next = template(protocol);
   const end = performance.now() + seconds * 1000;
   let stored = 0;
   let refused = 0;
   const before = await storedCount(url);
+  const cpu0 = cpuOf(pid);
+  const main0 = cpuOf(pid, pid);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -228,7 +239,18 @@ async function sustained(url, protocol, concurrency, seconds) {
   const ackedSecs = (performance.now() - t0) / 1000;
   const rows = (await drained(url, before + stored)) - before;
   const secs = (performance.now() - t0) / 1000;
-  return { spansPerSec: rows / secs, ackedPerSec: stored / ackedSecs, refused, drainSecs: secs - ackedSecs };
+  const cpu = cpuOf(pid) - cpu0;
+  const main = cpuOf(pid, pid) - main0;
+  return {
+    spansPerSec: rows / secs,
+    ackedPerSec: stored / ackedSecs,
+    refused,
+    drainSecs: secs - ackedSecs,
+    // Collector CPU per stored span (all threads): much less sensitive to other load than spans/s.
+    cpuMsPer1k: (cpu / rows) * 1e6,
+    // The main thread (receive, validate, ingest log, acknowledge): the acknowledgement path's CPU.
+    mainMsPer1k: (main / rows) * 1e6,
+  };
 }
 
 async function fixedLoad(url, protocol, spansPerSec, seconds) {
@@ -307,9 +329,9 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-ops-bench-'));
 const { child, url } = await startCollector(dataDir);
 const rows = [];
 try {
-  const warm = await sustained(url, 'protobuf', 4, 2);
+  const warm = await sustained(url, 'protobuf', 4, 2, child.pid);
   void warm;
-  const proto = await sustained(url, 'protobuf', 8, SECONDS);
+  const proto = await sustained(url, 'protobuf', 8, SECONDS, child.pid);
   rows.push([
     'sustained stored spans/s, OTLP/protobuf (8 concurrent 512-span batches)',
     proto.spansPerSec.toFixed(0),
@@ -318,10 +340,18 @@ try {
     '  (acknowledged spans/s while sending; drain of the backlog after, s)',
     `${proto.ackedPerSec.toFixed(0)}; ${proto.drainSecs.toFixed(1)}`,
   ]);
-  const json = await sustained(url, 'json', 8, SECONDS);
+  rows.push([
+    '  collector CPU per 1,000 stored spans, ms: all threads / main thread (spans per CPU-second)',
+    `${proto.cpuMsPer1k.toFixed(0)} / ${proto.mainMsPer1k.toFixed(0)} (${(1e6 / proto.cpuMsPer1k).toFixed(0)})`,
+  ]);
+  const json = await sustained(url, 'json', 8, SECONDS, child.pid);
   rows.push([
     'sustained stored spans/s, OTLP/JSON (8 concurrent 512-span batches)',
     json.spansPerSec.toFixed(0),
+  ]);
+  rows.push([
+    '  collector CPU per 1,000 stored spans (JSON), ms: all threads / main thread',
+    `${json.cpuMsPer1k.toFixed(0)} / ${json.mainMsPer1k.toFixed(0)}`,
   ]);
   const fixed = await fixedLoad(url, 'protobuf', 5000, SECONDS);
   rows.push([

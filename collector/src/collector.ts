@@ -125,6 +125,7 @@ export async function startCollector(
     flushIntervalMs: cfg.storage.flushIntervalMs,
     maxBatchSpans: cfg.storage.maxBatchSpans,
     checkpointThresholdMb: cfg.storage.checkpointThresholdMb,
+    memoryLimitMb: cfg.storage.memoryLimitMb,
     maxRows: cfg.api.maxRows,
   };
   const logDir = cfg.storage.ingestLog === false ? undefined : ingestLogDir(paths.dbPath);
@@ -133,7 +134,11 @@ export async function startCollector(
   // With a file: the loader worker owns DuckDB and runs the processors; the main thread receives,
   // logs and acknowledges. With `:memory:` (no ingest log), everything runs here as before.
   const worker = logDir
-    ? new LoaderWorkerClient({ store: storeConfig, cost: cfg.cost, guardrails: cfg.guardrails }, readBarrier)
+    ? new LoaderWorkerClient(
+        { store: storeConfig, cost: cfg.cost, guardrails: cfg.guardrails },
+        readBarrier,
+        cfg.storage.processWorker === true,
+      )
     : undefined;
   const store = worker
     ? undefined

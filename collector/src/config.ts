@@ -50,12 +50,25 @@ export interface CollectorConfig {
      */
     checkpointThresholdMb: number;
     /**
+     * DuckDB's `memory_limit` (buffer manager: cached blocks, hash tables; larger queries spill to a
+     * temp file) in MiB. Default 512 (DuckDB's own default is 80 % of RAM, which let the collector's
+     * RSS grow past 1 GB under sustained load). Env `GENAI_OPS_DUCKDB_MEMORY_MB`.
+     */
+    memoryLimitMb: number;
+    /**
      * Acknowledge once a request is in the durable ingest log, and store it from a loader worker
      * (default true; see docs/collector.md). false: acknowledge after the DuckDB commit, everything on
      * the main thread (higher stored throughput on a CPU-starved machine, seconds of ack latency
      * under load). Env `GENAI_OPS_INGEST_LOG` (`true`/`false`).
      */
     ingestLog?: boolean;
+    /**
+     * With the ingest log: decode, run the processors and build the rows in a second worker thread,
+     * in parallel with the loader worker's DuckDB appends and commits, for machines with a core to
+     * spare (default false: on the shared 2-vCPU benchmark VM it stored no more spans/s and used
+     * ~7 % more CPU per span; see docs/bench/collector.md). Env `GENAI_OPS_PROCESS_WORKER`.
+     */
+    processWorker?: boolean;
   };
   forward: {
     /** Downstream endpoints. Default none. Env `GENAI_OPS_FORWARD_URLS` (comma-separated). */
@@ -85,7 +98,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   dataDir: './data',
   receiver: { host: '127.0.0.1', port: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInFlightSpans: 20000 },
   api: { maxRows: 10000 },
-  storage: { flushIntervalMs: 4, maxBatchSpans: 4096, checkpointThresholdMb: 64 },
+  storage: { flushIntervalMs: 4, maxBatchSpans: 4096, checkpointThresholdMb: 64, memoryLimitMb: 512 },
   forward: {
     endpoints: [],
     spoolMaxBytes: 256 * 1024 * 1024,
@@ -139,7 +152,9 @@ export function configSchema(costSchema: object = { type: 'object' }): object {
           flushIntervalMs: { type: 'integer', minimum: 0 },
           maxBatchSpans: posInt,
           checkpointThresholdMb: posInt,
+          memoryLimitMb: { type: 'integer', minimum: 64 },
           ingestLog: { type: 'boolean' },
+          processWorker: { type: 'boolean' },
         },
       },
       forward: {
@@ -227,6 +242,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
   set('storage', {
     path: env.GENAI_OPS_DB_PATH,
     checkpointThresholdMb: envInt(env, 'GENAI_OPS_CHECKPOINT_MB', errors),
+    memoryLimitMb: envInt(env, 'GENAI_OPS_DUCKDB_MEMORY_MB', errors),
   });
   const urls = (env.GENAI_OPS_FORWARD_URLS ?? '')
     .split(',')
@@ -258,7 +274,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
     errors.push(`env ${name}: must be true or false, got ${JSON.stringify(env[name])}`);
     return undefined;
   };
-  set('storage', { ingestLog: bool('GENAI_OPS_INGEST_LOG') });
+  set('storage', {
+    ingestLog: bool('GENAI_OPS_INGEST_LOG'),
+    processWorker: bool('GENAI_OPS_PROCESS_WORKER'),
+  });
   set('guardrails', {
     enabled: bool('GENAI_OPS_GUARDRAILS_SCAN'),
     policy: env.GENAI_OPS_COLLECTOR_GUARDRAILS_POLICY,

@@ -1,23 +1,26 @@
 /**
- * The loader worker: owns the DuckDB instance and runs the span processors, off the main thread, so
- * the event loop that receives, decodes and acknowledges requests is never blocked by a DuckDB append,
- * flush or commit, nor by the processors (the guardrail scan costs ~0.1 ms per span). The main thread
- * (`LoaderWorkerClient`) sends ingest-log entries as received (raw bodies, transferred) and queries.
+ * The loader worker: owns the DuckDB instance, off the main thread, so the event loop that receives,
+ * validates and acknowledges requests is never blocked by a DuckDB append, flush or commit, nor by
+ * the processors. By default it decodes the logged bodies, runs the processors and stores the rows
+ * itself (`load`, or `process` + `commit` when forwarders need the processed spans). With
+ * `storage.processWorker: true` the processing worker (`process-worker.ts`) does the decoding,
+ * processing and row building and posts the rows here over a MessagePort; this thread then only
+ * appends and commits them, in order (`commitPrepared`). The main thread (`LoaderWorkerClient`)
+ * sends requests and queries.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import {
-  ATTR_GEN_AI_INPUT_MESSAGES,
-  ATTR_GEN_AI_OUTPUT_MESSAGES,
-  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
-  ATTR_GEN_AI_TOOL_DEFINITIONS,
-} from '@genai-ops/core';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { SpanProcessor } from './component.js';
 import { DuckDBStore, type DuckDBStoreConfig } from './exporters/duckdb-store.js';
-import type { IngestEncoding, IngestKind } from './ingest-log.js';
-import type { Attributes, LogRecordRecord, SpanRecord } from './model.js';
-import { decodeLogs, decodeTraces } from './otlp/decode.js';
+import { type MetricDeltas, metricDeltas } from './exporters/metric-deltas.js';
+import { unpackPrepared } from './exporters/span-rows.js';
+import { processEntries, type WireEntry } from './loader-process.js';
+import type { LogRecordRecord, SpanRecord } from './model.js';
+import type { PreparedMessage } from './process-worker.js';
 import type { GuardrailScanConfig } from './processors/guardrails.js';
+import { foldLegacyEvents } from './processors/legacy-events.js';
 import { loadEnrichmentModules } from './processors-loader.js';
+
+export type { WireEntry } from './loader-process.js';
 
 export interface LoaderWorkerData {
   store: Omit<DuckDBStoreConfig, 'metrics' | 'foldLegacyEvents' | 'readBarrier'>;
@@ -25,19 +28,19 @@ export interface LoaderWorkerData {
   guardrails?: GuardrailScanConfig;
 }
 
-export interface WireEntry {
-  seq: number;
-  kind: IngestKind;
-  encoding: IngestEncoding;
-  body: Uint8Array;
-}
-
 export type WorkerRequest =
   | { id: number; type: 'start' }
   | { id: number; type: 'process'; token: number; entries: WireEntry[]; wantProcessed: boolean }
   | { id: number; type: 'commit'; token: number; seq: number }
   | { id: number; type: 'load'; entries: WireEntry[]; seq: number }
-  | { id: number; type: 'discard' }
+  /** The port on which the processing worker posts prepared rows (`PreparedMessage`). */
+  | { id: number; type: 'port'; port: MessagePort }
+  /** Commits the rows the processing worker posted under `token`, once they arrive. */
+  | { id: number; type: 'commitPrepared'; token: number; seq: number }
+  /** The processing worker died: the rows of these tokens will never arrive. */
+  | { id: number; type: 'fail'; tokens: number[]; error: string }
+  /** Forgets every uncommitted group; prepared rows of tokens up to `upTo` arriving later are dropped. */
+  | { id: number; type: 'discard'; upTo?: number }
   | { id: number; type: 'query'; method: 'sql' | 'listTraces' | 'getTrace' | 'reprice'; args: unknown[] }
   | { id: number; type: 'shutdown' };
 
@@ -45,103 +48,104 @@ export type WorkerReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string; name: string };
 
-const MESSAGE_KEYS: readonly string[] = [
-  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
-  ATTR_GEN_AI_INPUT_MESSAGES,
-  ATTR_GEN_AI_OUTPUT_MESSAGES,
-  ATTR_GEN_AI_TOOL_DEFINITIONS,
-];
-
-/** A span without message content, events or links: what the metrics observer needs, cheap to post. */
-export function slimSpan(s: SpanRecord): SpanRecord {
-  const attributes: Attributes = {};
-  for (const k in s.attributes)
-    if (!MESSAGE_KEYS.includes(k)) attributes[k] = s.attributes[k] as Attributes[string];
-  return { ...s, attributes, events: [], links: [] };
-}
-
-function runProcessors(
-  processors: SpanProcessor[],
-  spans: SpanRecord[],
-): Promise<SpanRecord[]> | SpanRecord[] {
-  let out: SpanRecord[] | Promise<SpanRecord[]> = spans;
-  for (const p of processors) {
-    out = Promise.resolve(out).then(async (cur) => {
-      try {
-        return await p.processSpans(cur);
-      } catch (err) {
-        errors.push(`processor:${p.name}: ${(err as Error).message}`);
-        return cur;
-      }
-    });
-  }
-  return out;
-}
-
 const errors: string[] = [];
+const NO_DELTAS: MetricDeltas = { tokens: [], cost: [], latency: [], verdicts: [], findings: [] };
+
+type Arrival = { packed: Uint8Array; logs: LogRecordRecord[]; spans: number } | { error: string };
 
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const data = workerData as LoaderWorkerData;
-  const modules = loadEnrichmentModules(data.cost, data.guardrails);
-  const processors = [modules.normalize, modules.cost, modules.guardrails].filter(
-    (p): p is NonNullable<typeof p> => p !== undefined,
-  ) as SpanProcessor[];
-  const store = new DuckDBStore({ ...data.store, foldLegacyEvents: modules.foldLegacyEvents });
+  // Built on first use: with the processing worker (the default) this thread never runs the
+  // processors, and building them (price table, guardrail policy) would only slow the start.
+  let modules: ReturnType<typeof loadEnrichmentModules> | undefined;
+  const mods = (): ReturnType<typeof loadEnrichmentModules> => {
+    modules ??= loadEnrichmentModules(data.cost, data.guardrails);
+    return modules;
+  };
+  let processors: SpanProcessor[] | undefined;
+  const getProcessors = (): SpanProcessor[] => {
+    const m = mods();
+    processors ??= [m.normalize, m.cost, m.guardrails].filter(
+      (p): p is NonNullable<typeof p> => p !== undefined,
+    ) as SpanProcessor[];
+    return processors;
+  };
+  const store = new DuckDBStore({ ...data.store, foldLegacyEvents: foldLegacyEvents });
   // Processed groups waiting for their commit, by token (the loader processes one group ahead).
   const pending = new Map<number, { spans: SpanRecord[]; logs: LogRecordRecord[] }>();
   // Commits run one after the other; after a failed one every later one fails too until 'discard',
   // so the stored position never skips a group (the loader then sends the groups again, in order).
   let lastCommit: Promise<unknown> = Promise.resolve();
   let poisoned = false;
-  const commit = (p: { spans: SpanRecord[]; logs: LogRecordRecord[] }, seq: number): Promise<unknown> => {
-    const prev = lastCommit;
-    const run = (async () => {
-      await prev.catch(() => undefined);
-      if (poisoned) throw new Error('an earlier group failed to commit');
-      const t0 = performance.now();
-      try {
-        await store.consumeIngest(p.spans, p.logs, seq);
-      } catch (err) {
-        poisoned = true;
-        throw err;
-      }
-      const seconds = (performance.now() - t0) / 1000;
-      return { observed: p.spans.map(slimSpan), stored: p.spans.length, seconds };
-    })();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = lastCommit.catch(() => undefined).then(fn);
     lastCommit = run;
     return run;
   };
-  const processEntries = async (entries: WireEntry[]) => {
-    const perEntry: Array<{ spans: SpanRecord[]; logs: LogRecordRecord[] }> = [];
-    for (const e of entries) {
-      const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength);
-      let spans: SpanRecord[] = [];
-      let logs: LogRecordRecord[] = [];
-      if (e.encoding === 'records') {
-        const parsed = JSON.parse(body.toString('utf8')) as unknown[];
-        if (e.kind === 'traces') spans = parsed as SpanRecord[];
-        else logs = parsed as LogRecordRecord[];
-      } else if (e.kind === 'traces') spans = decodeTraces(body, e.encoding).spans;
-      else logs = decodeLogs(body, e.encoding).logs;
-      if (spans.length) spans = await runProcessors(processors, spans);
-      for (const p of processors) {
-        if (!p.processLogs || !logs.length) continue;
-        try {
-          logs = await p.processLogs(logs);
-        } catch (err) {
-          errors.push(`processor:${p.name}: ${(err as Error).message}`);
-        }
-      }
-      perEntry.push({ spans, logs });
+  const write = async (
+    rows: () => Promise<void>,
+    stored: number,
+    deltas: () => MetricDeltas,
+  ): Promise<{ deltas: MetricDeltas; stored: number; seconds: number }> => {
+    if (poisoned) throw new Error('an earlier group failed to commit');
+    const t0 = performance.now();
+    try {
+      await rows();
+    } catch (err) {
+      poisoned = true;
+      throw err;
     }
-    const all = {
-      spans: perEntry.length === 1 ? (perEntry[0]?.spans ?? []) : perEntry.flatMap((p) => p.spans),
-      logs: perEntry.length === 1 ? (perEntry[0]?.logs ?? []) : perEntry.flatMap((p) => p.logs),
-    };
-    return { perEntry, all };
+    return { deltas: deltas(), stored, seconds: (performance.now() - t0) / 1000 };
   };
+  const commit = (p: { spans: SpanRecord[]; logs: LogRecordRecord[] }, seq: number): Promise<unknown> =>
+    serial(() =>
+      write(
+        () => store.consumeIngest(p.spans, p.logs, seq),
+        p.spans.length,
+        () => metricDeltas(p.spans),
+      ),
+    );
+
+  // Rows from the processing worker, by token, until their commit; and commits waiting for them.
+  const arrived = new Map<number, Arrival>();
+  const awaiting = new Map<number, (a: Arrival) => void>();
+  let discardedUpTo = 0;
+  const arrive = (token: number, a: Arrival): void => {
+    if (token <= discardedUpTo) return;
+    const w = awaiting.get(token);
+    if (w) {
+      awaiting.delete(token);
+      w(a);
+    } else arrived.set(token, a);
+  };
+  const rowsOf = (token: number): Promise<Arrival> => {
+    const a = arrived.get(token);
+    if (a) {
+      arrived.delete(token);
+      return Promise.resolve(a);
+    }
+    return new Promise((resolve) => awaiting.set(token, resolve));
+  };
+  const commitPrepared = (token: number, seq: number): Promise<unknown> => {
+    const rows = rowsOf(token);
+    // In order like `commit`: a commit never overtakes an earlier one, whatever order rows arrive in.
+    return serial(async () => {
+      const a = await rows;
+      if ('error' in a) {
+        poisoned = true;
+        throw new Error(a.error);
+      }
+      // The metric increments went to the main thread with the processing worker's reply.
+      return write(
+        () => store.consumeIngestPrepared(unpackPrepared(a.packed), a.logs, seq),
+        a.spans,
+        () => NO_DELTAS,
+      );
+    });
+  };
+  const processLocal = (entries: WireEntry[]) => processEntries(getProcessors(), entries, errors);
 
   const handle = async (m: WorkerRequest): Promise<unknown> => {
     switch (m.type) {
@@ -149,7 +153,7 @@ async function main(): Promise<void> {
         await store.start();
         return store.loadedSeq();
       case 'process': {
-        const { perEntry, all } = await processEntries(m.entries);
+        const { perEntry, all } = await processLocal(m.entries);
         pending.set(m.token, all);
         return { perEntry: m.wantProcessed ? perEntry : undefined, errors: errors.splice(0) };
       }
@@ -162,22 +166,38 @@ async function main(): Promise<void> {
       case 'load': {
         // Process and commit in one message (no forwarders): the next group is processed while
         // this one commits.
-        const { all } = await processEntries(m.entries);
-        const r = (await commit(all, m.seq)) as { observed: SpanRecord[]; stored: number };
+        const { all } = await processLocal(m.entries);
+        const r = (await commit(all, m.seq)) as { deltas: MetricDeltas; stored: number };
         return { ...r, errors: errors.splice(0) };
       }
       case 'query': {
         if (m.method === 'reprice') {
-          return store.reprice(String(m.args[0]), modules.createCostProcessor(data.cost));
+          return store.reprice(String(m.args[0]), mods().createCostProcessor(data.cost));
         }
         const fn = store[m.method] as (...a: unknown[]) => Promise<unknown>;
         return fn.apply(store, m.args);
       }
-      case 'discard':
+      case 'port':
+        m.port.on('message', (p: PreparedMessage) => arrive(p.token, p));
+        return undefined;
+      case 'commitPrepared':
+        return commitPrepared(m.token, m.seq);
+      case 'fail':
+        for (const t of m.tokens) arrive(t, { error: m.error });
+        return undefined;
+      case 'discard': {
+        if (m.upTo !== undefined && m.upTo > discardedUpTo) discardedUpTo = m.upTo;
+        for (const [t, w] of awaiting) {
+          if (t > discardedUpTo) continue;
+          awaiting.delete(t);
+          w({ error: 'discarded' });
+        }
         await lastCommit.catch(() => undefined);
+        for (const t of arrived.keys()) if (t <= discardedUpTo) arrived.delete(t);
         pending.clear();
         poisoned = false;
         return undefined;
+      }
       case 'shutdown':
         await store.shutdown();
         return undefined;

@@ -5,10 +5,12 @@ import {
   type LogBatch,
   type LogsConsumer,
   PipelineError,
+  type RawBody,
   type SpanBatch,
   type SpanProcessor,
   type TracesConsumer,
 } from './component.js';
+import type { MetricDeltas } from './exporters/metric-deltas.js';
 import type { CollectorMetrics } from './exporters/metrics.js';
 import type { IngestEncoding, IngestEntry, IngestKind, IngestLog } from './ingest-log.js';
 import type { RemoteLoader } from './loader-client.js';
@@ -19,8 +21,11 @@ export interface PipelineConfig {
   processors: SpanProcessor[];
   /** Exporters whose success is required before the receiver acknowledges (DuckDB, forwarders). */
   exporters: Array<TracesConsumer & Partial<LogsConsumer>>;
-  /** Exporters told after the ack (metrics); their failures never fail a request. */
-  observers?: TracesConsumer[];
+  /**
+   * Exporters told after the ack (metrics); their failures never fail a request. With the loader
+   * worker they get the stored spans' metric increments (`applyDeltas`), computed off this thread.
+   */
+  observers?: Array<TracesConsumer & { applyDeltas?(d: MetricDeltas): void }>;
   /** Spans allowed in the pipeline at once; beyond it `consume*` rejects with a retryable error (429). */
   maxInFlightSpans: number;
   metrics?: CollectorMetrics;
@@ -174,7 +179,8 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     const n = batch.spans.length;
     if (n === 0) return;
     this._acquire(n);
-    if (this._config.ingestLog) return this._logged(batch.spans, [], batch.raw, n);
+    if (this._config.ingestLog)
+      return this._logged(Pipeline._wire(batch.spans, [], batch.raw), batch.spans, [], n);
     try {
       const spans = await this._processSpans(batch.spans, false);
       const out: SpanBatch = { spans };
@@ -189,7 +195,8 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     const n = batch.logs.length;
     if (n === 0) return;
     this._acquire(n);
-    if (this._config.ingestLog) return this._logged([], batch.logs, batch.raw, n);
+    if (this._config.ingestLog)
+      return this._logged(Pipeline._wire([], batch.logs, batch.raw), [], batch.logs, n);
     try {
       const logs = await this._processLogs(batch.logs);
       await Promise.all(
@@ -202,20 +209,35 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     }
   }
 
+  /**
+   * True when a request body can be handed over undecoded (`consumeRaw`): with an ingest log and the
+   * loader worker, which decodes it off the acknowledgement path. The receiver then only validates
+   * and counts (see `otlp/scan.ts`) instead of building the records twice.
+   */
+  acceptsRaw(): boolean {
+    return !!(this._config.ingestLog && this._config.remote);
+  }
+
+  /**
+   * Logs an undecoded, already validated request body holding `n` spans or log records (see
+   * `acceptsRaw`); resolves once it is in the ingest log, like `consumeTraces`.
+   */
+  async consumeRaw(kind: IngestKind, raw: RawBody, n: number): Promise<void> {
+    if (!this.acceptsRaw()) throw new Error('Pipeline.consumeRaw needs an ingest log and a loader worker');
+    if (n === 0) return;
+    this._acquire(n);
+    return this._logged({ kind, encoding: raw.encoding, body: raw.body }, [], [], n);
+  }
+
   /** Appends to the ingest log (the acknowledgement point) and queues the entry for the loader. */
   private async _logged(
+    wire: { kind: IngestKind; encoding: IngestEncoding; body: Buffer },
     spans: SpanRecord[],
     logs: LogRecordRecord[],
-    raw: SpanBatch['raw'],
     n: number,
   ): Promise<void> {
     const log = this._config.ingestLog as IngestLog;
     let seq: number;
-    const wire = {
-      kind: (spans.length ? 'traces' : 'logs') as IngestKind,
-      encoding: (raw ? raw.encoding : 'records') as IngestEncoding,
-      body: raw ? raw.body : Buffer.from(JSON.stringify(spans.length ? spans : logs)),
-    };
     try {
       seq = await log.append(wire.kind, wire.encoding, wire.body);
     } catch (err) {
@@ -228,6 +250,19 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     if (this._config.remote) this._enqueue({ seq, spans: [], logs: [], n, wire });
     else this._enqueue({ seq, spans, logs, n });
     this._kick();
+  }
+
+  /** The ingest-log entry of decoded records: their request body, or the records as JSON. */
+  private static _wire(
+    spans: SpanRecord[],
+    logs: LogRecordRecord[],
+    raw: RawBody | undefined,
+  ): { kind: IngestKind; encoding: IngestEncoding; body: Buffer } {
+    return {
+      kind: spans.length ? 'traces' : 'logs',
+      encoding: raw ? raw.encoding : 'records',
+      body: raw ? raw.body : Buffer.from(JSON.stringify(spans.length ? spans : logs)),
+    };
   }
 
   private _decodeEntry(e: IngestEntry): QueuedEntry | undefined {
@@ -353,7 +388,7 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
    */
   private async _loadRemoteLoop(others: Array<TracesConsumer & Partial<LogsConsumer>>): Promise<void> {
     const remote = this._config.remote as RemoteLoader;
-    type Result = { observed: SpanRecord[]; stored: number; seconds: number; errors?: string[] };
+    type Result = { deltas?: MetricDeltas; stored: number; seconds: number; errors?: string[] };
     const outstanding: Array<{ group: QueuedEntry[]; n: number; result: Promise<Result> }> = [];
     let attempt = 0;
     let token = 0;
@@ -395,9 +430,12 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
         report(r.errors);
         this._config.metrics?.spansStored.inc(r.stored);
         this._config.metrics?.dbWriteLatency.observe(r.seconds);
-        if (r.observed.length)
-          for (const o of this._config.observers ?? [])
-            o.consumeTraces({ spans: r.observed }).catch(() => undefined);
+        if (r.deltas)
+          for (const o of this._config.observers ?? []) {
+            try {
+              o.applyDeltas?.(r.deltas);
+            } catch {}
+          }
         this._loaded(oldest.group, oldest.n);
         attempt = 0;
       } catch (err) {

@@ -11,12 +11,6 @@ import {
   listValue,
   StatementType,
 } from '@duckdb/node-api';
-import {
-  ATTR_GEN_AI_INPUT_MESSAGES,
-  ATTR_GEN_AI_OUTPUT_MESSAGES,
-  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
-  ATTR_GEN_AI_TOOL_DEFINITIONS,
-} from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import {
   type Component,
@@ -32,6 +26,17 @@ import type { FoldedMessages } from '../processors-loader.js';
 import { MIGRATIONS } from './duckdb-schema.js';
 import type { CollectorMetrics } from './metrics.js';
 import { ATTR_SERVICE_NAME, spanColumns } from './span-columns.js';
+import {
+  dedupeEnrichments,
+  type EnrichmentRow,
+  type PreparedSpans,
+  prepareSpans,
+  SPAN_ROW_TYPES,
+  type SpanRow,
+} from './span-rows.js';
+
+export type { EnrichmentRow, PreparedSpans, SpanRow } from './span-rows.js';
+export { enrichmentRows, prepareSpans, spanRow } from './span-rows.js';
 
 export interface DuckDBStoreConfig {
   /** Database file (created with its directory). `:memory:` works for tests. */
@@ -49,6 +54,8 @@ export interface DuckDBStoreConfig {
    * blocks the event loop) stays on only as a backstop at 4x this size.
    */
   checkpointThresholdMb?: number;
+  /** DuckDB `memory_limit` in MiB. Default 512 (DuckDB's default is 80 % of RAM). */
+  memoryLimitMb?: number;
   metrics?: CollectorMetrics;
   /**
    * Awaited before every read (API, SQL): the collector uses it to wait, bounded, until the spans
@@ -66,15 +73,6 @@ export class QueryRejectedError extends Error {
   }
 }
 
-/** One `enrichments` row; `value` is JSON text. */
-export interface EnrichmentRow {
-  traceId: string;
-  spanId: string;
-  kind: string;
-  name: string;
-  value: string;
-}
-
 interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
@@ -82,9 +80,9 @@ interface Waiter {
 
 /** Default `checkpointThresholdMb`. */
 const DEFAULT_CHECKPOINT_MB = 64;
+/** Default `memoryLimitMb`. */
+const DEFAULT_MEMORY_LIMIT_MB = 512;
 
-/** Column keys of spans the exporter writes itself; other enrichment keys become `enrichments` rows. */
-const COLUMN_ENRICHMENTS = new Set(['normalization', 'countsUsage', 'cost']);
 const READ_ONLY_FIRST_WORDS = new Set([
   'select',
   'with',
@@ -117,7 +115,10 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
   private _spanAppender?: DuckDBAppender;
   private _logAppender?: DuckDBAppender;
   private _enrichmentAppender?: DuckDBAppender;
-  private _pendingSpans: SpanRecord[] = [];
+  private _pendingRows: SpanRow[] = [];
+  private _pendingEnrichments: EnrichmentRow[] = [];
+  /** Prepared batches merged into the pending flush (their enrichment rows may share keys). */
+  private _pendingBatches = 0;
   private _pendingLogs: LogRecordRecord[] = [];
   private _waiters: Waiter[] = [];
   private _pendingSeq = 0;
@@ -146,6 +147,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       enable_external_access: 'false',
       // Backstop only: _maybeCheckpoint() checkpoints at a quarter of this, off the event loop.
       checkpoint_threshold: `${Math.ceil((4 * this._checkpointBytes) / (1024 * 1024))}MiB`,
+      memory_limit: `${Math.max(64, Math.trunc(this._config.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB))}MiB`,
     });
     this._writer = await this._instance.connect();
     await this._migrate();
@@ -164,7 +166,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     this._stopped = true;
     if (!this._started) return;
     if (this._timer) clearTimeout(this._timer);
-    while (this._flushing || this._pendingSpans.length || this._pendingLogs.length || this._pendingSeq) {
+    while (this._flushing || this._pendingRows.length || this._pendingLogs.length || this._pendingSeq) {
       if (this._flushing) await this._flushing;
       else await this._flush();
     }
@@ -201,6 +203,14 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     return this._enqueue(spans, logs, ingestSeq);
   }
 
+  /**
+   * `consumeIngest` with the span rows already built (`prepareSpans`, e.g. on another thread): the
+   * writer thread then only appends, flushes and commits.
+   */
+  consumeIngestPrepared(prepared: PreparedSpans, logs: LogRecordRecord[], ingestSeq: number): Promise<void> {
+    return this._enqueue(prepared, logs, ingestSeq);
+  }
+
   /** Sequence number of the last ingest-log entry stored (0 when none). */
   async loadedSeq(): Promise<number> {
     const rows = (
@@ -211,24 +221,33 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     return Number(rows[0]?.[0] ?? 0);
   }
 
-  private _enqueue(spans: SpanRecord[], logs: LogRecordRecord[], ingestSeq = 0): Promise<void> {
+  private _enqueue(
+    spans: SpanRecord[] | PreparedSpans,
+    logs: LogRecordRecord[],
+    ingestSeq = 0,
+  ): Promise<void> {
     if (!this._started || this._stopped) {
       return Promise.reject(new PipelineError('storage is not running', true, 1));
     }
-    if (spans.length === 0 && logs.length === 0 && ingestSeq === 0) return Promise.resolve();
+    const prepared = Array.isArray(spans) ? prepareSpans(spans) : spans;
+    if (prepared.rows.length === 0 && logs.length === 0 && ingestSeq === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       if (ingestSeq > this._pendingSeq) this._pendingSeq = ingestSeq;
-      for (const s of spans) this._pendingSpans.push(s);
+      for (const r of prepared.rows) this._pendingRows.push(r);
+      if (prepared.enrichments.length) {
+        for (const e of prepared.enrichments) this._pendingEnrichments.push(e);
+        this._pendingBatches++;
+      }
       for (const l of logs) this._pendingLogs.push(l);
       this._waiters.push({ resolve, reject });
-      this._config.metrics?.storageQueue.set(this._pendingSpans.length);
+      this._config.metrics?.storageQueue.set(this._pendingRows.length);
       this._schedule();
     });
   }
 
   private _schedule(): void {
     if (this._flushing || this._timer) return;
-    const due = this._pendingSpans.length + this._pendingLogs.length >= this._maxBatch ? 0 : this._interval;
+    const due = this._pendingRows.length + this._pendingLogs.length >= this._maxBatch ? 0 : this._interval;
     this._timer = setTimeout(() => {
       this._timer = undefined;
       void this._flush();
@@ -236,18 +255,23 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
   }
 
   private _flush(): Promise<void> {
-    const spans = this._pendingSpans;
+    const rows = this._pendingRows;
+    // Rows of several batches: the first of an enrichment key wins, as within one batch.
+    const enrichments =
+      this._pendingBatches > 1 ? dedupeEnrichments(this._pendingEnrichments) : this._pendingEnrichments;
     const logs = this._pendingLogs;
     const waiters = this._waiters;
     const seq = this._pendingSeq;
-    this._pendingSpans = [];
+    this._pendingRows = [];
+    this._pendingEnrichments = [];
+    this._pendingBatches = 0;
     this._pendingLogs = [];
     this._waiters = [];
     this._pendingSeq = 0;
-    const run = this._exclusive(() => this._write(spans, logs, seq))
+    const run = this._exclusive(() => this._write(rows, enrichments, logs, seq))
       .then(
         () => {
-          this._config.metrics?.spansStored.inc(spans.length);
+          this._config.metrics?.spansStored.inc(rows.length);
           for (const w of waiters) w.resolve();
           this._maybeCheckpoint();
         },
@@ -260,7 +284,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       )
       .finally(() => {
         this._flushing = undefined;
-        this._config.metrics?.storageQueue.set(this._pendingSpans.length);
+        this._config.metrics?.storageQueue.set(this._pendingRows.length);
         if (this._waiters.length && !this._stopped) this._schedule();
       });
     this._flushing = run;
@@ -312,17 +336,21 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
    * already-stored span or enrichment fail as a whole (nothing committed): then the slow path runs,
    * which deduplicates (`spans_staging` + `INSERT OR IGNORE`), so retried exports never double count.
    */
-  private async _write(spans: SpanRecord[], logs: LogRecordRecord[], seq: number): Promise<void> {
+  private async _write(
+    spans: SpanRow[],
+    enrichments: EnrichmentRow[],
+    logs: LogRecordRecord[],
+    seq: number,
+  ): Promise<void> {
     const t0 = performance.now();
     const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
     const writer = this._writer as DuckDBConnection;
-    const enrichments = spans.length ? enrichmentRows(spans) : [];
     let fast = true;
     await writer.run('BEGIN TRANSACTION');
     try {
       if (spans.length) {
         const app = this._spanAppender as DuckDBAppender;
-        for (const s of spans) appendSpan(app, s, receivedAt);
+        for (const r of spans) appendSpanRow(app, r, receivedAt);
         app.flushSync();
       }
       if (enrichments.length) {
@@ -377,12 +405,12 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
   }
 
   /** Spans through `spans_staging` and `INSERT OR IGNORE ... SELECT DISTINCT ON` in one transaction. */
-  private async _writeSpansSlow(spans: SpanRecord[], receivedAt: DuckDBTimestampValue): Promise<void> {
+  private async _writeSpansSlow(spans: SpanRow[], receivedAt: DuckDBTimestampValue): Promise<void> {
     const writer = this._writer as DuckDBConnection;
     await writer.run('DELETE FROM spans_staging');
     const staging = await writer.createAppender('spans_staging');
     try {
-      for (const s of spans) appendSpan(staging, s, receivedAt);
+      for (const r of spans) appendSpanRow(staging, r, receivedAt);
       staging.flushSync();
     } finally {
       try {
@@ -699,84 +727,40 @@ function vs(app: DuckDBAppender, v: string | null): void {
   if (v === null) app.appendNull();
   else app.appendVarchar(v);
 }
-function vi(app: DuckDBAppender, v: number | null): void {
-  if (v === null) app.appendNull();
-  else app.appendBigInt(BigInt(v));
-}
-function vd(app: DuckDBAppender, v: number | null): void {
-  if (v === null) app.appendNull();
-  else app.appendDouble(v);
-}
 function vts(app: DuckDBAppender, ns: string): void {
   const v = nsValue(ns);
   if (v === null) app.appendNull();
   else app.appendTimestampNanoseconds(v);
 }
 
-/**
- * The four message attributes have their own JSON columns; keeping them out of `attributes` halves
- * the bytes written per span (they are most of a span's size).
- */
-const MESSAGE_KEYS: readonly string[] = [
-  ATTR_GEN_AI_SYSTEM_INSTRUCTIONS,
-  ATTR_GEN_AI_INPUT_MESSAGES,
-  ATTR_GEN_AI_OUTPUT_MESSAGES,
-  ATTR_GEN_AI_TOOL_DEFINITIONS,
-];
-function attributesJson(a: Attributes): string {
-  if (!MESSAGE_KEYS.some((k) => k in a)) return JSON.stringify(a);
-  const rest: Attributes = {};
-  for (const k of Object.keys(a)) if (!MESSAGE_KEYS.includes(k)) rest[k] = a[k] as Attributes[string];
-  return JSON.stringify(rest);
-}
-
-/** Appends one span row; the order is that of SPANS_COLUMNS_SQL. */
-function appendSpan(app: DuckDBAppender, s: SpanRecord, receivedAt: DuckDBTimestampValue): void {
-  const c = spanColumns(s);
-  app.appendVarchar(s.traceId);
-  app.appendVarchar(s.spanId);
-  app.appendVarchar(s.parentSpanId);
-  app.appendVarchar(s.name);
-  app.appendInteger(s.kind);
-  vs(app, c.serviceName);
-  app.appendVarchar(s.scopeName);
-  app.appendVarchar(s.scopeVersion);
-  vts(app, s.startTimeUnixNano);
-  vts(app, s.endTimeUnixNano);
-  vd(app, c.durationMs);
-  app.appendInteger(s.statusCode);
-  app.appendVarchar(s.statusMessage);
-  vs(app, c.errorType ?? (s.statusCode === 2 ? '_OTHER' : null));
-  vs(app, c.operationName);
-  vs(app, c.providerName);
-  vs(app, c.requestModel);
-  vs(app, c.responseModel);
-  vi(app, c.inputTokens);
-  vi(app, c.outputTokens);
-  vi(app, c.cacheReadTokens);
-  vi(app, c.cacheCreationTokens);
-  vi(app, c.reasoningTokens);
-  vd(app, c.costUsd);
-  vd(app, c.costInputUsd);
-  vd(app, c.costOutputUsd);
-  vs(app, c.priceVersion);
-  vs(app, c.costReason);
-  if (c.countsUsage === null) app.appendNull();
-  else app.appendBoolean(c.countsUsage);
-  vs(app, c.conversationId);
-  vs(app, c.agentName);
-  vs(app, c.promptName);
-  vs(app, c.promptVersion);
-  vs(app, c.systemInstructions);
-  vs(app, c.inputMessages);
-  vs(app, c.outputMessages);
-  vs(app, c.toolDefinitions);
-  app.appendVarchar(attributesJson(s.attributes));
-  app.appendVarchar(JSON.stringify(s.resource));
-  app.appendVarchar(JSON.stringify(s.events));
-  app.appendVarchar(JSON.stringify(s.links));
-  app.appendVarchar(enrichmentJson(s.enrichment));
-  vs(app, c.normalizationSource);
+/** Appends one span row (see `SpanRow`), then `received_at`. */
+function appendSpanRow(app: DuckDBAppender, row: SpanRow, receivedAt: DuckDBTimestampValue): void {
+  for (let i = 0; i < SPAN_ROW_TYPES.length; i++) {
+    const v = row[i];
+    if (v === null || v === undefined) {
+      app.appendNull();
+      continue;
+    }
+    switch (SPAN_ROW_TYPES.charCodeAt(i)) {
+      case 118: // v
+        app.appendVarchar(v as string);
+        break;
+      case 105: // i
+        app.appendInteger(v as number);
+        break;
+      case 98: // b
+        app.appendBigInt(BigInt(v as number));
+        break;
+      case 100: // d
+        app.appendDouble(v as number);
+        break;
+      case 116: // t
+        app.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(v as bigint));
+        break;
+      default: // o
+        app.appendBoolean(v as boolean);
+    }
+  }
   app.appendTimestamp(receivedAt);
   app.endRow();
 }
@@ -799,31 +783,6 @@ function appendLog(app: DuckDBAppender, l: LogRecordRecord, receivedAt: DuckDBTi
   app.endRow();
 }
 
-/** The `enrichments` rows of spans (other than the column keys), deduplicated (first of a key wins). */
-function enrichmentRows(spans: SpanRecord[]): EnrichmentRow[] {
-  const rows: EnrichmentRow[] = [];
-  const seen = new Set<string>();
-  const push = (traceId: string, spanId: string, kind: string, name: string, v: unknown): void => {
-    const key = `${traceId}\u0000${spanId}\u0000${kind}\u0000${name}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    rows.push({ traceId, spanId, kind, name, value: JSON.stringify(v) });
-  };
-  for (const s of spans) {
-    for (const [kind, value] of Object.entries(s.enrichment)) {
-      if (COLUMN_ENRICHMENTS.has(kind) || value === undefined) continue;
-      if (Array.isArray(value)) {
-        value.forEach((v, i) => {
-          const name =
-            typeof (v as { name?: unknown })?.name === 'string' ? (v as { name: string }).name : String(i);
-          push(s.traceId, s.spanId, kind, name, v);
-        });
-      } else push(s.traceId, s.spanId, kind, '', value);
-    }
-  }
-  return rows;
-}
-
 function appendEnrichment(app: DuckDBAppender, r: EnrichmentRow, receivedAt: DuckDBTimestampValue): void {
   app.appendVarchar(r.traceId);
   app.appendVarchar(r.spanId);
@@ -832,17 +791,4 @@ function appendEnrichment(app: DuckDBAppender, r: EnrichmentRow, receivedAt: Duc
   app.appendVarchar(r.value);
   app.appendTimestamp(receivedAt);
   app.endRow();
-}
-
-/**
- * The `enrichment` column holds the keys that have no table of their own (normalization, countsUsage,
- * cost); the others (guardrail verdicts, ...) are `enrichments` rows and are not stored twice.
- */
-function enrichmentJson(e: SpanRecord['enrichment']): string {
-  let extra = false;
-  for (const k in e) if (!COLUMN_ENRICHMENTS.has(k)) extra = true;
-  if (!extra) return JSON.stringify(e);
-  const out: Record<string, unknown> = {};
-  for (const k of COLUMN_ENRICHMENTS) if (e[k] !== undefined) out[k] = e[k];
-  return JSON.stringify(out);
 }

@@ -1,12 +1,6 @@
-import {
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_GEN_AI_RESPONSE_MODEL,
-} from '@genai-ops/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Component, SpanBatch, TracesConsumer } from '../component.js';
-import type { StoredGuardrailVerdict } from '../processors/guardrails.js';
-import { spanColumns } from './span-columns.js';
+import { type MetricDeltas, metricDeltas } from './metric-deltas.js';
 
 /**
  * The collector's Prometheus metrics (own registry, served at GET /metrics). As an exporter it
@@ -116,32 +110,21 @@ export class CollectorMetrics implements Component, TracesConsumer {
   async start(): Promise<void> {}
   async shutdown(): Promise<void> {}
 
-  /** Records tokens, cost and latency of usage-counting spans. Never throws. */
+  /** Records tokens, cost and latency of usage-counting spans, and guardrail verdicts. Never throws. */
   async consumeTraces(batch: SpanBatch): Promise<void> {
-    for (const span of batch.spans) {
-      const verdicts = span.enrichment.guardrails as StoredGuardrailVerdict[] | undefined;
-      if (verdicts) {
-        for (const v of verdicts) {
-          this.guardrailVerdicts.inc({ policy: v.policy, direction: v.name, action: v.action });
-          for (const [kind, n] of Object.entries(v.counts)) {
-            this.guardrailFindings.inc({ policy: v.policy, direction: v.name, kind }, n);
-          }
-        }
-      }
-      if (!span.enrichment.countsUsage) continue;
-      const c = spanColumns(span);
-      const provider = str(span.attributes[ATTR_GEN_AI_PROVIDER_NAME]);
-      const model =
-        str(span.attributes[ATTR_GEN_AI_RESPONSE_MODEL]) || str(span.attributes[ATTR_GEN_AI_REQUEST_MODEL]);
-      const service = c.serviceName ?? '';
-      if (c.inputTokens) this.tokens.inc({ service, provider, model, type: 'input' }, c.inputTokens);
-      if (c.outputTokens) this.tokens.inc({ service, provider, model, type: 'output' }, c.outputTokens);
-      if (c.costUsd) this.cost.inc({ service, provider, model }, c.costUsd);
-      if (c.durationMs !== null) this.llmLatency.observe({ provider, model }, c.durationMs / 1000);
-    }
+    this.applyDeltas(metricDeltas(batch.spans));
   }
-}
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
+  /** Applies increments aggregated elsewhere (e.g. by the processing worker; see `metricDeltas`). */
+  applyDeltas(d: MetricDeltas): void {
+    for (const [policy, direction, action, n] of d.verdicts)
+      this.guardrailVerdicts.inc({ policy, direction, action }, n);
+    for (const [policy, direction, kind, n] of d.findings)
+      this.guardrailFindings.inc({ policy, direction, kind }, n);
+    for (const [service, provider, model, type, n] of d.tokens)
+      this.tokens.inc({ service, provider, model, type }, n);
+    for (const [service, provider, model, usd] of d.cost) this.cost.inc({ service, provider, model }, usd);
+    for (const [provider, model, seconds] of d.latency)
+      for (const s of seconds) this.llmLatency.observe({ provider, model }, s);
+  }
 }

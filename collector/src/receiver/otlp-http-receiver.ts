@@ -1,13 +1,25 @@
 import { type Request, type Response, Router } from 'express';
-import { type LogsConsumer, PipelineError, type TracesConsumer } from '../component.js';
+import { type LogsConsumer, PipelineError, type RawBody, type TracesConsumer } from '../component.js';
 import type { CollectorMetrics } from '../exporters/metrics.js';
 import { decodeLogs, decodeTraces, OtlpDecodeError, type OtlpEncoding } from '../otlp/decode.js';
 import { otlpTypes } from '../otlp/proto.js';
+import { scanLogsProtobuf, scanTracesProtobuf } from '../otlp/scan.js';
 import { bearerAuth } from './auth.js';
 import { HttpError, readBody } from './body.js';
 
+/**
+ * What the receiver hands requests to. With `acceptsRaw()` true, a protobuf body is only validated
+ * and counted (`otlp/scan.ts`) and handed over undecoded (`consumeRaw`): the consumer decodes it
+ * later, off the acknowledgement path.
+ */
+export interface ReceiverConsumer extends TracesConsumer, LogsConsumer {
+  saturated?(): boolean;
+  acceptsRaw?(): boolean;
+  consumeRaw?(kind: 'traces' | 'logs', raw: RawBody, count: number): Promise<void>;
+}
+
 export interface OtlpHttpReceiverConfig {
-  consumer: TracesConsumer & LogsConsumer & { saturated?(): boolean };
+  consumer: ReceiverConsumer;
   /** Max body bytes, compressed and decompressed. */
   maxBodyBytes: number;
   /** Bearer token for /v1/*. Default none. */
@@ -171,6 +183,24 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
         throw new PipelineError('too many spans in flight', true, 1);
       }
       const body = await readBody(req, config.maxBodyBytes);
+      const consumer = config.consumer;
+      if (encoding === 'protobuf' && consumer.consumeRaw && consumer.acceptsRaw?.()) {
+        // Validate and count only; the loader decodes the body (once) off the acknowledgement path.
+        if (kind === 'traces') {
+          const scanned = scanTracesProtobuf(body);
+          count = scanned.spans;
+          config.metrics?.spansReceived.inc(count);
+          if (scanned.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, scanned.rejected);
+          await consumer.consumeRaw(kind, { body, encoding }, count);
+          sendSuccess(res, encoding, kind, scanned.rejected, scanned.rejectReason);
+        } else {
+          count = scanLogsProtobuf(body).logs;
+          config.metrics?.logsReceived.inc(count);
+          await consumer.consumeRaw(kind, { body, encoding }, count);
+          sendSuccess(res, encoding, kind, 0);
+        }
+        return;
+      }
       if (kind === 'traces') {
         const decoded = decodeTraces(body, encoding);
         count = decoded.spans.length;

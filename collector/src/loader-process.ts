@@ -1,0 +1,73 @@
+/**
+ * Decoding and processing of ingest-log entries, shared by the threads that do it: the processing
+ * worker (`process-worker.ts`, the default) and the loader worker (`loader-worker.ts`, when it runs
+ * the processors itself).
+ */
+import type { SpanProcessor } from './component.js';
+import type { IngestEncoding, IngestKind } from './ingest-log.js';
+import type { LogRecordRecord, SpanRecord } from './model.js';
+import { decodeLogs, decodeTraces } from './otlp/decode.js';
+
+export interface WireEntry {
+  seq: number;
+  kind: IngestKind;
+  encoding: IngestEncoding;
+  body: Uint8Array;
+}
+
+export interface Processed {
+  spans: SpanRecord[];
+  logs: LogRecordRecord[];
+}
+
+async function runProcessors(
+  processors: SpanProcessor[],
+  spans: SpanRecord[],
+  errors: string[],
+): Promise<SpanRecord[]> {
+  let out = spans;
+  for (const p of processors) {
+    try {
+      out = await p.processSpans(out);
+    } catch (err) {
+      // A processor bug must not lose data: the spans go on as they are and the error is reported.
+      errors.push(`processor:${p.name}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** Decodes entries (as logged) and runs the processors; per entry, and all together. */
+export async function processEntries(
+  processors: SpanProcessor[],
+  entries: WireEntry[],
+  errors: string[],
+): Promise<{ perEntry: Processed[]; all: Processed }> {
+  const perEntry: Processed[] = [];
+  for (const e of entries) {
+    const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength);
+    let spans: SpanRecord[] = [];
+    let logs: LogRecordRecord[] = [];
+    if (e.encoding === 'records') {
+      const parsed = JSON.parse(body.toString('utf8')) as unknown[];
+      if (e.kind === 'traces') spans = parsed as SpanRecord[];
+      else logs = parsed as LogRecordRecord[];
+    } else if (e.kind === 'traces') spans = decodeTraces(body, e.encoding).spans;
+    else logs = decodeLogs(body, e.encoding).logs;
+    if (spans.length) spans = await runProcessors(processors, spans, errors);
+    for (const p of processors) {
+      if (!p.processLogs || !logs.length) continue;
+      try {
+        logs = await p.processLogs(logs);
+      } catch (err) {
+        errors.push(`processor:${p.name}: ${(err as Error).message}`);
+      }
+    }
+    perEntry.push({ spans, logs });
+  }
+  const all = {
+    spans: perEntry.length === 1 ? (perEntry[0]?.spans ?? []) : perEntry.flatMap((p) => p.spans),
+    logs: perEntry.length === 1 ? (perEntry[0]?.logs ?? []) : perEntry.flatMap((p) => p.logs),
+  };
+  return { perEntry, all };
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { packPrepared, prepareSpans, type SpanRecord, unpackPrepared } from '../dist/index.js';
+
+function span(over: Partial<SpanRecord>): SpanRecord {
+  return {
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    parentSpanId: '',
+    name: 'chat gpt-4o',
+    kind: 3,
+    startTimeUnixNano: '1700000000123456789',
+    endTimeUnixNano: '1700000000987654321',
+    statusCode: 0,
+    statusMessage: '',
+    attributes: {},
+    events: [],
+    links: [],
+    resource: { 'service.name': 'svc' },
+    scopeName: 's',
+    scopeVersion: '1',
+    enrichment: {},
+    ...over,
+  };
+}
+
+describe('packPrepared / unpackPrepared', () => {
+  it('round-trips span and enrichment rows exactly (nulls, numbers, bigints, booleans, unicode)', () => {
+    const spans = [
+      span({
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.usage.input_tokens': 1234,
+          'gen_ai.usage.output_tokens': 0,
+          'gen_ai.input.messages': JSON.stringify([
+            { role: 'user', parts: [{ type: 'text', content: 'héllo 👋 日本語 \u0000 "quoted"' }] },
+          ]),
+        },
+        enrichment: {
+          countsUsage: true,
+          cost: { totalUsd: 0.0012345, inputUsd: 0.001, outputUsd: 0.0002345, priceVersion: 'v1' },
+          guardrails: [
+            { name: 'input', action: 'allow' },
+            { name: 'output', action: 'flag' },
+          ],
+        },
+      }),
+      span({ spanId: 'c7ad6b7169203332', startTimeUnixNano: '0', statusCode: 2, enrichment: {} }),
+    ];
+    const prepared = prepareSpans(spans);
+    expect(prepared.rows[1]?.[8]).toBeNull();
+    expect(prepared.rows[0]?.[8]).toBe(1700000000123456789n);
+    expect(prepared.enrichments).toHaveLength(2);
+    const packed = packPrepared(prepared);
+    expect(packed.byteLength).toBeGreaterThan(100);
+    expect(unpackPrepared(packed)).toEqual(prepared);
+  });
+
+  it('survives a transfer to another thread (its own ArrayBuffer) and an empty batch', async () => {
+    const { MessageChannel } = await import('node:worker_threads');
+    const prepared = prepareSpans([span({})]);
+    const packed = packPrepared(prepared);
+    const { port1, port2 } = new MessageChannel();
+    const got = new Promise<Uint8Array>((resolve) => port2.once('message', resolve));
+    port1.postMessage(packed, [packed.buffer as ArrayBuffer]);
+    expect(unpackPrepared(await got)).toEqual(prepared);
+    port1.close();
+    expect(unpackPrepared(packPrepared(prepareSpans([])))).toEqual({ rows: [], enrichments: [] });
+  });
+});
