@@ -24,6 +24,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { BATCH as COLLECTOR_BATCH, hex, spanRecords } from './_genai-spans.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,8 +40,6 @@ const builds = [
 
 const N = Number(process.argv[2] ?? 20480);
 const BATCH = Number(process.argv[3] ?? 100);
-/** bench/collector.mjs sends batches of 512. */
-const COLLECTOR_BATCH = 512;
 
 const msgs = () =>
   JSON.stringify([
@@ -149,85 +148,10 @@ function span(attributes, i) {
   };
 }
 
-function hex(n) {
-  let s = '';
-  for (let i = 0; i < n; i++)
-    s += Math.floor(Math.random() * 256)
-      .toString(16)
-      .padStart(2, '0');
-  return s;
-}
-
-/**
- * A copy of `spanRecords()` of bench/collector.mjs: 512 GenAI spans of one trace, an agent root, then
- * chat calls with ~2 KB of messages.
- */
-function collectorBenchRecords(traceId) {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const rootId = hex(8);
-  const text = 'The quick brown fox jumps over the lazy dog. '.repeat(22); // ~1 KB
-  return Array.from({ length: COLLECTOR_BATCH }, (_, i) => {
-    const root = i === 0;
-    return {
-      traceId,
-      spanId: root ? rootId : hex(8),
-      parentSpanId: root ? '' : rootId,
-      name: root ? 'invoke_agent planner' : 'chat gpt-4o-mini',
-      kind: root ? 1 : 3,
-      startTimeUnixNano: String(now + BigInt(i) * 1000n),
-      endTimeUnixNano: String(now + BigInt(i) * 1000n + 420_000_000n),
-      statusCode: 0,
-      statusMessage: '',
-      attributes: root
-        ? {
-            'gen_ai.operation.name': 'invoke_agent',
-            'gen_ai.agent.name': 'planner',
-            'gen_ai.provider.name': 'openai',
-          }
-        : {
-            'gen_ai.operation.name': 'chat',
-            'gen_ai.provider.name': 'openai',
-            'gen_ai.request.model': 'gpt-4o-mini',
-            'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
-            'gen_ai.response.id': `chatcmpl-${hex(8)}`,
-            'gen_ai.response.finish_reasons': ['stop'],
-            'gen_ai.request.temperature': 0.2,
-            'gen_ai.request.max_tokens': 512,
-            'gen_ai.usage.input_tokens': 850 + i,
-            'gen_ai.usage.output_tokens': 120,
-            'gen_ai.usage.cache_read.input_tokens': 512,
-            'gen_ai.conversation.id': 'conv-42',
-            'server.address': 'api.openai.com',
-            'server.port': 443,
-            'gen_ai.system_instructions': JSON.stringify([
-              { type: 'text', content: 'You are a helpful planner.' },
-            ]),
-            'gen_ai.input.messages': JSON.stringify([
-              { role: 'user', parts: [{ type: 'text', content: `${i}: ${text}` }] },
-            ]),
-            'gen_ai.output.messages': JSON.stringify([
-              { role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' },
-            ]),
-          },
-      events: [],
-      links: [],
-      resource: {
-        'service.name': 'bench-app',
-        'telemetry.sdk.language': 'nodejs',
-        'telemetry.sdk.name': 'opentelemetry',
-        'telemetry.sdk.version': '2.12.0',
-      },
-      scopeName: '@opentelemetry/instrumentation-openai',
-      scopeVersion: '0.9.0',
-      enrichment: {},
-    };
-  });
-}
-
 /** The batches of a shape, generated one at a time (a decoder hands over one batch, not the whole run). */
 function* batchesOf(shape, n) {
   if (shape === 'collector-bench') {
-    for (let i = 0; i < n; i += COLLECTOR_BATCH) yield collectorBenchRecords(hex(16));
+    for (let i = 0; i < n; i += COLLECTOR_BATCH) yield spanRecords(hex(16));
     return;
   }
   for (let i = 0; i < n; i += BATCH)
