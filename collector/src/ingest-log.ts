@@ -78,7 +78,14 @@ async function writeAll(fd: number, bufs: Buffer[]): Promise<void> {
 
 /** Parses the records of one segment; stops at the first torn or corrupt record (never acknowledged). */
 function readSegment(file: string): IngestEntry[] {
-  const data = fs.readFileSync(file);
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch (err) {
+    // Deleted since it was listed: it was loaded (only loaded segments are deleted).
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
   const out: IngestEntry[] = [];
   let at = 0;
   while (at + HEADER <= data.length) {
@@ -113,6 +120,8 @@ export class IngestLog {
   private _writing = false;
   private _loadedSeq = 0;
   private _closed = false;
+  /** Deletions of loaded segments still running (off the event loop); `close()` waits for them. */
+  private _removing = new Set<Promise<void>>();
 
   constructor(private readonly _config: IngestLogConfig) {
     this._segmentBytes = _config.segmentBytes ?? 64 * 1024 * 1024;
@@ -186,7 +195,8 @@ export class IngestLog {
         if (seg.firstSeq === 0) seg.firstSeq = (group[0] as Pending).seq;
         seg.lastSeq = (group.at(-1) as Pending).seq;
         for (const p of group) p.resolve(p.seq);
-        if (seg.bytes >= this._segmentBytes) this._rotate();
+        // Appends arriving meanwhile queue up (`_writing` is still set) and go to the new segment.
+        if (seg.bytes >= this._segmentBytes) await this._rotateAsync();
       } catch (err) {
         for (const p of group) p.reject(err as Error);
         // The segment may hold a partial record now: continue in a fresh one (readers stop at it).
@@ -196,6 +206,31 @@ export class IngestLog {
       }
     }
     this._writing = false;
+  }
+
+  /**
+   * `_rotate` without blocking the event loop: the open and the directory fsync (which can wait for
+   * the file system's journal, i.e. for other writers such as DuckDB's) run in the thread pool, so
+   * they never delay the acknowledgement of requests already appended. The caller holds `_writing`.
+   */
+  private async _rotateAsync(): Promise<void> {
+    const file = path.join(this._config.dir, `${String(this._nextSeq).padStart(16, '0')}.log`);
+    const fd = await new Promise<number>((resolve, reject) =>
+      fs.open(file, 'a', (err, f) => (err ? reject(err) : resolve(f))),
+    );
+    const dirFd = await new Promise<number>((resolve, reject) =>
+      fs.open(this._config.dir, 'r', (err, f) => (err ? reject(err) : resolve(f))),
+    );
+    try {
+      await new Promise<void>((resolve, reject) => fs.fsync(dirFd, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      fs.close(dirFd, () => undefined);
+    }
+    const old = this._fd;
+    this._fd = fd;
+    if (old !== undefined) fs.close(old, () => undefined);
+    this._segments.push({ file, firstSeq: 0, lastSeq: 0, bytes: 0 });
+    this._prune(false);
   }
 
   /** Starts a new segment file (and deletes fully loaded ones). */
@@ -217,20 +252,36 @@ export class IngestLog {
   markLoaded(seq: number): void {
     if (seq <= this._loadedSeq) return;
     this._loadedSeq = seq;
-    this._prune();
+    this._prune(false);
     const active = this._segments.at(-1);
     // A large active segment that is fully loaded is rotated so it can go.
     if (active && active.bytes >= this._segmentBytes / 4 && active.lastSeq <= seq && !this._writing) {
-      this._rotate();
+      this._writing = true;
+      this._rotateAsync()
+        .catch(() => undefined) // the current segment stays active; a later load retries
+        .finally(() => {
+          this._writing = false;
+          if (this._queue.length && !this._closed) void this._drain();
+        });
     }
   }
 
-  private _prune(): void {
+  /** Deletes the loaded segments but the active one; `sync` false: in the thread pool. */
+  private _prune(sync = true): void {
     const keep: Segment[] = [];
     const last = this._segments.length - 1;
     this._segments.forEach((s, i) => {
-      if (i !== last && s.lastSeq <= this._loadedSeq) fs.rmSync(s.file, { force: true });
-      else keep.push(s);
+      if (i !== last && s.lastSeq <= this._loadedSeq) {
+        if (sync) fs.rmSync(s.file, { force: true });
+        else {
+          // A failed delete leaves a loaded segment behind, which the next open() deletes.
+          const done: Promise<void> = fs.promises
+            .rm(s.file, { force: true })
+            .catch(() => undefined)
+            .finally(() => this._removing.delete(done));
+          this._removing.add(done);
+        }
+      } else keep.push(s);
     });
     this._segments = keep;
   }
@@ -239,6 +290,7 @@ export class IngestLog {
   async close(): Promise<void> {
     if (this._closed) return;
     while (this._writing || this._queue.length) await new Promise((r) => setTimeout(r, 2));
+    await Promise.all(this._removing);
     this._closed = true;
     if (this._fd !== undefined) fs.closeSync(this._fd);
     this._fd = undefined;
