@@ -1,11 +1,5 @@
-import { GenAICall, GenAIClientMetrics, resolveContentPolicy } from '@genai-ops/core';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { foldStream } from '../../../test/helpers/stream-reducer.js';
 import type { StreamEvent } from '../src/internal-types.js';
 import { MessageStreamReducer } from '../src/stream-reducer.js';
 import { attributeErrors } from './semconv.js';
@@ -15,21 +9,12 @@ function finish(
   outcome: { completed: boolean; error?: unknown } = { completed: true },
   captureContent = true,
 ) {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const call = new GenAICall(
-    {
-      tracer: provider.getTracer('t'),
-      metrics: new GenAIClientMetrics(new MeterProvider().getMeter('t')),
-      content: resolveContentPolicy({ captureMessageContent: captureContent }),
-    },
-    { operation: 'chat', provider: 'anthropic', requestModel: 'm' },
-  );
-  const reducer = new MessageStreamReducer(undefined, captureContent);
-  for (const e of events) reducer.fold(e);
-  reducer.finish(call, outcome);
-  call.end(outcome.error);
-  const attrs = { ...exporter.getFinishedSpans()[0]!.attributes } as Record<string, unknown>;
+  const attrs = foldStream(new MessageStreamReducer(undefined, captureContent), events, {
+    provider: 'anthropic',
+    requestModel: 'm',
+    captureContent,
+    outcome,
+  });
   expect(attributeErrors(attrs)).toEqual([]);
   for (const k of ['gen_ai.output.messages'])
     if (typeof attrs[k] === 'string') attrs[k] = JSON.parse(attrs[k] as string);

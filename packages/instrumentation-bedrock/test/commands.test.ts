@@ -3,14 +3,8 @@
  * (`{ chunk: { bytes } }`): with content capture off, content-block and ping chunks are not parsed, and
  * the span still gets the same id, usage and stop reason as with capture on.
  */
-import { GenAICall, GenAIClientMetrics, resolveContentPolicy } from '@genai-ops/core';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { foldStream } from '../../../test/helpers/stream-reducer.js';
 import { COMMAND_PLANS } from '../src/commands.js';
 
 const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -47,22 +41,12 @@ function run(
     body: JSON.stringify({ max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }),
   },
 ): Record<string, unknown> {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const call = new GenAICall(
-    {
-      tracer: provider.getTracer('t'),
-      metrics: new GenAIClientMetrics(new MeterProvider().getMeter('t')),
-      content: resolveContentPolicy({ captureMessageContent: capture }),
-    },
-    { operation: 'chat', provider: 'aws.bedrock', requestModel: MODEL },
-  );
   const plan = COMMAND_PLANS[command]!(input);
-  const reducer = plan.stream!.reducer(capture);
-  for (const e of events) reducer.fold(e);
-  reducer.finish(call, { completed: true });
-  call.end();
-  return { ...exporter.getFinishedSpans()[0]!.attributes };
+  return foldStream(plan.stream!.reducer(capture), events, {
+    provider: 'aws.bedrock',
+    requestModel: MODEL,
+    captureContent: capture,
+  });
 }
 
 describe('InvokeModelWithResponseStream, Anthropic family', () => {

@@ -1,11 +1,5 @@
-import { GenAICall, GenAIClientMetrics, resolveContentPolicy } from '@genai-ops/core';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { foldStream } from '../../../test/helpers/stream-reducer.js';
 import { GenerateContentStreamReducer } from '../src/generate-content.js';
 import type { GeminiGenerateContentResponse } from '../src/internal-types.js';
 
@@ -15,21 +9,12 @@ function fold(
   captureContent: boolean,
   outcome: { completed: boolean; error?: unknown } = { completed: true },
 ) {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const call = new GenAICall(
-    {
-      tracer: provider.getTracer('t'),
-      metrics: new GenAIClientMetrics(new MeterProvider().getMeter('t')),
-      content: resolveContentPolicy({ captureMessageContent: captureContent }),
-    },
-    { operation: 'chat', provider: 'gcp.gemini', requestModel: 'gemini-x' },
-  );
-  const reducer = new GenerateContentStreamReducer(captureContent);
-  for (const c of chunks) reducer.fold(c);
-  reducer.finish(call, outcome);
-  call.end(outcome.error);
-  const attrs = { ...exporter.getFinishedSpans()[0]!.attributes } as Record<string, unknown>;
+  const attrs = foldStream(new GenerateContentStreamReducer(captureContent), chunks, {
+    provider: 'gcp.gemini',
+    requestModel: 'gemini-x',
+    captureContent,
+    outcome,
+  });
   if (typeof attrs['gen_ai.output.messages'] === 'string')
     attrs['gen_ai.output.messages'] = JSON.parse(attrs['gen_ai.output.messages']);
   return attrs;
