@@ -49,6 +49,19 @@ async function* source(n: number, failAt?: number): AsyncGenerator<number> {
   }
 }
 
+/** `source(n)` that records whether it was closed (its `finally` ran). */
+function closable(n: number): { stream: AsyncGenerator<number>; closed: boolean } {
+  const out = { stream: undefined as unknown as AsyncGenerator<number>, closed: false };
+  out.stream = (async function* () {
+    try {
+      yield* source(n);
+    } finally {
+      out.closed = true;
+    }
+  })();
+  return out;
+}
+
 function reducer(hideOdd = false) {
   const seen: number[] = [];
   const finishes: Array<{ completed: boolean; error?: unknown }> = [];
@@ -82,17 +95,10 @@ describe('observeStream', () => {
   it('ends the span once on early break, counting the chunk the caller stopped at, and closes the source', async () => {
     const { exporter, call } = setup();
     const { r, seen, finishes } = reducer();
-    let closed = false;
-    async function* src() {
-      try {
-        yield* source(10);
-      } finally {
-        closed = true;
-      }
-    }
-    for await (const c of observeStream(src(), call(), r)) if (c === 2) break;
+    const src = closable(10);
+    for await (const c of observeStream(src.stream, call(), r)) if (c === 2) break;
     expect(seen).toEqual([0, 1, 2]);
-    expect(closed).toBe(true);
+    expect(src.closed).toBe(true);
     expect(finishes).toEqual([{ completed: false }]);
     expect(exporter.getFinishedSpans()).toHaveLength(1);
   });
@@ -256,20 +262,13 @@ describe('observeStream', () => {
   it('on throw() mid-stream: closes the source, ends the span with that error, rejects with it', async () => {
     const { exporter, call } = setup();
     const { r, seen, finishes } = reducer();
-    let closed = false;
-    async function* src() {
-      try {
-        yield* source(10);
-      } finally {
-        closed = true;
-      }
-    }
-    const observed = observeStream(src(), call(), r);
+    const src = closable(10);
+    const observed = observeStream(src.stream, call(), r);
     await observed.next();
     await observed.next();
     const err = new RangeError('caller gave up');
     await expect(observed.throw?.(err)).rejects.toBe(err);
-    expect(closed).toBe(true);
+    expect(src.closed).toBe(true);
     expect(seen).toEqual([0, 1]);
     expect(finishes).toEqual([{ completed: false, error: err }]);
     const [span] = exporter.getFinishedSpans();
