@@ -123,8 +123,8 @@ export class GenAICall {
   private _chunkGaps: number[] | undefined;
   /** Whether each chunk is timed (time_per_output_chunk); otherwise only the first one is. */
   private readonly _timesChunks: boolean;
-  /** In the abandoned-stream registry (endCallWhenCollected) until the call ends. */
-  private _watched = false;
+  /** Registration id in the abandoned-stream registry (endCallWhenCollected) until the call ends; 0: none. */
+  private _watchId = 0;
   private _usage: Usage | undefined;
   private _ended = false;
   private _content: CallContent | undefined;
@@ -266,8 +266,8 @@ export class GenAICall {
   }
 
   /** @internal The abandoned-stream safety net holds this call until it ends (see endCallWhenCollected). */
-  _watchedUntilEnd(): void {
-    this._watched = true;
+  _watchedUntilEnd(id: number): void {
+    this._watchId = id;
   }
 
   /**
@@ -277,9 +277,9 @@ export class GenAICall {
   end(error?: unknown, options?: { errorType?: string }): void {
     if (this._ended) return;
     this._ended = true;
-    if (this._watched) {
-      this._watched = false;
-      unregisterAbandonedCall(this);
+    if (this._watchId !== 0) {
+      unregisterAbandonedCall(this._watchId, this);
+      this._watchId = 0;
     }
     try {
       const endMs = performance.now();

@@ -228,5 +228,7 @@ export function observeIteratorFactory<TChunk>(
  * when the call ends.
  */
 export function endCallWhenCollected(owner: object, call: GenAICall): void {
-  if (!call.ended && registerAbandonedCall(owner, call)) call._watchedUntilEnd();
+  if (call.ended) return;
+  const id = registerAbandonedCall(owner, call);
+  if (id !== 0) call._watchedUntilEnd(id);
 }

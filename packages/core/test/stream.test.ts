@@ -13,6 +13,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { watchedCallCount } from '../src/abandoned-call.js';
 import {
   endCallWhenCollected,
   GenAICall,
@@ -337,6 +338,29 @@ describe('endCallWhenCollected', () => {
     const spans = exporter.getFinishedSpans();
     expect(spans).toHaveLength(1);
     expect(spans[0]!.attributes['error.type']).toBe('stream_abandoned');
+    expect(watchedCallCount()).toBe(0);
+  });
+
+  it('keeps a watched call out of the registry once it ended, and ends each abandoned call once', async () => {
+    const { exporter, call } = setup();
+    const before = watchedCallCount();
+    // Owners live only inside this function: dropping them leaves the two open calls abandoned.
+    (() => {
+      const owners: object[] = [];
+      const calls: GenAICall[] = [];
+      for (let i = 0; i < 3; i++) {
+        owners.push({});
+        calls.push(call());
+        endCallWhenCollected(owners[i] as object, calls[i] as GenAICall);
+      }
+      expect(watchedCallCount()).toBe(before + 3);
+      calls[1]!.end();
+      expect(watchedCallCount()).toBe(before + 2);
+    })();
+    await collect();
+    expect(watchedCallCount()).toBe(before);
+    const types = exporter.getFinishedSpans().map((s) => s.attributes['error.type']);
+    expect(types.sort()).toEqual([undefined, 'stream_abandoned', 'stream_abandoned'].sort());
   });
 
   it('lets go of a call that ended while its stream is still alive', async () => {
