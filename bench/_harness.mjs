@@ -2,8 +2,9 @@
 // runs in its own child process of the same script (`--child <variant> <calls>`), gets its input as JSON on
 // stdin and prints its result as the last JSON line on stdout. Files starting with `_` are not benchmarks
 // (bench/run.mjs skips them).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 
 /** The median of a list of numbers. */
 export function median(values) {
@@ -12,14 +13,35 @@ export function median(values) {
 }
 
 /**
- * Runs `script --child <variant> <calls>` in a new Node process with `input` on stdin and resolves with the
- * JSON object it printed last. Killed after 10 minutes.
+ * The CPU the children run on (`taskset -c`), or undefined when they are not pinned. On this 2-core VM an
+ * unpinned child migrates between cores as other processes come and go, and its CPU time per call moved by
+ * ±10–30 % from run to run; pinned (every child on the same core, one child at a time) the same variant
+ * repeated within ±1–2 % (2026-11-26: openai chat 75.6 / 75.5 µs uninstrumented, 99.8 / 98.9 µs with
+ * genai-ops in two pinned runs, against 81–110 µs unpinned). `BENCH_PIN=off` turns it off, `BENCH_PIN=<n>`
+ * picks the CPU (default: the last one). Needs util-linux's `taskset`.
+ */
+export const PINNED_CPU = (() => {
+  const want = process.env.BENCH_PIN;
+  if (want === 'off') return undefined;
+  if (spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
+  return want !== undefined && /^\d+$/.test(want) ? Number(want) : cpus().length - 1;
+})();
+
+/** The command and arguments that run Node with `args`, pinned to PINNED_CPU when set. */
+export function nodeCommand(args) {
+  return PINNED_CPU === undefined
+    ? [process.execPath, args]
+    : ['taskset', ['-c', String(PINNED_CPU), process.execPath, ...args]];
+}
+
+/**
+ * Runs `script --child <variant> <calls>` in a new Node process (pinned to PINNED_CPU when set) with `input`
+ * on stdin and resolves with the JSON object it printed last. Killed after 10 minutes.
  */
 export function runChild(script, variant, input, calls, nodeArgs = []) {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [...nodeArgs, script, '--child', variant, String(calls)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const [command, args] = nodeCommand([...nodeArgs, script, '--child', variant, String(calls)]);
+    const c = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     c.stdin.end(JSON.stringify(input));
     let out = '';
     c.stdout.on('data', (d) => {
@@ -93,6 +115,34 @@ export function discardingProviders() {
   return { tracerProvider, meterProvider };
 }
 
+const sseEvents = new WeakMap();
+
+/**
+ * A `Response` replaying a recorded reply (`{ status, headers, text }`). A server-sent-events body is
+ * delivered one event per read, as a network delivers a stream that the server flushes event by event, so
+ * the SDK's SSE decoder does per event what it does in production; handing it the whole body in one piece
+ * made its per-chunk cost two to three times higher (and noisier) than per event. Other bodies go whole.
+ */
+export function replayResponse(reply) {
+  const type = reply.headers?.['content-type'] ?? reply.contentType ?? '';
+  if (!type.includes('text/event-stream'))
+    return new Response(reply.text, { status: reply.status, headers: reply.headers });
+  let events = sseEvents.get(reply);
+  if (events === undefined) {
+    const encoder = new TextEncoder();
+    events = reply.text.split(/(?<=\n\n)/).map((e) => encoder.encode(e));
+    sseEvents.set(reply, events);
+  }
+  let i = 0;
+  const body = new ReadableStream({
+    pull(controller) {
+      if (i < events.length) controller.enqueue(events[i++]);
+      else controller.close();
+    },
+  });
+  return new Response(body, { status: reply.status, headers: reply.headers });
+}
+
 /** CPU µs (user + system) per call of `fn` over `n` sequential calls. */
 export async function cpuPerCall(fn, n) {
   const c0 = process.cpuUsage();
@@ -142,4 +192,9 @@ export async function pairedCpu(toggle, scenarios, blocks) {
  */
 export function perChunkSlope(addedShort, addedLong, chunksShort, chunksLong) {
   return (addedLong - addedShort) / (chunksLong - chunksShort);
+}
+
+/** How the children ran, for a benchmark's header line. */
+export function pinNote() {
+  return PINNED_CPU === undefined ? 'children not pinned' : `children pinned to CPU ${PINNED_CPU} (taskset)`;
 }

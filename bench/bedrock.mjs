@@ -25,12 +25,25 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { childOrMain, discardingProviders, median, pairedCpu, perChunkSlope, runChild } from './_harness.mjs';
+import {
+  childOrMain,
+  discardingProviders,
+  median,
+  pairedCpu,
+  perChunkSlope,
+  pinNote,
+  runChild,
+} from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
 const CHUNKS = 50;
 const SHORT_CHUNKS = 10;
+/**
+ * Untimed calls before each timed scenario (a fifth of it for the streams): a fresh process runs its first
+ * thousands of calls at up to twice their steady cost, an instrumented one longer (see bench/openai.mjs).
+ */
+const WARM_UP = 3000;
 const CONVERSE_MODEL = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
 const INVOKE_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
 // The short streams use the same model families under another id, so the replay tells them apart by path.
@@ -196,8 +209,8 @@ async function child(variant, recorded, calls) {
   const invokeStream = invokeStreamOf(INVOKE_MODEL);
   const converseStreamShort = converseStreamOf(CONVERSE_MODEL_SHORT);
   const invokeStreamShort = invokeStreamOf(INVOKE_MODEL_SHORT);
-  const time = async (fn, n) => {
-    for (let i = 0; i < Math.min(200, n); i++) await fn();
+  const time = async (fn, n, warm = WARM_UP) => {
+    for (let i = 0; i < warm; i++) await fn();
     const out = [];
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
@@ -209,10 +222,10 @@ async function child(variant, recorded, calls) {
   const result = {
     converse: await time(converse, calls),
     invoke: await time(invoke, calls),
-    converseStream: await time(converseStream, Math.ceil(calls / 3)),
-    invokeStream: await time(invokeStream, Math.ceil(calls / 3)),
-    converseStreamShort: await time(converseStreamShort, Math.ceil(calls / 3)),
-    invokeStreamShort: await time(invokeStreamShort, Math.ceil(calls / 3)),
+    converseStream: await time(converseStream, Math.ceil(calls / 3), Math.ceil(WARM_UP / 5)),
+    invokeStream: await time(invokeStream, Math.ceil(calls / 3), Math.ceil(WARM_UP / 5)),
+    converseStreamShort: await time(converseStreamShort, Math.ceil(calls / 3), Math.ceil(WARM_UP / 5)),
+    invokeStreamShort: await time(invokeStreamShort, Math.ceil(calls / 3), Math.ceil(WARM_UP / 5)),
     converseEvents: await converseStream(),
     invokeEvents: await invokeStream(),
     converseShortEvents: await converseStreamShort(),
@@ -259,7 +272,7 @@ async function main() {
     const r = await runVariant('probe', recorded, calls);
     const f2 = (n) => n.toFixed(2);
     console.log(
-      `One span start + end (real SDK tracer, BatchSpanProcessor, context manager), median wall µs over ${calls}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`,
+      `One span start + end (real SDK tracer, BatchSpanProcessor, context manager), median wall µs over ${calls}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${pinNote()}`,
     );
     console.log('| where | span µs | the next span, right after |');
     console.log('| --- | ---: | ---: |');
@@ -308,7 +321,7 @@ async function main() {
     ),
   ).version;
   console.log(
-    `@aws-sdk/client-bedrock-runtime ${version}, Node ${process.version}, ${calls} calls per scenario (streams: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; events per stream: Converse ${base.converseEvents} (short ${base.converseShortEvents}), InvokeModel ${base.invokeEvents} (short ${base.invokeShortEvents}); load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`,
+    `@aws-sdk/client-bedrock-runtime ${version}, Node ${process.version}, ${calls} calls per scenario (streams: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; events per stream: Converse ${base.converseEvents} (short ${base.converseShortEvents}), InvokeModel ${base.invokeEvents} (short ${base.invokeShortEvents}); load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${pinNote()}`,
   );
   console.log(
     '| variant | Converse µs | added | InvokeModel µs | added | ConverseStream µs | added | per event | marginal per event | InvokeModelWithResponseStream µs | added | per event | marginal per event |',

@@ -20,7 +20,7 @@
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { childOrMain, median, runChild } from './_harness.mjs';
+import { childOrMain, median, pinNote, runChild } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['instrumented', '+guardrails', '+guardrails, no check spans'];
@@ -180,7 +180,7 @@ async function main() {
   console.log(
     `openai 6.49.0, Node ${process.version}, ${http ? 'real HTTP to the fake provider' : 'fake-provider replies replayed through fetch'}, ` +
       `${calls} calls per non-streaming scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; ` +
-      `chunks seen per stream: ${VARIANTS.map((v) => runs[v][0].chunksSeen).join('/')}`,
+      `chunks seen per stream: ${VARIANTS.map((v) => runs[v][0].chunksSeen).join('/')}; ${pinNote()}`,
   );
   console.log(
     '| scenario | instrumented µs | +guardrails µs | added µs | added % | no check spans µs | added µs |',
