@@ -4,7 +4,10 @@
 // 2026-11-26 (a FinalizationRegistry whose held value is the call itself). Same providers as the other
 // benches (bench/_harness.mjs: SDK tracer provider + BatchSpanProcessor, bound GenAI metrics aggregator,
 // AsyncLocalStorage context manager). CPU µs per stream call, variants interleaved, median of the rounds.
-// Usage: npx tsc -b packages/core && node bench/core-stream.mjs [calls=20000] [rounds=7] [chunks=10]
+// A second table gives the per-chunk cost of core's stream path with the OpenAI chat reducer on chunks
+// parsed from JSON as the SDK parses them (slope between 10 and 100 chunks), on plain chunks and on chunks
+// carrying the `"usage":null` that a usage request makes the API add, with the usage chunk hidden or not.
+// Usage: npx tsc -b packages/core packages/instrumentation-openai && node bench/core-stream.mjs [calls=20000] [rounds=7] [chunks=10]
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { cpuPerCall, discardingProviders, median } from './_harness.mjs';
@@ -87,6 +90,52 @@ const results = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 for (let r = 0; r < ROUNDS; r++)
   for (const [name, fn] of Object.entries(variants)) results[name].push(await cpuPerCall(fn, CALLS));
 
+// Per chunk: the OpenAI chat reducer on JSON-parsed chunks, 10 vs 100 chunks.
+const { CHAT_COMPLETIONS } = require('../packages/instrumentation-openai/dist/chat.js');
+const chunkLine = (i, usage) =>
+  JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion.chunk',
+    created: 1795666325,
+    model: 'gpt-4o-mini-2024-07-18',
+    service_tier: 'default',
+    system_fingerprint: 'fp_1',
+    choices: [{ index: 0, delta: { content: ` w${i}` }, logprobs: null, finish_reason: null }],
+    ...(usage ? { usage: null } : {}),
+  });
+const linesOf = (n, usage) => Array.from({ length: n }, (_, i) => chunkLine(i, usage));
+async function* parsed(lines) {
+  for (const l of lines) yield JSON.parse(l);
+}
+const bareOf = (lines) => () => drain(parsed(lines));
+const observedOf = (lines, injectedUsage) => async () => {
+  const call = new core.GenAICall(telemetry, start);
+  const reducer = CHAT_COMPLETIONS.streamReducer({ injectedUsage, collectText: false });
+  await drain(core.observeStream(parsed(lines), call, reducer));
+};
+const perChunk = {
+  'plain chunks, bare': (n) => bareOf(linesOf(n, false)),
+  'plain chunks, observed': (n) => observedOf(linesOf(n, false), false),
+  'chunks with usage:null, bare': (n) => bareOf(linesOf(n, true)),
+  'chunks with usage:null, observed (caller asked for usage)': (n) => observedOf(linesOf(n, true), false),
+  'chunks with usage:null, observed (we asked: usage chunk hidden)': (n) =>
+    observedOf(linesOf(n, true), true),
+};
+const pc = Object.fromEntries(
+  Object.entries(perChunk).map(([k, make]) => [k, { short: make(10), long: make(100), s: [], l: [] }]),
+);
+for (const v of Object.values(pc))
+  for (let i = 0; i < 3000; i++) {
+    await v.short();
+    await v.long();
+  }
+for (let r = 0; r < ROUNDS; r++)
+  for (const v of Object.values(pc)) {
+    v.s.push(await cpuPerCall(v.short, Math.ceil(CALLS / 5)));
+    v.l.push(await cpuPerCall(v.long, Math.ceil(CALLS / 50)));
+  }
+const slopeOf = (k) => (median(pc[k].l) - median(pc[k].s)) / 90;
+
 const base = median(results['bare source']);
 console.log(
   `core stream path, ${CHUNKS} chunks per stream, ${CALLS} calls x ${ROUNDS} rounds, CPU µs per stream call (median); load ${loadavg()[0].toFixed(1)}`,
@@ -96,5 +145,15 @@ console.log('| --- | ---: | ---: |');
 for (const [name, v] of Object.entries(results)) {
   const m = median(v);
   console.log(`| ${name} | ${m.toFixed(2)} | ${(m - base).toFixed(2)} |`);
+}
+console.log(
+  '\nPer chunk, core + the OpenAI chat reducer, JSON-parsed chunks (slope between 10 and 100 chunks):',
+);
+console.log('| chunks | µs per chunk | added vs bare |');
+console.log('| --- | ---: | ---: |');
+for (const k of Object.keys(pc)) {
+  const bareKey = k.startsWith('plain') ? 'plain chunks, bare' : 'chunks with usage:null, bare';
+  const added = k === bareKey ? '' : (slopeOf(k) - slopeOf(bareKey)).toFixed(3);
+  console.log(`| ${k} | ${slopeOf(k).toFixed(3)} | ${added} |`);
 }
 process.exit(0);
