@@ -75,6 +75,11 @@ export interface CallStart {
   kind?: SpanKind;
   /** Parent context; default: the active one. */
   parentContext?: Context;
+  /**
+   * Provider-refinement keys that are metric attributes too when set later (e.g.
+   * `openai.response.service_tier`); a shared constant array, not copied.
+   */
+  metricKeys?: readonly string[];
 }
 
 /** Token counts in the conventions' sense (input includes cached tokens; output includes reasoning). */
@@ -130,7 +135,7 @@ export class GenAICall {
   private _content: CallContent | undefined;
   private _output: OutputMessage[] | undefined;
   private _eventAttributes: Attributes | undefined;
-  private _extraMetricKeys: string[] | undefined;
+  private _extraMetricKeys: readonly string[] | undefined;
 
   constructor(telemetry: GenAITelemetry, start: CallStart) {
     this._telemetry = telemetry;
@@ -149,6 +154,7 @@ export class GenAICall {
         if (v !== undefined && v !== null) attributes[key] = v;
       }
     }
+    this._extraMetricKeys = start.metricKeys;
     this._metricAttributes = {};
     for (const key of METRIC_KEYS)
       if (attributes[key] !== undefined) this._metricAttributes[key] = attributes[key];
@@ -173,14 +179,16 @@ export class GenAICall {
   /** Sets attributes; null and undefined values are skipped. */
   setAttributes(attributes: Record<string, AttributeValue | null | undefined>): void {
     if (this._ended) return;
-    for (const key in attributes) {
-      const v = attributes[key];
-      if (v === undefined || v === null) continue;
-      this.span.setAttribute(key, v);
-      if (this._eventAttributes) this._eventAttributes[key] = v;
-      if (key === ATTR_GEN_AI_RESPONSE_MODEL) this._metricAttributes[key] = v;
-      else if (this._extraMetricKeys?.includes(key)) this._metricAttributes[key] = v;
-    }
+    for (const key in attributes) this._set(key, attributes[key]);
+  }
+
+  /** One attribute on the span (and the event and metric attributes it belongs to); skips null/undefined. */
+  private _set(key: string, v: AttributeValue | null | undefined): void {
+    if (v === undefined || v === null) return;
+    this.span.setAttribute(key, v);
+    if (this._eventAttributes) this._eventAttributes[key] = v;
+    if (key === ATTR_GEN_AI_RESPONSE_MODEL) this._metricAttributes[key] = v;
+    else if (this._extraMetricKeys?.includes(key)) this._metricAttributes[key] = v;
   }
 
   /** Adds provider-refinement keys (e.g. `openai.response.service_tier`) to the metric attributes. */
@@ -190,31 +198,25 @@ export class GenAICall {
 
   /** Response identity and finish reasons. */
   setResponse(response: { id?: string | null; model?: string | null; finishReasons?: string[] }): void {
-    this.setAttributes({
-      [ATTR_GEN_AI_RESPONSE_ID]: response.id,
-      [ATTR_GEN_AI_RESPONSE_MODEL]: response.model,
-      [ATTR_GEN_AI_RESPONSE_FINISH_REASONS]:
-        response.finishReasons && response.finishReasons.length > 0 ? response.finishReasons : undefined,
-    });
+    if (this._ended) return;
+    this._set(ATTR_GEN_AI_RESPONSE_ID, response.id);
+    this._set(ATTR_GEN_AI_RESPONSE_MODEL, response.model);
+    const reasons = response.finishReasons;
+    if (reasons && reasons.length > 0) this._set(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, reasons);
   }
 
   /** Token usage; recorded on the span now and on the token metric when the call ends. */
   setUsage(usage: Usage): void {
     if (this._ended) return;
     this._usage = usage;
-    this.setAttributes({
-      [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: isCount(usage.inputTokens) ? usage.inputTokens : undefined,
-      [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: isCount(usage.outputTokens) ? usage.outputTokens : undefined,
-      [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: isCount(usage.cacheReadInputTokens)
-        ? usage.cacheReadInputTokens
-        : undefined,
-      [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: isCount(usage.cacheCreationInputTokens)
-        ? usage.cacheCreationInputTokens
-        : undefined,
-      [ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: isCount(usage.reasoningOutputTokens)
-        ? usage.reasoningOutputTokens
-        : undefined,
-    });
+    if (isCount(usage.inputTokens)) this._set(ATTR_GEN_AI_USAGE_INPUT_TOKENS, usage.inputTokens);
+    if (isCount(usage.outputTokens)) this._set(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, usage.outputTokens);
+    if (isCount(usage.cacheReadInputTokens))
+      this._set(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, usage.cacheReadInputTokens);
+    if (isCount(usage.cacheCreationInputTokens))
+      this._set(ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, usage.cacheCreationInputTokens);
+    if (isCount(usage.reasoningOutputTokens))
+      this._set(ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, usage.reasoningOutputTokens);
   }
 
   /** Records the request content, when capture is on. The builder is not called otherwise. */

@@ -36,6 +36,11 @@ export interface WrapperHost {
 }
 
 const IN_CREATE = createContextKey('genai-ops openai create');
+/** The response refinements that are metric attributes too (one shared array, not one per call). */
+const OPENAI_METRIC_KEYS: readonly string[] = [
+  OPENAI_RESPONSE_SERVICE_TIER_KEY,
+  OPENAI_RESPONSE_SYSTEM_FINGERPRINT_KEY,
+];
 
 const targets = new WeakMap<object, ClientTarget>();
 const DEFAULT_TARGET = clientTarget(undefined);
@@ -76,8 +81,8 @@ export function createWrapper(
           serverAddress: target.serverAddress,
           serverPort: target.serverPort,
           attributes: mapping.requestAttributes(body),
+          metricKeys: OPENAI_METRIC_KEYS,
         });
-        call.addMetricKeys(OPENAI_RESPONSE_SERVICE_TIER_KEY, OPENAI_RESPONSE_SYSTEM_FINGERPRINT_KEY);
       } catch (err) {
         diag.warn('genai-ops openai: could not start the call telemetry', err);
         return original.apply(this, args);
