@@ -25,15 +25,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import {
-  childOrMain,
-  discardingProviders,
-  median,
-  pairedCpu,
-  perChunkSlope,
-  pinNote,
-  runChild,
-} from './_harness.mjs';
+import * as harness from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
@@ -62,7 +54,7 @@ const INVOKE = {
 
 /** What the register entry sets up, with no-op exporters, and the AsyncLocalStorage context manager. */
 function setupProviders() {
-  const providers = discardingProviders();
+  const providers = harness.discardingProviders();
   const { context } = require('@opentelemetry/api');
   const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -158,7 +150,7 @@ async function probe(sdk, client, calls) {
     timeOp(span, out.afterSweep);
     timeOp(span, out.secondAfterSweep);
   }
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, median(v)]));
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, harness.median(v)]));
 }
 
 async function child(variant, recorded, calls) {
@@ -217,7 +209,7 @@ async function child(variant, recorded, calls) {
       await fn();
       out.push((performance.now() - t0) * 1000);
     }
-    return median(out);
+    return harness.median(out);
   };
   const result = {
     converse: await time(converse, calls),
@@ -233,7 +225,7 @@ async function child(variant, recorded, calls) {
   };
   if (instrumentation) {
     const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
-    const p = await pairedCpu(
+    const p = await harness.pairedCpu(
       toggle,
       [
         { name: 'pairedConverse', fn: converse, block: 60 },
@@ -251,7 +243,7 @@ async function child(variant, recorded, calls) {
 }
 
 function runVariant(variant, recorded, calls) {
-  return runChild(fileURLToPath(import.meta.url), variant, recorded, calls, ['--no-warnings']);
+  return harness.runChild(fileURLToPath(import.meta.url), variant, recorded, calls, ['--no-warnings']);
 }
 
 async function main() {
@@ -272,7 +264,7 @@ async function main() {
     const r = await runVariant('probe', recorded, calls);
     const f2 = (n) => n.toFixed(2);
     console.log(
-      `One span start + end (real SDK tracer, BatchSpanProcessor, context manager), median wall µs over ${calls}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${pinNote()}`,
+      `One span start + end (real SDK tracer, BatchSpanProcessor, context manager), median wall µs over ${calls}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${harness.pinNote()}`,
     );
     console.log('| where | span µs | the next span, right after |');
     console.log('| --- | ---: | ---: |');
@@ -309,7 +301,7 @@ async function main() {
     rows[v] = Object.fromEntries(keys.map((k) => [k, Math.min(...runs[v].map((r) => r[k]))]));
     for (const k of ['converseEvents', 'invokeEvents', 'converseShortEvents', 'invokeShortEvents'])
       rows[v][k] = runs[v][0][k];
-    for (const k of pairedKeys) rows[v][k] = median(runs[v].map((r) => r[k] ?? Number.NaN));
+    for (const k of pairedKeys) rows[v][k] = harness.median(runs[v].map((r) => r[k] ?? Number.NaN));
   }
   const base = rows.uninstrumented;
   const f = (n) => n.toFixed(1);
@@ -321,7 +313,7 @@ async function main() {
     ),
   ).version;
   console.log(
-    `@aws-sdk/client-bedrock-runtime ${version}, Node ${process.version}, ${calls} calls per scenario (streams: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; events per stream: Converse ${base.converseEvents} (short ${base.converseShortEvents}), InvokeModel ${base.invokeEvents} (short ${base.invokeShortEvents}); load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${pinNote()}`,
+    `@aws-sdk/client-bedrock-runtime ${version}, Node ${process.version}, ${calls} calls per scenario (streams: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; events per stream: Converse ${base.converseEvents} (short ${base.converseShortEvents}), InvokeModel ${base.invokeEvents} (short ${base.invokeShortEvents}); load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${harness.pinNote()}`,
   );
   console.log(
     '| variant | Converse µs | added | InvokeModel µs | added | ConverseStream µs | added | per event | marginal per event | InvokeModelWithResponseStream µs | added | per event | marginal per event |',
@@ -334,7 +326,7 @@ async function main() {
     const is = r.invokeStream - base.invokeStream;
     const iss = r.invokeStreamShort - base.invokeStreamShort;
     console.log(
-      `| ${v} | ${f(r.converse)} | ${f(r.converse - base.converse)} | ${f(r.invoke)} | ${f(r.invoke - base.invoke)} | ${f(r.converseStream)} | ${f(cs)} | ${f(cs / r.converseEvents)} | ${f2(perChunkSlope(css, cs, base.converseShortEvents, base.converseEvents))} | ${f(r.invokeStream)} | ${f(is)} | ${f(is / r.invokeEvents)} | ${f2(perChunkSlope(iss, is, base.invokeShortEvents, base.invokeEvents))} |`,
+      `| ${v} | ${f(r.converse)} | ${f(r.converse - base.converse)} | ${f(r.invoke)} | ${f(r.invoke - base.invoke)} | ${f(r.converseStream)} | ${f(cs)} | ${f(cs / r.converseEvents)} | ${f2(harness.perChunkSlope(css, cs, base.converseShortEvents, base.converseEvents))} | ${f(r.invokeStream)} | ${f(is)} | ${f(is / r.invokeEvents)} | ${f2(harness.perChunkSlope(iss, is, base.invokeShortEvents, base.invokeEvents))} |`,
     );
   }
   console.log(
@@ -347,9 +339,9 @@ async function main() {
   for (const v of VARIANTS.filter((x) => x !== 'uninstrumented')) {
     const r = rows[v];
     console.log(
-      `| ${v} | ${f(r.pairedConverse)} | ${f(r.pairedInvoke)} | ${f(r.pairedConverseStream)} | ${f(r.pairedConverseStreamShort)} | ${f(r.pairedConverseStream / r.converseEvents)} | ${f2(perChunkSlope(r.pairedConverseStreamShort, r.pairedConverseStream, base.converseShortEvents, base.converseEvents))} | ${f(r.pairedInvokeStream)} | ${f(r.pairedInvokeStreamShort)} | ${f(r.pairedInvokeStream / r.invokeEvents)} | ${f2(perChunkSlope(r.pairedInvokeStreamShort, r.pairedInvokeStream, base.invokeShortEvents, base.invokeEvents))} |`,
+      `| ${v} | ${f(r.pairedConverse)} | ${f(r.pairedInvoke)} | ${f(r.pairedConverseStream)} | ${f(r.pairedConverseStreamShort)} | ${f(r.pairedConverseStream / r.converseEvents)} | ${f2(harness.perChunkSlope(r.pairedConverseStreamShort, r.pairedConverseStream, base.converseShortEvents, base.converseEvents))} | ${f(r.pairedInvokeStream)} | ${f(r.pairedInvokeStreamShort)} | ${f(r.pairedInvokeStream / r.invokeEvents)} | ${f2(harness.perChunkSlope(r.pairedInvokeStreamShort, r.pairedInvokeStream, base.invokeShortEvents, base.invokeEvents))} |`,
     );
   }
 }
 
-await childOrMain(child, main);
+await harness.childOrMain(child, main);

@@ -14,16 +14,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import {
-  childOrMain,
-  discardingProviders,
-  median,
-  pairedCpu,
-  perChunkSlope,
-  pinNote,
-  replayResponse,
-  runChild,
-} from './_harness.mjs';
+import * as harness from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
@@ -37,7 +28,7 @@ const CONTENTS = 'The quick brown fox jumps over the lazy dog';
 function setupOtel(variant) {
   if (variant === 'uninstrumented') return undefined;
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-  const { tracerProvider, meterProvider } = discardingProviders();
+  const { tracerProvider, meterProvider } = harness.discardingProviders();
   const { GoogleGenAIInstrumentation } = require('../packages/instrumentation-google-genai/dist/index.js');
   const instrumentation = new GoogleGenAIInstrumentation({
     captureMessageContent: variant.endsWith('+content'),
@@ -86,7 +77,7 @@ async function child(variant, recorded, calls) {
   let chunks = CHUNKS;
   globalThis.fetch = async (input) => {
     const r = recorded[replyKey(new URL(String(input.url ?? input)).pathname, chunks)];
-    return replayResponse(r);
+    return harness.replayResponse(r);
   };
   const { GoogleGenAI } = require('@google/genai');
   const ai = new GoogleGenAI({ apiKey: 'bench', httpOptions: { baseUrl: 'http://127.0.0.1:9' } });
@@ -109,7 +100,7 @@ async function child(variant, recorded, calls) {
       await fn();
       out.push((performance.now() - t0) * 1000);
     }
-    return median(out);
+    return harness.median(out);
   };
   const result = {
     generate: await time(generate, calls, WARM_UP),
@@ -121,7 +112,7 @@ async function child(variant, recorded, calls) {
     const short = streamOf(SHORT);
     const long = streamOf(LONG);
     const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
-    const p = await pairedCpu(
+    const p = await harness.pairedCpu(
       toggle,
       [
         { name: 'generate', fn: generate, block: 200 },
@@ -144,7 +135,7 @@ async function child(variant, recorded, calls) {
 }
 
 function runVariant(variant, recorded, calls) {
-  return runChild(fileURLToPath(import.meta.url), variant, recorded, calls, []);
+  return harness.runChild(fileURLToPath(import.meta.url), variant, recorded, calls, []);
 }
 
 async function main() {
@@ -170,11 +161,11 @@ async function main() {
       stream: Math.min(...list.map((r) => r.stream)),
       embed: Math.min(...list.map((r) => r.embed)),
       chunksSeen: list[0].chunksSeen,
-      pairedGenerate: median(list.map((r) => r.pairedGenerate ?? Number.NaN)),
-      pairedStream: median(list.map((r) => r.pairedStream ?? Number.NaN)),
-      pairedEmbed: median(list.map((r) => r.pairedEmbed ?? Number.NaN)),
-      pairedShort: median(list.map((r) => r.pairedShort ?? Number.NaN)),
-      pairedLong: median(list.map((r) => r.pairedLong ?? Number.NaN)),
+      pairedGenerate: harness.median(list.map((r) => r.pairedGenerate ?? Number.NaN)),
+      pairedStream: harness.median(list.map((r) => r.pairedStream ?? Number.NaN)),
+      pairedEmbed: harness.median(list.map((r) => r.pairedEmbed ?? Number.NaN)),
+      pairedShort: harness.median(list.map((r) => r.pairedShort ?? Number.NaN)),
+      pairedLong: harness.median(list.map((r) => r.pairedLong ?? Number.NaN)),
       shortSeen: list[0].shortSeen,
       longSeen: list[0].longSeen,
     };
@@ -185,7 +176,7 @@ async function main() {
     readFileSync(new URL('../node_modules/@google/genai/package.json', import.meta.url), 'utf8'),
   ).version;
   console.log(
-    `@google/genai ${version}, Node ${process.version}, ${calls} calls per scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; chunks per stream seen by the caller: ${VARIANTS.map((v) => rows[v].chunksSeen).join('/')}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${pinNote()}`,
+    `@google/genai ${version}, Node ${process.version}, ${calls} calls per scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, µs per call; chunks per stream seen by the caller: ${VARIANTS.map((v) => rows[v].chunksSeen).join('/')}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${harness.pinNote()}`,
   );
   console.log(
     '| variant | generateContent µs | added | stream µs | added | added per chunk | embedContent µs | added |',
@@ -207,11 +198,11 @@ async function main() {
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const v of VARIANTS.filter((x) => x !== 'uninstrumented')) {
     const r = rows[v];
-    const slope = perChunkSlope(r.pairedShort, r.pairedLong, r.shortSeen, r.longSeen);
+    const slope = harness.perChunkSlope(r.pairedShort, r.pairedLong, r.shortSeen, r.longSeen);
     console.log(
       `| ${v} | ${f(r.pairedGenerate)} | ${f(r.pairedShort)} | ${f(r.pairedStream)} | ${f(r.pairedLong)} | ${(r.pairedStream / r.chunksSeen).toFixed(2)} | ${slope.toFixed(2)} | ${f(r.pairedEmbed)} |`,
     );
   }
 }
 
-await childOrMain(child, main);
+await harness.childOrMain(child, main);

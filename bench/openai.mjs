@@ -15,16 +15,7 @@
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import {
-  childOrMain,
-  discardingProviders,
-  median,
-  pairedCpu,
-  perChunkSlope,
-  pinNote,
-  replayResponse,
-  runChild,
-} from './_harness.mjs';
+import * as harness from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const VARIANTS = [
@@ -53,7 +44,7 @@ const WARM_UP = 10_000;
 function setupOtel(variant) {
   if (variant === 'uninstrumented') return;
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-  const { tracerProvider, meterProvider } = discardingProviders();
+  const { tracerProvider, meterProvider } = harness.discardingProviders();
   let instrumentation;
   if (variant.startsWith('genai-ops')) {
     const { OpenAIInstrumentation } = require('../packages/instrumentation-openai/dist/index.js');
@@ -129,7 +120,7 @@ async function child(variant, recorded, calls) {
     const chunks = new Headers(init.headers).get('x-fake-chunks');
     const key = replyKey(new URL(String(input)).pathname, JSON.parse(init.body), chunks);
     const r = recorded[key];
-    return replayResponse(r);
+    return harness.replayResponse(r);
   };
   const client = new OpenAI({
     apiKey: 'bench',
@@ -171,7 +162,7 @@ async function child(variant, recorded, calls) {
       const c = process.cpuUsage(c0);
       out.push((c.user + c.system) / BLOCK);
     }
-    return median(out);
+    return harness.median(out);
   };
   const result = {
     chat: await time(chat, calls, WARM_UP),
@@ -185,7 +176,7 @@ async function child(variant, recorded, calls) {
     const short = streamOf(SHORT);
     const long = streamOf(LONG);
     const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
-    const p = await pairedCpu(
+    const p = await harness.pairedCpu(
       toggle,
       [
         { name: 'chat', fn: chat, block: 200 },
@@ -215,7 +206,7 @@ async function child(variant, recorded, calls) {
         callerUsage = false;
       },
     };
-    const p = await pairedCpu(
+    const p = await harness.pairedCpu(
       toggle,
       [
         { name: 'short', fn: short, block: 100 },
@@ -244,7 +235,7 @@ async function child(variant, recorded, calls) {
 }
 
 function runVariant(variant, recorded, calls) {
-  return runChild(fileURLToPath(import.meta.url), variant, recorded, calls, ['--expose-gc']);
+  return harness.runChild(fileURLToPath(import.meta.url), variant, recorded, calls, ['--expose-gc']);
 }
 
 async function main() {
@@ -281,14 +272,14 @@ async function main() {
       chat: Math.min(...list.map((r) => r.chat)),
       stream: Math.min(...list.map((r) => r.stream)),
       embeddings: Math.min(...list.map((r) => r.embeddings)),
-      heapKBPer10k: median(list.map((r) => r.heapKBPer10k)),
+      heapKBPer10k: harness.median(list.map((r) => r.heapKBPer10k)),
       chunksSeen: list[0].chunksSeen,
-      pairedChat: median(list.map((r) => r.pairedChat ?? Number.NaN)),
-      pairedStream: median(list.map((r) => r.pairedStream ?? Number.NaN)),
-      pairedShort: median(list.map((r) => r.pairedShort ?? Number.NaN)),
-      pairedLong: median(list.map((r) => r.pairedLong ?? Number.NaN)),
-      usageShort: median(list.map((r) => r.usageShort ?? Number.NaN)),
-      usageLong: median(list.map((r) => r.usageLong ?? Number.NaN)),
+      pairedChat: harness.median(list.map((r) => r.pairedChat ?? Number.NaN)),
+      pairedStream: harness.median(list.map((r) => r.pairedStream ?? Number.NaN)),
+      pairedShort: harness.median(list.map((r) => r.pairedShort ?? Number.NaN)),
+      pairedLong: harness.median(list.map((r) => r.pairedLong ?? Number.NaN)),
+      usageShort: harness.median(list.map((r) => r.usageShort ?? Number.NaN)),
+      usageLong: harness.median(list.map((r) => r.usageLong ?? Number.NaN)),
       shortSeen: list[0].shortSeen,
       longSeen: list[0].longSeen,
     };
@@ -297,7 +288,7 @@ async function main() {
   const f = (n) => (typeof n === 'number' ? n.toFixed(1) : '-');
   const added = (v, key) => (rows[v][key] !== undefined ? rows[v][key] - base[key] : undefined);
   console.log(
-    `openai 6.49.0, Node ${process.version}, ${calls} calls per scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, CPU µs per call; chunks seen by the caller: ${VARIANTS.map((v) => rows[v].chunksSeen ?? '-').join('/')}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${pinNote()}`,
+    `openai 6.49.0, Node ${process.version}, ${calls} calls per scenario (stream: ${Math.ceil(calls / 3)}), best median of ${rounds} rounds, CPU µs per call; chunks seen by the caller: ${VARIANTS.map((v) => rows[v].chunksSeen ?? '-').join('/')}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; ${harness.pinNote()}`,
   );
   console.log(
     '| variant | chat µs | chat added | stream(50) µs | stream added | added per chunk | embeddings µs | embeddings added | heap KB / 10k calls |',
@@ -325,7 +316,7 @@ async function main() {
   for (const v of VARIANTS.filter((x) => x.startsWith('genai-ops'))) {
     const r = rows[v];
     if (r.error) continue;
-    const slope = perChunkSlope(r.pairedShort, r.pairedLong, r.shortSeen, r.longSeen);
+    const slope = harness.perChunkSlope(r.pairedShort, r.pairedLong, r.shortSeen, r.longSeen);
     console.log(
       `| ${v} | ${f(r.pairedChat)} | ${f(r.pairedShort)} | ${f(r.pairedStream)} | ${f(r.pairedLong)} | ${f2(r.pairedStream / CHUNKS)} | ${f2(slope)} |`,
     );
@@ -333,9 +324,9 @@ async function main() {
   const u = rows.uninstrumented;
   if (u && !u.error && Number.isFinite(u.usageShort)) {
     console.log(
-      `\nThe SDK alone, uninstrumented, the caller asking for usage vs not (same paired loop): stream(${SHORT}) ${f(u.usageShort)} µs, stream(${LONG}) ${f(u.usageLong)} µs, per-chunk slope ${f2(perChunkSlope(u.usageShort, u.usageLong, u.shortSeen, u.longSeen))} µs. That is what the usage request we add costs the SDK (parsing the \`"usage":null\` the API then adds to every chunk, and the usage chunk); the genai-ops-no-usage-request row is our own code without it.`,
+      `\nThe SDK alone, uninstrumented, the caller asking for usage vs not (same paired loop): stream(${SHORT}) ${f(u.usageShort)} µs, stream(${LONG}) ${f(u.usageLong)} µs, per-chunk slope ${f2(harness.perChunkSlope(u.usageShort, u.usageLong, u.shortSeen, u.longSeen))} µs. That is what the usage request we add costs the SDK (parsing the \`"usage":null\` the API then adds to every chunk, and the usage chunk); the genai-ops-no-usage-request row is our own code without it.`,
     );
   }
 }
 
-await childOrMain(child, main);
+await harness.childOrMain(child, main);
