@@ -12,6 +12,9 @@ export function median(values) {
   return s[Math.floor(s.length / 2)];
 }
 
+/** null: not looked up yet (only the parent process spawning children ever asks). */
+let pinned = null;
+
 /**
  * The CPU the children run on (`taskset -c`), or undefined when they are not pinned. On this 2-core VM an
  * unpinned child migrates between cores as other processes come and go, and its CPU time per call moved by
@@ -20,22 +23,26 @@ export function median(values) {
  * genai-ops in two pinned runs, against 81–110 µs unpinned). `BENCH_PIN=off` turns it off, `BENCH_PIN=<n>`
  * picks the CPU (default: the last one). Needs util-linux's `taskset`.
  */
-export const PINNED_CPU = (() => {
-  const want = process.env.BENCH_PIN;
-  if (want === 'off') return undefined;
-  if (spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
-  return want !== undefined && /^\d+$/.test(want) ? Number(want) : cpus().length - 1;
-})();
+export function pinnedCpu() {
+  if (pinned === null) {
+    const want = process.env.BENCH_PIN;
+    if (want === 'off' || spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status !== 0)
+      pinned = undefined;
+    else pinned = want !== undefined && /^\d+$/.test(want) ? Number(want) : cpus().length - 1;
+  }
+  return pinned;
+}
 
-/** The command and arguments that run Node with `args`, pinned to PINNED_CPU when set. */
+/** The command and arguments that run Node with `args`, pinned to `pinnedCpu()` when set. */
 export function nodeCommand(args) {
-  return PINNED_CPU === undefined
+  const cpu = pinnedCpu();
+  return cpu === undefined
     ? [process.execPath, args]
-    : ['taskset', ['-c', String(PINNED_CPU), process.execPath, ...args]];
+    : ['taskset', ['-c', String(cpu), process.execPath, ...args]];
 }
 
 /**
- * Runs `script --child <variant> <calls>` in a new Node process (pinned to PINNED_CPU when set) with `input`
+ * Runs `script --child <variant> <calls>` in a new Node process (pinned to `pinnedCpu()` when set) with `input`
  * on stdin and resolves with the JSON object it printed last. Killed after 10 minutes.
  */
 export function runChild(script, variant, input, calls, nodeArgs = []) {
@@ -124,7 +131,7 @@ const sseEvents = new WeakMap();
  * made its per-chunk cost two to three times higher (and noisier) than per event. Other bodies go whole.
  */
 export function replayResponse(reply) {
-  const type = reply.headers?.['content-type'] ?? reply.contentType ?? '';
+  const type = reply.headers?.['content-type'] ?? '';
   if (!type.includes('text/event-stream'))
     return new Response(reply.text, { status: reply.status, headers: reply.headers });
   let events = sseEvents.get(reply);
@@ -196,5 +203,6 @@ export function perChunkSlope(addedShort, addedLong, chunksShort, chunksLong) {
 
 /** How the children ran, for a benchmark's header line. */
 export function pinNote() {
-  return PINNED_CPU === undefined ? 'children not pinned' : `children pinned to CPU ${PINNED_CPU} (taskset)`;
+  const cpu = pinnedCpu();
+  return cpu === undefined ? 'children not pinned' : `children pinned to CPU ${cpu} (taskset)`;
 }

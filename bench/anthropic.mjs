@@ -15,7 +15,14 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { discardingProviders, nodeCommand, pairedCpu, perChunkSlope, pinNote } from './_harness.mjs';
+import {
+  discardingProviders,
+  nodeCommand,
+  pairedCpu,
+  perChunkSlope,
+  pinNote,
+  replayResponse,
+} from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
 const MODEL = 'claude-sonnet-5-5';
@@ -40,7 +47,11 @@ async function record() {
       headers: { 'content-type': 'application/json', 'x-fake-chunks': String(chunks) },
       body: JSON.stringify(body(stream)),
     });
-    return { status: r.status, contentType: r.headers.get('content-type'), text: await r.text() };
+    return {
+      status: r.status,
+      headers: { 'content-type': r.headers.get('content-type'), 'request-id': 'req_bench' },
+      text: await r.text(),
+    };
   };
   const out = {
     'non-streaming': await post(false),
@@ -71,19 +82,8 @@ function replayClient(recorded, scenario) {
   const reply = recorded[scenario];
   const stream = scenario !== 'non-streaming';
   const Anthropic = require('@anthropic-ai/sdk');
-  // Replays the recorded reply; a stream is cut into its SSE events, as the server wrote them.
-  const pieces = stream ? reply.text.split(/(?<=\n\n)/) : [reply.text];
-  const encoder = new TextEncoder();
-  const fetchReplay = async () =>
-    new Response(
-      new ReadableStream({
-        start(controller) {
-          for (const p of pieces) controller.enqueue(encoder.encode(p));
-          controller.close();
-        },
-      }),
-      { status: reply.status, headers: { 'content-type': reply.contentType, 'request-id': 'req_bench' } },
-    );
+  // Replays the recorded reply; a stream one SSE event per read (bench/_harness.mjs).
+  const fetchReplay = async () => replayResponse(reply);
   const client = new Anthropic({
     apiKey: 'k',
     baseURL: 'http://bench.invalid',

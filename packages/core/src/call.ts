@@ -76,8 +76,9 @@ export interface CallStart {
   /** Parent context; default: the active one. */
   parentContext?: Context;
   /**
-   * Provider-refinement keys that are metric attributes too when set later (e.g.
-   * `openai.response.service_tier`); a shared constant array, not copied.
+   * Keys that are metric attributes too when set later (provider refinements such as
+   * `openai.response.service_tier`, or a server address resolved after the start); a shared constant
+   * array, not copied.
    */
   metricKeys?: readonly string[];
 }
@@ -189,11 +190,6 @@ export class GenAICall {
     if (this._eventAttributes) this._eventAttributes[key] = v;
     if (key === ATTR_GEN_AI_RESPONSE_MODEL) this._metricAttributes[key] = v;
     else if (this._extraMetricKeys?.includes(key)) this._metricAttributes[key] = v;
-  }
-
-  /** Adds provider-refinement keys (e.g. `openai.response.service_tier`) to the metric attributes. */
-  addMetricKeys(...keys: string[]): void {
-    this._extraMetricKeys = [...(this._extraMetricKeys ?? []), ...keys];
   }
 
   /** Response identity and finish reasons. */

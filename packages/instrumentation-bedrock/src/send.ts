@@ -47,6 +47,7 @@ async function resolveServer(client: ClientLike): Promise<Server> {
 }
 
 const PROVIDER = GEN_AI_PROVIDER_NAME_VALUES.AWS_BEDROCK;
+const SERVER_KEYS: readonly string[] = [ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT];
 
 /** Replaces the output's stream with one that is observed on its first iteration and otherwise the same. */
 function observeOutputStream(
@@ -93,9 +94,10 @@ export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction
         serverAddress: server?.address,
         serverPort: server?.port,
         attributes: plan.attributes,
+        // Set once the endpoint is resolved (first call of a client), and then metric attributes too.
+        metricKeys: server ? undefined : SERVER_KEYS,
       });
       if (!server) {
-        call.addMetricKeys(ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT);
         resolveServer(client).then(
           (s) => {
             servers.set(client, s);

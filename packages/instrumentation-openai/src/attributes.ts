@@ -100,7 +100,7 @@ export function outputTypeFromFormat(format: unknown): string | undefined {
   return undefined;
 }
 
-/** `openai.response.service_tier` (a metric attribute too, see `GenAICall.addMetricKeys`). */
+/** `openai.response.service_tier` (a metric attribute too, see `CallStart.metricKeys`). */
 export const OPENAI_RESPONSE_SERVICE_TIER_KEY = ATTR_OPENAI_RESPONSE_SERVICE_TIER;
 /** `openai.response.system_fingerprint` (a metric attribute too). */
 export const OPENAI_RESPONSE_SYSTEM_FINGERPRINT_KEY = ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT;
@@ -119,7 +119,7 @@ export function requestServiceTier(v: unknown): string | undefined {
 }
 
 /**
- * The OpenAI response refinements (also metric attributes, see `GenAICall.addMetricKeys`), or undefined
+ * The OpenAI response refinements (also metric attributes, see `CallStart.metricKeys`), or undefined
  * when the response has neither.
  */
 export function responseRefinements(body: AnyRecord): AttributeMap | undefined {
