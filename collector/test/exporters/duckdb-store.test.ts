@@ -93,6 +93,27 @@ describe('DuckDBStore', () => {
     expect(await count(s2)).toBe(450);
   });
 
+  it('writes row groups of rowGroupSize rows; file access stays off for queries', async () => {
+    const file = path.join(tmpDir(), 'rowgroups.duckdb');
+    const s1 = new DuckDBStore({ path: file, rowGroupSize: 2048 });
+    await s1.start();
+    await s1.consumeTraces({ spans: spans(5000) });
+    await s1.shutdown(); // the final checkpoint writes the row groups
+    const s2 = await open(file);
+    const groups = (
+      await s2.sql(
+        "SELECT count(DISTINCT row_group_id) AS n, max(row_group_id) AS last FROM pragma_storage_info('spans')",
+      )
+    ).rows[0];
+    // 5,000 rows in groups of 2,048 (DuckDB's default, 122,880, would give one).
+    expect(Number(groups?.n)).toBe(3);
+    expect(await count(s2)).toBe(5000);
+    // The database is attached before file access is switched off (DuckDB keeps its own files allowed).
+    for (const q of ["SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM read_blob('/etc/hostname')"]) {
+      await expect(s2.sql(q)).rejects.toThrow(/file system operations are disabled/);
+    }
+  });
+
   it('shutdown before start is safe', async () => {
     await new DuckDBStore({ path: path.join(tmpDir(), 'x.duckdb') }).shutdown();
   });
