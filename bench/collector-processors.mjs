@@ -2,7 +2,8 @@
 // shape, in batches as the receiver hands them over. The chain is the one the collector runs:
 // `loadEnrichmentModules(cost, guardrails)` with defaults, i.e. normalize -> cost -> guardrail scan
 // (default policy). Pure CPU work: no I/O. Prints CPU µs per span for each processor and for the chain
-// (CPU time via process.cpuUsage, so a loaded machine skews the figures less than wall time).
+// (CPU time via process.cpuUsage, so a loaded machine skews the figures less than wall time), and, apart
+// from the chain, the CPU cost of building the store's rows from the processed spans (`prepareSpans`).
 //
 // The `collector-bench` shape is the span shape of bench/collector.mjs (an agent root + 511 chat spans
 // with system instructions, ~1 KB input and ~1 KB output messages, usage incl. cache tokens), generated
@@ -36,7 +37,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (BASELINE ? 3 : 1));
 const builds = [
   ...(BASELINE ? [{ label: 'before', dist: BASELINE }] : []),
   { label: BASELINE ? 'after' : '', dist: DIST },
-].map((b) => ({ ...b, load: require(path.join(b.dist, 'processors-loader.js')).loadEnrichmentModules }));
+].map((b) => ({
+  ...b,
+  load: require(path.join(b.dist, 'processors-loader.js')).loadEnrichmentModules,
+  prepareSpans: require(path.join(b.dist, 'exporters', 'span-rows.js')).prepareSpans,
+}));
 
 const N = Number(process.argv[2] ?? 20480);
 const BATCH = Number(process.argv[3] ?? 100);
@@ -163,15 +168,17 @@ const cpu = () => {
   return c.user + c.system;
 };
 
-function run(shape, loadEnrichmentModules) {
-  const m = loadEnrichmentModules(undefined, {});
+function run(shape, build) {
+  const m = build.load(undefined, {});
   const chain = [m.normalize, m.cost, m.guardrails];
   // Warm-up on other spans than the timed ones.
   for (const b of batchesOf(shape, Math.min(N, 4096))) {
     let s = b;
     for (const p of chain) s = p.processSpans(s);
+    build.prepareSpans(s);
   }
   const us = [0, 0, 0];
+  let rowsUs = 0;
   let spans = 0;
   let batches = 0;
   let priced = 0;
@@ -187,6 +194,10 @@ function run(shape, loadEnrichmentModules) {
       us[k] += cpu() - c0;
     }
     wall += performance.now() - t0;
+    // The rows the store appends (span-rows.ts), built from the processed spans: timed apart.
+    const c1 = cpu();
+    build.prepareSpans(s);
+    rowsUs += cpu() - c1;
     spans += s.length;
     batches++;
     for (const x of s) {
@@ -203,6 +214,7 @@ function run(shape, loadEnrichmentModules) {
     verdicts,
     per: us.map((u) => (u / spans).toFixed(1)),
     chain: (total / spans).toFixed(1),
+    rows: (rowsUs / spans).toFixed(1),
     spansPerCpuSec: Math.round((spans / total) * 1e6),
     wall: ((wall * 1000) / spans).toFixed(1),
   };
@@ -221,15 +233,15 @@ console.log(
     `${ROUNDS} round(s), load average ${load()}`,
 );
 console.log(
-  `| shape${BASELINE ? ' | build' : ''} | normalize CPU µs/span | cost CPU µs/span | guardrails CPU µs/span | chain CPU µs/span | chain spans/CPU-s | chain wall µs/span | verdicts |`,
+  `| shape${BASELINE ? ' | build' : ''} | normalize CPU µs/span | cost CPU µs/span | guardrails CPU µs/span | chain CPU µs/span | chain spans/CPU-s | chain wall µs/span | row building CPU µs/span | verdicts |`,
 );
-console.log(`| ---${BASELINE ? ' | ---' : ''} | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+console.log(`| ---${BASELINE ? ' | ---' : ''} | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
 const medians = [];
 for (const shape of shapes) {
   const all = builds.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     builds.forEach((b, i) => {
-      all[i].push(run(shape, b.load));
+      all[i].push(run(shape, b));
     });
   }
   builds.forEach((b, i) => {
@@ -239,7 +251,7 @@ for (const shape of shapes) {
       `${shape}${BASELINE ? ` ${b.label}` : ''} ${sorted[Math.floor((sorted.length - 1) / 2)].chain}`,
     );
     console.log(
-      `| ${shape}${BASELINE ? ` | ${b.label}` : ''} | ${r.per[0]} | ${r.per[1]} | ${r.per[2]} | ${r.chain} | ${r.spansPerCpuSec} | ${r.wall} | ${r.verdicts} |`,
+      `| ${shape}${BASELINE ? ` | ${b.label}` : ''} | ${r.per[0]} | ${r.per[1]} | ${r.per[2]} | ${r.chain} | ${r.spansPerCpuSec} | ${r.wall} | ${r.rows} | ${r.verdicts} |`,
     );
   });
 }
