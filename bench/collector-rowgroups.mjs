@@ -1,5 +1,6 @@
 // DuckDB row-group size against the store's checkpoint cost, on the rows the collector stores.
 // Usage: npx tsc -b collector && node bench/collector-rowgroups.mjs [spans=204800] [sizes=122880,16384]
+// (more spans than 204,800: each stretch of 204,800 is printed as well).
 // For each row-group size, a fresh DuckDBStore (database file in a temp dir, the store's own checkpoint
 // policy: an asynchronous CHECKPOINT once the WAL passes 64 MiB) takes the same normalized, priced and
 // scanned spans (bench/_genai-spans.mjs, ~3 KB rows) in groups of 4,096 with an ingest sequence number,
@@ -23,6 +24,7 @@ const { loadEnrichmentModules } = require(path.join(DIST, 'processors-loader.js'
 const TOTAL = Number(process.argv[2] ?? 204_800);
 const SIZES = (process.argv[3] ?? '122880,16384').split(',').map(Number);
 const GROUP = 4096;
+const STRETCH = 204_800;
 
 const mods = loadEnrichmentModules({});
 let template = spanRecords(hex(16));
@@ -53,6 +55,9 @@ async function run(rowGroupSize) {
   let seq = 0;
   let slowest = 0;
   const t0 = performance.now();
+  // Longer runs print each stretch of 204,800 spans (does the rate hold as the table and its index grow?).
+  let stretchT = t0;
+  let stretchCkpt = 0;
   for (let n = 0; n < TOTAL; n += GROUP) {
     const group = [];
     while (group.length < GROUP) {
@@ -63,6 +68,14 @@ async function run(rowGroupSize) {
     const g = performance.now();
     await store.consumeIngestPrepared(prepared, [], ++seq);
     slowest = Math.max(slowest, performance.now() - g);
+    if (TOTAL > STRETCH && (seq * GROUP) % STRETCH === 0) {
+      const now = performance.now();
+      console.log(
+        `  row group ${rowGroupSize}: spans ${seq * GROUP - STRETCH + 1}–${seq * GROUP}: ${((STRETCH / (now - stretchT)) * 1000).toFixed(0)} spans/s, ${((100 * (checkpointMs - stretchCkpt)) / (now - stretchT)).toFixed(0)} % in checkpoints`,
+      );
+      stretchT = now;
+      stretchCkpt = checkpointMs;
+    }
   }
   await store.shutdown(); // flushes and runs the final CHECKPOINT
   const seconds = (performance.now() - t0) / 1000;
