@@ -173,7 +173,12 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     } else {
       // The file is attached rather than opened so its row-group size can be set (an ATTACH option
       // only); file access is switched off right after, for good (DuckDB cannot switch it back on).
-      const instance = await DuckDBInstance.create(':memory:', settings);
+      // Spills go next to the file (`<db>.tmp`), as when the file is opened; an in-memory instance
+      // would use `.tmp` in the working directory.
+      const instance = await DuckDBInstance.create(':memory:', {
+        ...settings,
+        temp_directory: `${path.resolve(this._config.path)}.tmp`,
+      });
       const setup = await instance.connect();
       try {
         await setup.run(

@@ -93,7 +93,7 @@ describe('DuckDBStore', () => {
     expect(await count(s2)).toBe(450);
   });
 
-  it('writes row groups of rowGroupSize rows; file access stays off for queries', async () => {
+  it('writes row groups of rowGroupSize rows, spills next to the file; file access stays off for queries', async () => {
     const file = path.join(tmpDir(), 'rowgroups.duckdb');
     const s1 = new DuckDBStore({ path: file, rowGroupSize: 2048 });
     await s1.start();
@@ -108,6 +108,10 @@ describe('DuckDBStore', () => {
     // 5,000 rows in groups of 2,048 (DuckDB's default, 122,880, would give one).
     expect(Number(groups?.n)).toBe(3);
     expect(await count(s2)).toBe(5000);
+    // Spills go next to the file, as when DuckDB opens it itself.
+    expect((await s2.sql("SELECT current_setting('temp_directory') AS t")).rows).toEqual([
+      { t: `${path.resolve(file)}.tmp` },
+    ]);
     // The database is attached before file access is switched off (DuckDB keeps its own files allowed).
     for (const q of ["SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM read_blob('/etc/hostname')"]) {
       await expect(s2.sql(q)).rejects.toThrow(/file system operations are disabled/);
