@@ -14,6 +14,7 @@ import { IngestLog } from './ingest-log.js';
 import { LoaderWorkerClient } from './loader-client.js';
 import { Pipeline } from './pipeline.js';
 import { loadEnrichmentModules } from './processors-loader.js';
+import { BodyPool } from './receiver/body.js';
 import { otlpHttpReceiver } from './receiver/otlp-http-receiver.js';
 
 /** A running collector. */
@@ -30,6 +31,8 @@ export interface RunningCollector {
   store: QueryStore;
   metrics: CollectorMetrics;
   forwarders: OtlpForwarder[];
+  /** The buffers request bodies are read into (with the ingest log and the loader worker). */
+  bodyPool?: BodyPool;
   /** Stops the receiver, drains the pipeline, closes the store. Safe twice. */
   shutdown(): Promise<void>;
 }
@@ -159,6 +162,9 @@ export async function startCollector(
     (p): p is SpanProcessor => p !== undefined,
   );
   const env = opts.env ?? process.env;
+  // Bodies are read into reused buffers when the loader worker decodes them: the pipeline gives each
+  // back once its ingest-log entry is stored.
+  const bodyPool = logDir && worker ? new BodyPool() : undefined;
   const pipeline = new Pipeline({
     processors,
     exporters: [...(store ? [store] : []), ...forwarders],
@@ -170,6 +176,7 @@ export async function startCollector(
     ...(worker ? { remote: worker } : {}),
     loaderBatchSpans: cfg.storage.maxBatchSpans,
     holdLoader: opts.holdLoader ?? env.GENAI_OPS_TEST_HOLD_LOADER === '1',
+    ...(bodyPool ? { bodyPool } : {}),
   });
   pipelineRef = pipeline;
 
@@ -218,6 +225,7 @@ export async function startCollector(
         maxBodyBytes: cfg.receiver.maxBodyBytes,
         authToken: cfg.receiver.authToken,
         metrics,
+        ...(bodyPool ? { bodyPool } : {}),
       }),
     );
     app.use(
@@ -256,6 +264,7 @@ export async function startCollector(
       store: (worker ?? store) as QueryStore,
       metrics,
       forwarders,
+      ...(bodyPool ? { bodyPool } : {}),
       shutdown,
     };
   } catch (err) {

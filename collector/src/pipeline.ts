@@ -16,6 +16,7 @@ import type { IngestEncoding, IngestEntry, IngestKind, IngestLog } from './inges
 import type { RemoteLoader } from './loader-client.js';
 import type { LogRecordRecord, SpanRecord } from './model.js';
 import { decodeLogs, decodeTraces } from './otlp/decode.js';
+import type { BodyPool } from './receiver/body.js';
 
 export interface PipelineConfig {
   processors: SpanProcessor[];
@@ -42,6 +43,11 @@ export interface PipelineConfig {
   loaderBatchSpans?: number;
   /** Test hook: the loader does not run (entries stay in the log). */
   holdLoader?: boolean;
+  /**
+   * The receiver's body pool: a queued body goes back to it once its entry is stored (the ingest
+   * log has it on disk and the loader threads are done with it).
+   */
+  bodyPool?: BodyPool;
   /**
    * The loader worker (processors and DuckDB off the main thread). When set, the loader sends it the
    * entries as received instead of running `processors` and `store` here.
@@ -371,6 +377,8 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     this._config.metrics?.storageQueue.set(this._queuedSpans);
     this._release(n);
     this._config.ingestLog?.markLoaded(seq);
+    const pool = this._config.bodyPool;
+    if (pool) for (const e of group) if (e.wire) pool.give(e.wire.body);
     if (this._loadWaiters.length) {
       const still: typeof this._loadWaiters = [];
       for (const w of this._loadWaiters) w.seq <= seq ? w.resolve() : still.push(w);

@@ -5,7 +5,7 @@ import { decodeLogs, decodeTraces, OtlpDecodeError, type OtlpEncoding } from '..
 import { otlpTypes } from '../otlp/proto.js';
 import { scanLogsProtobuf, scanTracesProtobuf } from '../otlp/scan.js';
 import { bearerAuth } from './auth.js';
-import { HttpError, readBody } from './body.js';
+import { type BodyPool, HttpError, readBody } from './body.js';
 
 /**
  * What the receiver hands requests to. With `acceptsRaw()` true, a protobuf body is only validated
@@ -25,6 +25,11 @@ export interface OtlpHttpReceiverConfig {
   /** Bearer token for /v1/*. Default none. */
   authToken?: string;
   metrics?: CollectorMetrics;
+  /**
+   * Where bodies are read into (reused buffers). Only with a consumer that gives each body back once
+   * nothing reads it any more (the pipeline with an ingest log does).
+   */
+  bodyPool?: BodyPool;
 }
 
 /** google.rpc.Code values used in error bodies. */
@@ -182,7 +187,7 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
         req.resume();
         throw new PipelineError('too many spans in flight', true, 1);
       }
-      const body = await readBody(req, config.maxBodyBytes);
+      const body = await readBody(req, config.maxBodyBytes, config.bodyPool);
       const consumer = config.consumer;
       if (encoding === 'protobuf' && consumer.consumeRaw && consumer.acceptsRaw?.()) {
         // Validate and count only; the loader decodes the body (once) off the acknowledgement path.
