@@ -444,9 +444,18 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     this._config.metrics?.dbWriteLatency.observe((performance.now() - t0) / 1000);
   }
 
+  /**
+   * Replaces the three appenders. A failed one still holds its rows and would append them again when
+   * closed, and again when garbage collected (DuckDB closes an appender when it is destroyed), inside
+   * whatever transaction the connection has open then, aborting it (seen as "Current transaction is
+   * aborted" in a later, unrelated statement): its rows are cleared first.
+   */
   private async _resetAppenders(): Promise<void> {
     const writer = this._writer as DuckDBConnection;
     for (const a of [this._spanAppender, this._enrichmentAppender, this._logAppender]) {
+      try {
+        a?.clear();
+      } catch {}
       try {
         a?.closeSync();
       } catch {}
@@ -465,6 +474,10 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       for (const r of spans) appendSpanRow(staging, r, receivedAt);
       staging.flushSync();
     } finally {
+      // Rows a failed flush left behind must not be appended later (see _resetAppenders).
+      try {
+        staging.clear();
+      } catch {}
       try {
         staging.closeSync();
       } catch {}

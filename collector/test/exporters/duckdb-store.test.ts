@@ -133,7 +133,11 @@ describe('DuckDBStore', () => {
         s.consumeTraces({ spans: b }),
         s.consumeTraces({ spans: a }),
       ]);
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+      ]);
     }
     expect(await count(s)).toBe(100);
   });
