@@ -104,6 +104,21 @@ const READ_ONLY_FIRST_WORDS = new Set([
   'values',
 ]);
 
+/**
+ * Closes an appender without appending what it still holds. A failed one keeps its rows and would
+ * append them again when closed, and again when garbage collected (DuckDB closes an appender when it
+ * is destroyed), inside whatever transaction the connection has open then, aborting it (seen as
+ * "Current transaction is aborted" in a later, unrelated statement).
+ */
+function discardAppender(appender: DuckDBAppender | undefined): void {
+  try {
+    appender?.clear();
+  } catch {}
+  try {
+    appender?.closeSync();
+  } catch {}
+}
+
 function nsValue(ns: string): DuckDBTimestampNanosecondsValue | null {
   if (!ns || ns === '0') return null;
   return new DuckDBTimestampNanosecondsValue(BigInt(ns));
@@ -444,22 +459,10 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     this._config.metrics?.dbWriteLatency.observe((performance.now() - t0) / 1000);
   }
 
-  /**
-   * Replaces the three appenders. A failed one still holds its rows and would append them again when
-   * closed, and again when garbage collected (DuckDB closes an appender when it is destroyed), inside
-   * whatever transaction the connection has open then, aborting it (seen as "Current transaction is
-   * aborted" in a later, unrelated statement): its rows are cleared first.
-   */
+  /** Replaces the three appenders (after a failed flush; see `discardAppender`). */
   private async _resetAppenders(): Promise<void> {
     const writer = this._writer as DuckDBConnection;
-    for (const a of [this._spanAppender, this._enrichmentAppender, this._logAppender]) {
-      try {
-        a?.clear();
-      } catch {}
-      try {
-        a?.closeSync();
-      } catch {}
-    }
+    for (const a of [this._spanAppender, this._enrichmentAppender, this._logAppender]) discardAppender(a);
     this._spanAppender = await writer.createAppender('spans');
     this._enrichmentAppender = await writer.createAppender('enrichments');
     this._logAppender = await writer.createAppender('log_records');
@@ -474,13 +477,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       for (const r of spans) appendSpanRow(staging, r, receivedAt);
       staging.flushSync();
     } finally {
-      // Rows a failed flush left behind must not be appended later (see _resetAppenders).
-      try {
-        staging.clear();
-      } catch {}
-      try {
-        staging.closeSync();
-      } catch {}
+      discardAppender(staging);
     }
     await this._mergeStaging();
   }
