@@ -150,6 +150,18 @@ export function replayResponse(reply) {
   return new Response(body, { status: reply.status, headers: reply.headers });
 }
 
+/** Median wall µs of `n` sequential calls of `fn`, after `warm` untimed ones. */
+export async function medianWallUs(fn, n, warm) {
+  for (let i = 0; i < warm; i++) await fn();
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push((performance.now() - t0) * 1000);
+  }
+  return median(out);
+}
+
 /** CPU µs (user + system) per call of `fn` over `n` sequential calls. */
 export async function cpuPerCall(fn, n) {
   const c0 = process.cpuUsage();

@@ -63,14 +63,14 @@ async function record() {
   return out;
 }
 
+/** Untimed calls before the timed ones (a fifth of it for the streams). */
+const WARM_UP = 10_000;
+
 /**
  * The register entry's setup with no-op exporters (bench/_harness.mjs: a BatchSpanProcessor, and the GenAI
  * histograms pre-aggregated by core and collected by the meter provider's reader). Registered globally
  * unless `global` is false: then the SDK's own tracing sees no provider, as in `baseline`.
  */
-/** Untimed calls before the timed ones (a fifth of it for the streams). */
-const WARM_UP = 10_000;
-
 function providers(global) {
   const out = discardingProviders();
   if (!global) require('@opentelemetry/api').trace.disable();

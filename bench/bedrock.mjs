@@ -201,16 +201,7 @@ async function child(variant, recorded, calls) {
   const invokeStream = invokeStreamOf(INVOKE_MODEL);
   const converseStreamShort = converseStreamOf(CONVERSE_MODEL_SHORT);
   const invokeStreamShort = invokeStreamOf(INVOKE_MODEL_SHORT);
-  const time = async (fn, n, warm = WARM_UP) => {
-    for (let i = 0; i < warm; i++) await fn();
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      await fn();
-      out.push((performance.now() - t0) * 1000);
-    }
-    return harness.median(out);
-  };
+  const time = (fn, n, warm = WARM_UP) => harness.medianWallUs(fn, n, warm);
   const result = {
     converse: await time(converse, calls),
     invoke: await time(invoke, calls),

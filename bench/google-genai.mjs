@@ -12,7 +12,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as harness from './_harness.mjs';
 
@@ -92,16 +91,7 @@ async function child(variant, recorded, calls) {
   };
   const stream = streamOf(CHUNKS);
   const embed = () => ai.models.embedContent({ model: 'text-embedding-004', contents: CONTENTS });
-  const time = async (fn, n, warm) => {
-    for (let i = 0; i < warm; i++) await fn();
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      await fn();
-      out.push((performance.now() - t0) * 1000);
-    }
-    return harness.median(out);
-  };
+  const time = harness.medianWallUs;
   const result = {
     generate: await time(generate, calls, WARM_UP),
     stream: await time(stream, Math.ceil(calls / 3), Math.ceil(WARM_UP / 5)),
