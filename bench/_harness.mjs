@@ -205,6 +205,18 @@ export async function pairedCpu(toggle, scenarios, blocks) {
 }
 
 /**
+ * Chunks of the long stream of the per-chunk slopes (`BENCH_LONG` to change). With 500 rather than 100, the
+ * run-to-run spread of the per-call cost (±20–40 µs between paired medians on this VM) moves the slope by
+ * ±0.05–0.08 µs instead of ±0.2–0.4, which had left the 0.5 µs target unreadable.
+ */
+export const LONG_CHUNKS = Number(process.env.BENCH_LONG ?? 500);
+
+/** Calls per timed paired block of a `chunks`-chunk stream: about 2,000 chunks, at least 4 calls. */
+export function streamBlock(chunks) {
+  return Math.max(4, Math.round(2000 / chunks));
+}
+
+/**
  * The marginal cost per chunk: two stream lengths run in the same paired loop, and the difference of their
  * added costs divided by the difference of their chunk counts. The per-call cost (span, metrics, the
  * SDK's promise hooks) is the same for both lengths and drops out, which "added / chunks" cannot do.

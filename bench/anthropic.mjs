@@ -8,7 +8,7 @@
 // `baseline` mode (the SDK's own tracing sees no provider) and the difference is what genai-ops adds over
 // the uninstrumented SDK. Providers as the register entry sets them up (bench/_harness.mjs). The paired loop
 // (pairedCpu in bench/_harness.mjs) flips the off/on order every other block and also runs streams of 10 and
-// 100 text chunks: the per-event slope (added(100) - added(10)) / events difference leaves the per-call cost out.
+// 500 text chunks: the per-event slope (added(500) - added(10)) / events difference leaves the per-call cost out.
 // Usage: npx tsc -b packages/instrumentation-anthropic packages/fake-provider && node --expose-gc bench/anthropic.mjs [calls=5000]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -17,11 +17,13 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
   discardingProviders,
+  LONG_CHUNKS,
   nodeCommand,
   pairedCpu,
   perChunkSlope,
   pinNote,
   replayResponse,
+  streamBlock,
 } from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
@@ -30,7 +32,7 @@ const MODES = ['baseline', 'sdk-otel', 'genai-ops', 'genai-ops+content'];
 const SCENARIOS = ['non-streaming', 'stream 50 chunks'];
 /** The two stream lengths of the per-chunk slope (paired figures only). */
 const SHORT = 'stream 10 chunks';
-const LONG = 'stream 100 chunks';
+const LONG = `stream ${LONG_CHUNKS} chunks`;
 
 async function record() {
   const { startFakeProvider } = require('../packages/fake-provider/dist/index.js');
@@ -57,7 +59,7 @@ async function record() {
     'non-streaming': await post(false),
     'stream 50 chunks': await post(true),
     [SHORT]: await post(true, 10),
-    [LONG]: await post(true, 100),
+    [LONG]: await post(true, LONG_CHUNKS),
   };
   await fake.close();
   return out;
@@ -119,7 +121,7 @@ async function pairedChild(content, recorded) {
     ['non-streaming', 200],
     [SHORT, 80],
     ['stream 50 chunks', 40],
-    [LONG, 20],
+    [LONG, streamBlock(LONG_CHUNKS)],
   ].map(([name, block]) => ({ name, fn: replayClient(recorded, name), block }));
   for (const s of scenarios) for (let i = 0; i < 300; i++) await s.fn();
   const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
@@ -256,10 +258,10 @@ if (process.argv[2] === '--paired') {
     );
   }
   console.log(
-    '\nPaired in-process figures (genai-ops disabled/enabled in alternating blocks of 200 calls / 80, 40, 20 streams, the order flipped every other block; CPU µs, median of 21 block differences, median of 3 rounds). "per event, incl. call" = stream(50) added / its events; "per-event slope" = (stream(100) added - stream(10) added) / (events difference), the per-call cost cancelled:\n',
+    `\nPaired in-process figures (genai-ops disabled/enabled in alternating blocks of 200 calls / 80, 40, ${streamBlock(LONG_CHUNKS)} streams, the order flipped every other block; CPU µs, median of 21 block differences, median of 3 rounds). "per event, incl. call" = stream(50) added / its events; "per-event slope" = (stream(${LONG_CHUNKS}) added - stream(10) added) / (events difference), the per-call cost cancelled:\n`,
   );
   console.log(
-    '| mode | non-streaming added | stream(10) added | stream(50) added | stream(100) added | per event, incl. call | per-event slope |',
+    `| mode | non-streaming added | stream(10) added | stream(50) added | stream(${LONG_CHUNKS}) added | per event, incl. call | per-event slope |`,
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [content, name] of [

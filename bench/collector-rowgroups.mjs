@@ -23,7 +23,7 @@ const { loadEnrichmentModules } = require(path.join(DIST, 'processors-loader.js'
 
 const TOTAL = Number(process.argv[2] ?? 204_800);
 const SIZES = (process.argv[3] ?? '122880,16384').split(',').map(Number);
-const GROUP = 4096;
+const GROUP = Number(process.env.BENCH_GROUP ?? 4096);
 const STRETCH = 204_800;
 
 const mods = loadEnrichmentModules({});

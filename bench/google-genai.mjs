@@ -6,8 +6,8 @@
 // exporter. Figures: median µs per call (lowest median over ROUNDS rounds, variants interleaved), µs added
 // vs the uninstrumented SDK (and per chunk for the stream); and, in the instrumented children, a paired
 // CPU-time figure (our instrumentation disabled/enabled in alternating blocks of the same process, the order
-// flipped every other block: pairedCpu in bench/_harness.mjs), with streams of 10, 50 and 100 chunks; the
-// per-chunk slope (added(100) - added(10)) / 90 leaves the per-call cost out.
+// flipped every other block: pairedCpu in bench/_harness.mjs), with streams of 10, 50 and 500 chunks; the
+// per-chunk slope (added(500) - added(10)) / 490 leaves the per-call cost out.
 // Usage: npx tsc -b packages/instrumentation-google-genai packages/fake-provider && node bench/google-genai.mjs [calls=2000] [rounds=3]
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +20,7 @@ const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
 const CHUNKS = 50;
 /** The two stream lengths of the per-chunk slope (paired figures only). */
 const SHORT = 10;
-const LONG = 100;
+const LONG = harness.LONG_CHUNKS;
 const MODEL = 'gemini-2.0-flash';
 const CONTENTS = 'The quick brown fox jumps over the lazy dog';
 
@@ -108,7 +108,7 @@ async function child(variant, recorded, calls) {
         { name: 'generate', fn: generate, block: 200 },
         { name: 'short', fn: short, block: 60 },
         { name: 'stream', fn: stream, block: 30 },
-        { name: 'long', fn: long, block: 15 },
+        { name: 'long', fn: long, block: harness.streamBlock(LONG) },
         { name: 'embed', fn: embed, block: 200 },
       ],
       21,

@@ -9,7 +9,7 @@
 // from other processes), µs added vs the uninstrumented SDK (and per chunk for the stream), heap growth
 // per 10k non-streaming calls after GC (median over rounds). Paired figures (ours): instrumentation disabled
 // and enabled in alternating blocks of one process, the order flipped every other block (pairedCpu in
-// bench/_harness.mjs), with streams of 10, 50 and 100 chunks; the per-chunk slope (added(100) - added(10))
+// bench/_harness.mjs), with streams of 10, 50 and 500 chunks; the per-chunk slope (added(500) - added(10))
 // / chunks difference leaves the per-call cost out.
 // Usage: npx tsc -b packages/instrumentation-openai packages/fake-provider && node bench/openai.mjs [calls=3000] [rounds=3]
 import { createRequire } from 'node:module';
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import * as harness from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
-const VARIANTS = [
+const ALL_VARIANTS = [
   'uninstrumented',
   'genai-ops',
   'genai-ops+content',
@@ -27,10 +27,14 @@ const VARIANTS = [
   'otel-contrib@0.21.0',
   'traceloop@0.27.0',
 ];
+/** BENCH_VARIANTS=a,b runs only those (and the uninstrumented baseline). */
+const VARIANTS = process.env.BENCH_VARIANTS
+  ? ALL_VARIANTS.filter((v) => v === 'uninstrumented' || process.env.BENCH_VARIANTS.split(',').includes(v))
+  : ALL_VARIANTS;
 const CHUNKS = 50;
 /** The two stream lengths of the per-chunk slope (paired figures only). */
 const SHORT = 10;
-const LONG = 100;
+const LONG = harness.LONG_CHUNKS;
 const BLOCK = 50;
 /**
  * Untimed calls before each timed scenario (a fifth of it for the 50-chunk stream). A fresh process runs
@@ -182,7 +186,7 @@ async function child(variant, recorded, calls) {
         { name: 'chat', fn: chat, block: 200 },
         { name: 'short', fn: short, block: 100 },
         { name: 'stream', fn: stream, block: 40 },
-        { name: 'long', fn: long, block: 20 },
+        { name: 'long', fn: long, block: harness.streamBlock(LONG) },
       ],
       21,
     );
@@ -210,7 +214,7 @@ async function child(variant, recorded, calls) {
       toggle,
       [
         { name: 'short', fn: short, block: 100 },
-        { name: 'long', fn: long, block: 20 },
+        { name: 'long', fn: long, block: harness.streamBlock(LONG) },
       ],
       21,
     );
