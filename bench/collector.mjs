@@ -209,6 +209,16 @@ async function fixedLoad(url, protocol, spansPerSec, seconds) {
   return { p50: q(0.5), p99: q(0.99), n: lat.length, refused, lagMs };
 }
 
+/** The receiver's body-pool counters from /metrics (zeros when the collector has no pool). */
+async function bodyBuffers(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const get = (source) =>
+    Number(
+      new RegExp(`genai_ops_receiver_body_buffers_total\\{source="${source}"\\} (\\d+)`).exec(text)?.[1] ?? 0,
+    );
+  return { reused: get('reused'), allocated: get('allocated') };
+}
+
 async function overload(url, pid, seconds) {
   const next = template('protobuf');
   const end = performance.now() + seconds * 1000;
@@ -300,6 +310,11 @@ try {
   rows.push(['storage lag when the 500 spans/s phase ends, ms', low.lagMs.toFixed(0)]);
   const peak = rssOf(child.pid).peak;
   rows.push(['collector peak RSS after the runs above, MB', peak.toFixed(0)]);
+  const buffers = await bodyBuffers(url);
+  rows.push([
+    'request bodies read into a reused buffer (body pool), of all read',
+    `${buffers.reused} of ${buffers.reused + buffers.allocated}`,
+  ]);
 } finally {
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));

@@ -165,6 +165,7 @@ export async function startCollector(
   // Bodies are read into reused buffers when the loader worker decodes them: the pipeline gives each
   // back once its ingest-log entry is stored.
   const bodyPool = logDir && worker ? new BodyPool() : undefined;
+  if (bodyPool) metrics.watchBodyPool(bodyPool);
   const pipeline = new Pipeline({
     processors,
     exporters: [...(store ? [store] : []), ...forwarders],

@@ -45,7 +45,8 @@ export interface PipelineConfig {
   holdLoader?: boolean;
   /**
    * The receiver's body pool: a queued body goes back to it once its entry is stored (the ingest
-   * log has it on disk and the loader threads are done with it).
+   * log has it on disk and the loader threads are done with it). A `consume*` call that rejects
+   * keeps no reference to its body: the receiver gives a refused body back itself.
    */
   bodyPool?: BodyPool;
   /**

@@ -125,4 +125,40 @@ describe('request bodies in reused buffers', () => {
     for (const r of rows) expect(r.m).toBe(sent.get(r.span_id as string));
     expect(pool.reused).toBeGreaterThan(reusedBefore);
   });
+
+  it('takes back the bodies of refused requests (429 after the budget check, 400)', {
+    timeout: 60_000,
+  }, async () => {
+    // Room for one 40-span request at a time: the others pass the saturation check (40 < 60 in
+    // flight), are read into pooled buffers, then refused by the budget (40 + 40 > 60).
+    c = await startTestCollector({ receiver: { maxInFlightSpans: 60 } });
+    const pool = c.bodyPool as BodyPool;
+    const proto = { 'content-type': 'application/x-protobuf' };
+    const bodies = Array.from({ length: 10 }, (_, k) =>
+      encodeTraces(spans(randomHex(16), 40, String.fromCharCode(97 + k).repeat(2000)), 'protobuf'),
+    );
+    const capacity = bodyCapacity(bodies[0]?.length as number);
+    expect(new Set(bodies.map((b) => bodyCapacity(b.length)))).toEqual(new Set([capacity]));
+    const statuses = (await Promise.all(bodies.map((b) => post(`${c?.url}/v1/traces`, b, proto)))).map(
+      (r) => r.status,
+    );
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(429);
+    // Stored bodies come back once loaded, refused ones at once: every buffer lent is free again.
+    const allBack = (): boolean => pool.pooledBytes === pool.allocated * capacity;
+    await waitFor(allBack, 20_000);
+    const allocated = pool.allocated;
+    // A body that fails validation (the same size class) goes back as well, and is reused.
+    const garbage = Buffer.alloc(bodies[0]?.length as number, 0xff);
+    expect((await post(`${c.url}/v1/traces`, garbage, proto)).status).toBe(400);
+    expect(allBack()).toBe(true);
+    expect((await post(`${c.url}/v1/traces`, bodies[0] as Buffer, proto)).status).toBe(200);
+    await waitFor(allBack, 20_000);
+    expect(pool.allocated).toBe(allocated);
+    // The counters as Prometheus sees them.
+    const text = await (await fetch(`${c.url}/metrics`)).text();
+    expect(text).toContain(`genai_ops_receiver_body_buffers_total{source="allocated"} ${allocated}`);
+    expect(text).toContain(`genai_ops_receiver_body_buffers_total{source="reused"} ${pool.reused}`);
+    expect(pool.reused).toBeGreaterThan(0);
+  });
 });

@@ -100,12 +100,32 @@ export class CollectorMetrics implements Component, TracesConsumer {
     labelNames: ['component'],
     registers: [this.registry],
   });
+  /** The receiver's body pool, read when /metrics is scraped (`watchBodyPool`). */
+  private _bodyPool: { readonly reused: number; readonly allocated: number } | undefined;
+  readonly bodyBuffers: Counter<'source'> = new Counter({
+    name: 'genai_ops_receiver_body_buffers_total',
+    help: 'Request bodies read into a reused buffer or a newly allocated one (body pool)',
+    labelNames: ['source'],
+    registers: [this.registry],
+    collect: () => {
+      const pool = this._bodyPool;
+      if (!pool) return;
+      this.bodyBuffers.reset();
+      this.bodyBuffers.inc({ source: 'reused' }, pool.reused);
+      this.bodyBuffers.inc({ source: 'allocated' }, pool.allocated);
+    },
+  });
   readonly dbWriteLatency = new Histogram({
     name: 'genai_ops_duckdb_commit_seconds',
     help: 'DuckDB group-commit latency',
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+
+  /** Reports the pool's counters as `genai_ops_receiver_body_buffers_total{source}`. */
+  watchBodyPool(pool: { readonly reused: number; readonly allocated: number }): void {
+    this._bodyPool = pool;
+  }
 
   async start(): Promise<void> {}
   async shutdown(): Promise<void> {}

@@ -182,12 +182,16 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
       return;
     }
     let count = 0;
+    // The body until the pipeline has taken it: a refused one (429 after the budget check, 400, a
+    // failed log write) is referenced by nothing and goes back to the pool for the next request.
+    let unclaimed: Buffer | undefined;
     try {
       if (config.consumer.saturated?.()) {
         req.resume();
         throw new PipelineError('too many spans in flight', true, 1);
       }
       const body = await readBody(req, config.maxBodyBytes, config.bodyPool);
+      unclaimed = body;
       const consumer = config.consumer;
       if (encoding === 'protobuf' && consumer.consumeRaw && consumer.acceptsRaw?.()) {
         // Validate and count only; the loader decodes the body (once) off the acknowledgement path.
@@ -197,11 +201,13 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
           config.metrics?.spansReceived.inc(count);
           if (scanned.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, scanned.rejected);
           await consumer.consumeRaw(kind, { body, encoding }, count);
+          unclaimed = undefined;
           sendSuccess(res, encoding, kind, scanned.rejected, scanned.rejectReason);
         } else {
           count = scanLogsProtobuf(body).logs;
           config.metrics?.logsReceived.inc(count);
           await consumer.consumeRaw(kind, { body, encoding }, count);
+          unclaimed = undefined;
           sendSuccess(res, encoding, kind, 0);
         }
         return;
@@ -212,15 +218,18 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
         config.metrics?.spansReceived.inc(count);
         if (decoded.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, decoded.rejected);
         await config.consumer.consumeTraces({ spans: decoded.spans, raw: { body, encoding } });
+        unclaimed = undefined;
         sendSuccess(res, encoding, kind, decoded.rejected, decoded.rejectReason);
       } else {
         const decoded = decodeLogs(body, encoding);
         count = decoded.logs.length;
         config.metrics?.logsReceived.inc(count);
         await config.consumer.consumeLogs({ logs: decoded.logs, raw: { body, encoding } });
+        unclaimed = undefined;
         sendSuccess(res, encoding, kind, decoded.rejected, decoded.rejectReason);
       }
     } catch (err) {
+      if (unclaimed) config.bodyPool?.give(unclaimed);
       handleError(res, encoding, err, config.metrics, count);
       if (err instanceof HttpError && err.status === 413) res.on('finish', () => req.destroy());
     }
