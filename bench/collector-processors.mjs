@@ -3,7 +3,8 @@
 // `loadEnrichmentModules(cost, guardrails)` with defaults, i.e. normalize -> cost -> guardrail scan
 // (default policy). Pure CPU work: no I/O. Prints CPU µs per span for each processor and for the chain
 // (CPU time via process.cpuUsage, so a loaded machine skews the figures less than wall time), and, apart
-// from the chain, the CPU cost of building the store's rows from the processed spans (`prepareSpans`).
+// from the chain, the CPU cost of building the store's rows from the processed spans (`prepareSpans`) and of
+// encoding them as an OTLP/protobuf body for a forwarder (`encodeTraces`).
 //
 // The `collector-bench` shape is the span shape of bench/collector.mjs (an agent root + 511 chat spans
 // with system instructions, ~1 KB input and ~1 KB output messages, usage incl. cache tokens), generated
@@ -41,6 +42,7 @@ const builds = [
   ...b,
   load: require(path.join(b.dist, 'processors-loader.js')).loadEnrichmentModules,
   prepareSpans: require(path.join(b.dist, 'exporters', 'span-rows.js')).prepareSpans,
+  encodeTraces: require(path.join(b.dist, 'otlp', 'encode.js')).encodeTraces,
 }));
 
 const N = Number(process.argv[2] ?? 20480);
@@ -179,6 +181,7 @@ function run(shape, build) {
   }
   const us = [0, 0, 0];
   let rowsUs = 0;
+  let encodeUs = 0;
   let spans = 0;
   let batches = 0;
   let priced = 0;
@@ -198,6 +201,10 @@ function run(shape, build) {
     const c1 = cpu();
     build.prepareSpans(s);
     rowsUs += cpu() - c1;
+    // What a forwarder pays per span: the OTLP/protobuf body of the enriched spans.
+    const c2 = cpu();
+    build.encodeTraces(s, 'protobuf');
+    encodeUs += cpu() - c2;
     spans += s.length;
     batches++;
     for (const x of s) {
@@ -215,6 +222,7 @@ function run(shape, build) {
     per: us.map((u) => (u / spans).toFixed(1)),
     chain: (total / spans).toFixed(1),
     rows: (rowsUs / spans).toFixed(1),
+    encode: (encodeUs / spans).toFixed(1),
     spansPerCpuSec: Math.round((spans / total) * 1e6),
     wall: ((wall * 1000) / spans).toFixed(1),
   };
@@ -233,9 +241,11 @@ console.log(
     `${ROUNDS} round(s), load average ${load()}`,
 );
 console.log(
-  `| shape${BASELINE ? ' | build' : ''} | normalize CPU µs/span | cost CPU µs/span | guardrails CPU µs/span | chain CPU µs/span | chain spans/CPU-s | chain wall µs/span | row building CPU µs/span | verdicts |`,
+  `| shape${BASELINE ? ' | build' : ''} | normalize CPU µs/span | cost CPU µs/span | guardrails CPU µs/span | chain CPU µs/span | chain spans/CPU-s | chain wall µs/span | row building CPU µs/span | forwarder encoding CPU µs/span | verdicts |`,
 );
-console.log(`| ---${BASELINE ? ' | ---' : ''} | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`);
+console.log(
+  `| ---${BASELINE ? ' | ---' : ''} | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+);
 const medians = [];
 for (const shape of shapes) {
   const all = builds.map(() => []);
@@ -251,7 +261,7 @@ for (const shape of shapes) {
       `${shape}${BASELINE ? ` ${b.label}` : ''} ${sorted[Math.floor((sorted.length - 1) / 2)].chain}`,
     );
     console.log(
-      `| ${shape}${BASELINE ? ` | ${b.label}` : ''} | ${r.per[0]} | ${r.per[1]} | ${r.per[2]} | ${r.chain} | ${r.spansPerCpuSec} | ${r.wall} | ${r.rows} | ${r.verdicts} |`,
+      `| ${shape}${BASELINE ? ` | ${b.label}` : ''} | ${r.per[0]} | ${r.per[1]} | ${r.per[2]} | ${r.chain} | ${r.spansPerCpuSec} | ${r.wall} | ${r.rows} | ${r.encode} | ${r.verdicts} |`,
     );
   });
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { packPrepared, prepareSpans, type SpanRecord, unpackPrepared } from '../dist/index.js';
+import {
+  decodeTraces,
+  encodeTraces,
+  packPrepared,
+  prepareSpans,
+  type SpanRecord,
+  unpackPrepared,
+} from '../dist/index.js';
 
 function span(over: Partial<SpanRecord>): SpanRecord {
   return {
@@ -65,5 +72,33 @@ describe('packPrepared / unpackPrepared', () => {
     expect(unpackPrepared(await got)).toEqual(prepared);
     port1.close();
     expect(unpackPrepared(packPrepared(prepareSpans([])))).toEqual({ rows: [], enrichments: [] });
+  });
+});
+
+describe('spans of several resources in one batch', () => {
+  // Spans of one ResourceSpans share a resource object: rows and forwarded requests serialize it once per
+  // run of spans, and each span must still get its own resource.
+  const a = { 'service.name': 'a', 'telemetry.sdk.language': 'nodejs' };
+  const b = { 'service.name': 'b' };
+  const aAgain = { ...a }; // equal to `a`, another object
+  const resources = [a, a, b, a, aAgain, b];
+  const spans = resources.map((resource, i) => span({ spanId: `c7ad6b716920333${i}`, resource }));
+
+  it('gives every row its own resource JSON', () => {
+    const probe = prepareSpans([span({ resource: { marker: 'x' } })]).rows[0] ?? [];
+    const at = probe.indexOf('{"marker":"x"}');
+    expect(at).toBeGreaterThan(0);
+    const rows = prepareSpans(spans).rows;
+    expect(rows.map((r) => r[at])).toEqual(resources.map((r) => JSON.stringify(r)));
+  });
+
+  it('groups forwarded spans by resource content, each span under its own resource', () => {
+    for (const encoding of ['json', 'protobuf'] as const) {
+      const decoded = decodeTraces(encodeTraces(spans, encoding), encoding).spans;
+      const byId = new Map(decoded.map((s) => [s.spanId, s.resource]));
+      for (const s of spans) expect(byId.get(s.spanId)).toEqual(s.resource);
+      // Two resources by content: a and its copy are one ResourceSpans.
+      expect(new Set(decoded.map((s) => s.resource)).size).toBe(2);
+    }
   });
 });

@@ -57,8 +57,11 @@ function tsNs(ns: string): bigint | null {
   return !ns || ns === '0' ? null : BigInt(ns);
 }
 
-/** Builds the row of a span (typed columns, JSON text); pure, runs on any thread. */
-export function spanRow(s: SpanRecord): SpanRow {
+/**
+ * Builds the row of a span (typed columns, JSON text); pure, runs on any thread. `resourceJson`: the
+ * span's resource already serialized (the spans of one OTLP ResourceSpans share it; see `prepareSpans`).
+ */
+export function spanRow(s: SpanRecord, resourceJson = JSON.stringify(s.resource)): SpanRow {
   const c = spanColumns(s);
   return [
     s.traceId,
@@ -99,7 +102,7 @@ export function spanRow(s: SpanRecord): SpanRow {
     c.outputMessages,
     c.toolDefinitions,
     attributesJson(s.attributes),
-    JSON.stringify(s.resource),
+    resourceJson,
     JSON.stringify(s.events),
     JSON.stringify(s.links),
     enrichmentJson(s.enrichment),
@@ -109,7 +112,18 @@ export function spanRow(s: SpanRecord): SpanRow {
 
 /** The `spans` and `enrichments` rows of a batch of processed spans. */
 export function prepareSpans(spans: SpanRecord[]): PreparedSpans {
-  return { rows: spans.map(spanRow), enrichments: spans.length ? enrichmentRows(spans) : [] };
+  // The decoder gives the spans of one ResourceSpans one resource object (the processors keep it): it
+  // is serialized once per run of spans sharing it, not once per span.
+  let resource: SpanRecord['resource'] | undefined;
+  let resourceJson = '';
+  const rows = spans.map((s) => {
+    if (s.resource !== resource) {
+      resource = s.resource;
+      resourceJson = JSON.stringify(resource);
+    }
+    return spanRow(s, resourceJson);
+  });
+  return { rows, enrichments: spans.length ? enrichmentRows(spans) : [] };
 }
 
 /** Enrichment rows without repeated keys (first of a key wins). */

@@ -14,18 +14,38 @@ export const ATTR_GENAI_OPS_COUNTS_USAGE = 'genai_ops.counts_usage' as const;
 
 type Wire = any;
 
-function toAnyValue(v: AttrValue): Wire {
+/**
+ * How ids, int64 values and nanosecond timestamps are written: as OTLP/JSON has them (hex, decimal
+ * strings), or ready for protobufjs' `encode` (bytes, numbers, `{low, high}`), so the protobuf body is
+ * built without `fromObject` (which parsed base64 ids and decimal timestamps back, per span).
+ */
+interface WireShape {
+  id(hex: string): string | Uint8Array;
+  int(v: number): string | number;
+  time(ns: string): string | { low: number; high: number };
+}
+const JSON_SHAPE: WireShape = { id: (hex) => hex, int: (v) => String(v), time: (ns) => ns };
+const PROTO_SHAPE: WireShape = {
+  id: (hex) => Buffer.from(hex, 'hex'),
+  int: (v) => v,
+  time: (ns) => {
+    const n = BigInt(ns);
+    return { low: Number(n & 0xffffffffn), high: Number((n >> 32n) & 0xffffffffn) };
+  },
+};
+
+function toAnyValue(v: AttrValue, shape: WireShape): Wire {
   if (v === null || v === undefined) return {};
   if (typeof v === 'string') return { stringValue: v };
   if (typeof v === 'boolean') return { boolValue: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
-  if (Array.isArray(v)) return { arrayValue: { values: v.map(toAnyValue) } };
-  return { kvlistValue: { values: toKeyValues(v) } };
+  if (typeof v === 'number') return Number.isInteger(v) ? { intValue: shape.int(v) } : { doubleValue: v };
+  if (Array.isArray(v)) return { arrayValue: { values: v.map((x) => toAnyValue(x, shape)) } };
+  return { kvlistValue: { values: toKeyValues(v, shape) } };
 }
 
-function toKeyValues(a: Attributes): Wire[] {
+function toKeyValues(a: Attributes, shape: WireShape): Wire[] {
   const out: Wire[] = [];
-  for (const key of Object.keys(a)) out.push({ key, value: toAnyValue(a[key] as AttrValue) });
+  for (const key of Object.keys(a)) out.push({ key, value: toAnyValue(a[key] as AttrValue, shape) });
   return out;
 }
 
@@ -48,18 +68,25 @@ export function enrichedAttributes(span: SpanRecord): Attributes {
 }
 
 /**
- * Builds an ExportTraceServiceRequest in OTLP/JSON shape (hex ids) or, with `base64Ids`, in the
- * shape protobufjs' `fromObject` takes (bytes as base64). Spans are grouped by resource and scope.
+ * Builds an ExportTraceServiceRequest in OTLP/JSON shape or in the shape protobufjs' `encode` takes
+ * (see `WireShape`). Spans are grouped by resource and scope.
  */
-function buildRequest(spans: SpanRecord[], base64Ids: boolean): Wire {
-  const id = (hex: string): string => (base64Ids ? Buffer.from(hex, 'hex').toString('base64') : hex);
-  const byResource = new Map<string, { resource: Attributes; scopes: Map<string, Wire> }>();
+function buildRequest(spans: SpanRecord[], shape: WireShape): Wire {
+  const id = shape.id;
+  type ResourceGroup = { resource: Attributes; scopes: Map<string, Wire> };
+  const byResource = new Map<string, ResourceGroup>();
+  // Spans decoded from one ResourceSpans share their resource object: keyed (serialized) once per run.
+  let last: ResourceGroup | undefined;
   for (const s of spans) {
-    const rKey = JSON.stringify(s.resource);
-    let r = byResource.get(rKey);
+    let r = last?.resource === s.resource ? last : undefined;
     if (!r) {
-      r = { resource: s.resource, scopes: new Map() };
-      byResource.set(rKey, r);
+      const rKey = JSON.stringify(s.resource);
+      r = byResource.get(rKey);
+      if (!r) {
+        r = { resource: s.resource, scopes: new Map() };
+        byResource.set(rKey, r);
+      }
+      last = r;
     }
     const sKey = `${s.scopeName}\u0000${s.scopeVersion}`;
     let scope = r.scopes.get(sKey);
@@ -73,25 +100,25 @@ function buildRequest(spans: SpanRecord[], base64Ids: boolean): Wire {
       ...(s.parentSpanId ? { parentSpanId: id(s.parentSpanId) } : {}),
       name: s.name,
       kind: s.kind,
-      startTimeUnixNano: s.startTimeUnixNano,
-      endTimeUnixNano: s.endTimeUnixNano,
-      attributes: toKeyValues(enrichedAttributes(s)),
+      startTimeUnixNano: shape.time(s.startTimeUnixNano),
+      endTimeUnixNano: shape.time(s.endTimeUnixNano),
+      attributes: toKeyValues(enrichedAttributes(s), shape),
       events: s.events.map((e) => ({
-        timeUnixNano: e.timeUnixNano,
+        timeUnixNano: shape.time(e.timeUnixNano),
         name: e.name,
-        attributes: toKeyValues(e.attributes),
+        attributes: toKeyValues(e.attributes, shape),
       })),
       links: s.links.map((l) => ({
         traceId: id(l.traceId),
         spanId: id(l.spanId),
-        attributes: toKeyValues(l.attributes),
+        attributes: toKeyValues(l.attributes, shape),
       })),
       status: { code: s.statusCode, ...(s.statusMessage ? { message: s.statusMessage } : {}) },
     });
   }
   return {
     resourceSpans: [...byResource.values()].map((r) => ({
-      resource: { attributes: toKeyValues(r.resource) },
+      resource: { attributes: toKeyValues(r.resource, shape) },
       scopeSpans: [...r.scopes.values()],
     })),
   };
@@ -99,7 +126,7 @@ function buildRequest(spans: SpanRecord[], base64Ids: boolean): Wire {
 
 /** Encodes spans (with enrichment) as an OTLP/HTTP trace export body. */
 export function encodeTraces(spans: SpanRecord[], encoding: OtlpEncoding): Buffer {
-  if (encoding === 'json') return Buffer.from(JSON.stringify(buildRequest(spans, false)));
+  if (encoding === 'json') return Buffer.from(JSON.stringify(buildRequest(spans, JSON_SHAPE)));
   const T = otlpTypes().ExportTraceServiceRequest;
-  return Buffer.from(T.encode(T.fromObject(buildRequest(spans, true))).finish());
+  return Buffer.from(T.encode(buildRequest(spans, PROTO_SHAPE)).finish());
 }
