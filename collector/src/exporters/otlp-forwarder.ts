@@ -35,12 +35,13 @@ export function endpointId(url: string): string {
   return createHash('sha256').update(url).digest('hex').slice(0, 16);
 }
 
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
+/** fsyncs a directory (a rename in it is then durable), off the event loop. */
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, 'r');
   try {
-    fs.fsyncSync(fd);
+    await fh.sync();
   } finally {
-    fs.closeSync(fd);
+    await fh.close();
   }
 }
 
@@ -134,7 +135,7 @@ export class OtlpForwarder implements Component, TracesConsumer {
         await fh.close();
       }
       await fs.promises.rename(tmp, file);
-      fsyncDir(this._dir);
+      await fsyncDir(this._dir);
     } catch (err) {
       this._config.metrics?.errors.inc({ component: 'forwarder' });
       throw new PipelineError(`spool write failed: ${(err as Error).message}`, true, 1);
