@@ -1,4 +1,5 @@
 import type { LogRecordRecord, SpanRecord } from './model.js';
+import type { OtlpEncoding } from './otlp/decode.js';
 
 /**
  * Every pipeline part has a lifecycle. `shutdown` is safe to call twice and before `start`, and it
@@ -43,6 +44,21 @@ export interface IngestConsumer {
  */
 export interface TracesConsumer {
   consumeTraces(batch: SpanBatch): Promise<void>;
+}
+
+/**
+ * A traces consumer that can take spans already encoded as an OTLP/HTTP export body (a forwarder). The
+ * pipeline then has the loader threads encode the processed spans, and posts the body, not the spans.
+ */
+export interface EncodedTracesConsumer extends TracesConsumer {
+  /** The body encoding it sends. */
+  readonly encoding: OtlpEncoding;
+  /** `spans` spans (with enrichment) in one body of `encoding`; resolves like `consumeTraces`. */
+  consumeEncoded(body: Uint8Array, spans: number): Promise<void>;
+}
+
+export function isEncodedTracesConsumer(c: unknown): c is EncodedTracesConsumer {
+  return typeof (c as Partial<EncodedTracesConsumer>)?.consumeEncoded === 'function';
 }
 
 export interface LogsConsumer {

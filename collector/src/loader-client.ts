@@ -4,20 +4,30 @@ import { diag } from '@opentelemetry/api';
 import type { Component, SpanProcessor } from './component.js';
 import { QueryRejectedError } from './exporters/duckdb-store.js';
 import type { MetricDeltas } from './exporters/metric-deltas.js';
+import type { EncodedEntry } from './loader-process.js';
 import type { LoaderWorkerData, WireEntry, WorkerReply, WorkerRequest } from './loader-worker.js';
 import type { LogRecordRecord, SpanRecord } from './model.js';
+import type { OtlpEncoding } from './otlp/decode.js';
 import type { ProcessReply, ProcessRequest, ProcessWorkerData } from './process-worker.js';
 
 type Req = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** What the main thread's pipeline needs from the loader worker. */
 export interface RemoteLoader {
-  /** Decodes and processes entries; keeps the result for `commit`; returns it per entry when asked. */
+  /**
+   * Decodes and processes entries; keeps the result for `commit`; returns it per entry when asked
+   * (`wantProcessed`), and per entry encoded as export bodies in `encodeFor`'s encodings.
+   */
   process(
     token: number,
     entries: WireEntry[],
     wantProcessed: boolean,
-  ): Promise<{ perEntry?: Array<{ spans: SpanRecord[]; logs: LogRecordRecord[] }>; errors: string[] }>;
+    encodeFor?: OtlpEncoding[],
+  ): Promise<{
+    perEntry?: Array<{ spans: SpanRecord[]; logs: LogRecordRecord[] }>;
+    encoded?: EncodedEntry[];
+    errors: string[];
+  }>;
   /** Stores what `process` produced under `token`, recording `seq` in the same transaction. */
   commit(token: number, seq: number): Promise<{ deltas: MetricDeltas; stored: number; seconds: number }>;
   /** `process` + `commit` in one message (when nothing needs the processed spans in between). */
@@ -143,6 +153,7 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
   private _processRemote(
     entries: WireEntry[],
     wantProcessed: boolean,
+    encodeFor: OtlpEncoding[] | undefined,
   ): { token: number; reply: Promise<ProcessReply> } {
     const token = this._nextToken++;
     const reply = (async () => {
@@ -157,7 +168,14 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
       const id = this._nextId++;
       return new Promise<ProcessReply>((resolve, reject) => {
         this._procCalls.set(id, { token, resolve, reject });
-        w.postMessage({ id, type: 'process', token, entries, wantProcessed } satisfies ProcessRequest);
+        w.postMessage({
+          id,
+          type: 'process',
+          token,
+          entries,
+          wantProcessed,
+          ...(encodeFor ? { encodeFor } : {}),
+        } satisfies ProcessRequest);
       });
     })();
     return { token, reply };
@@ -190,16 +208,25 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
     return this._loadedSeq;
   }
 
-  process(token: number, entries: WireEntry[], wantProcessed: boolean): ReturnType<RemoteLoader['process']> {
+  process(
+    token: number,
+    entries: WireEntry[],
+    wantProcessed: boolean,
+    encodeFor?: OtlpEncoding[],
+  ): ReturnType<RemoteLoader['process']> {
     if (!this._processWorker)
-      return this._call({ type: 'process', token, entries, wantProcessed }) as ReturnType<
-        RemoteLoader['process']
-      >;
-    const r = this._processRemote(entries, wantProcessed);
+      return this._call({
+        type: 'process',
+        token,
+        entries,
+        wantProcessed,
+        ...(encodeFor ? { encodeFor } : {}),
+      }) as ReturnType<RemoteLoader['process']>;
+    const r = this._processRemote(entries, wantProcessed, encodeFor);
     this._tokens.set(token, r.token);
     return r.reply.then((v) => {
       this._deltas.set(r.token, v.deltas);
-      return { perEntry: v.perEntry, errors: v.errors };
+      return { perEntry: v.perEntry, encoded: v.encoded, errors: v.errors };
     });
   }
 
@@ -219,7 +246,7 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
   load(entries: WireEntry[], seq: number): ReturnType<RemoteLoader['load']> {
     if (!this._processWorker)
       return this._call({ type: 'load', entries, seq }) as ReturnType<RemoteLoader['load']>;
-    const r = this._processRemote(entries, false);
+    const r = this._processRemote(entries, false, undefined);
     const committed = this._call({ type: 'commitPrepared', token: r.token, seq }) as ReturnType<
       RemoteLoader['commit']
     >;

@@ -6,7 +6,8 @@
 import type { SpanProcessor } from './component.js';
 import type { IngestEncoding, IngestKind } from './ingest-log.js';
 import type { LogRecordRecord, SpanRecord } from './model.js';
-import { decodeLogs, decodeTraces } from './otlp/decode.js';
+import { decodeLogs, decodeTraces, type OtlpEncoding } from './otlp/decode.js';
+import { encodeTraces } from './otlp/encode.js';
 
 export interface WireEntry {
   seq: number;
@@ -18,6 +19,29 @@ export interface WireEntry {
 export interface Processed {
   spans: SpanRecord[];
   logs: LogRecordRecord[];
+}
+
+/** An entry's processed spans as export bodies, one per encoding a forwarder sends (see `encodeEntries`). */
+export interface EncodedEntry {
+  spans: number;
+  bodies: Partial<Record<OtlpEncoding, Uint8Array>>;
+}
+
+/**
+ * The processed spans of each entry encoded once per encoding in `encodings` (none: undefined), on the
+ * thread that processed them: the main thread then gets bytes to spool instead of span objects to clone
+ * and encode.
+ */
+export function encodeEntries(
+  perEntry: Processed[],
+  encodings: readonly OtlpEncoding[] | undefined,
+): EncodedEntry[] | undefined {
+  if (!encodings?.length) return undefined;
+  return perEntry.map((p) => {
+    const bodies: EncodedEntry['bodies'] = {};
+    if (p.spans.length) for (const e of encodings) bodies[e] = encodeTraces(p.spans, e);
+    return { spans: p.spans.length, bodies };
+  });
 }
 
 async function runProcessors(

@@ -13,8 +13,9 @@ import type { SpanProcessor } from './component.js';
 import { DuckDBStore, type DuckDBStoreConfig } from './exporters/duckdb-store.js';
 import { type MetricDeltas, metricDeltas } from './exporters/metric-deltas.js';
 import { unpackPrepared } from './exporters/span-rows.js';
-import { processEntries, type WireEntry } from './loader-process.js';
+import { encodeEntries, processEntries, type WireEntry } from './loader-process.js';
 import type { LogRecordRecord, SpanRecord } from './model.js';
+import type { OtlpEncoding } from './otlp/decode.js';
 import type { PreparedMessage } from './process-worker.js';
 import type { GuardrailScanConfig } from './processors/guardrails.js';
 import { foldLegacyEvents } from './processors/legacy-events.js';
@@ -30,7 +31,15 @@ export interface LoaderWorkerData {
 
 export type WorkerRequest =
   | { id: number; type: 'start' }
-  | { id: number; type: 'process'; token: number; entries: WireEntry[]; wantProcessed: boolean }
+  | {
+      id: number;
+      type: 'process';
+      token: number;
+      entries: WireEntry[];
+      wantProcessed: boolean;
+      /** Encode each entry's processed spans in these encodings for the forwarders (`encodeEntries`). */
+      encodeFor?: OtlpEncoding[];
+    }
   | { id: number; type: 'commit'; token: number; seq: number }
   | { id: number; type: 'load'; entries: WireEntry[]; seq: number }
   /** The port on which the processing worker posts prepared rows (`PreparedMessage`). */
@@ -155,7 +164,11 @@ async function main(): Promise<void> {
       case 'process': {
         const { perEntry, all } = await processLocal(m.entries);
         pending.set(m.token, all);
-        return { perEntry: m.wantProcessed ? perEntry : undefined, errors: errors.splice(0) };
+        return {
+          perEntry: m.wantProcessed ? perEntry : undefined,
+          encoded: encodeEntries(perEntry, m.encodeFor),
+          errors: errors.splice(0),
+        };
       }
       case 'commit': {
         const p = pending.get(m.token);

@@ -1,7 +1,9 @@
 import { diag } from '@opentelemetry/api';
 import {
   type Component,
+  type EncodedTracesConsumer,
   type IngestConsumer,
+  isEncodedTracesConsumer,
   type LogBatch,
   type LogsConsumer,
   PipelineError,
@@ -399,6 +401,12 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     const remote = this._config.remote as RemoteLoader;
     type Result = { deltas?: MetricDeltas; stored: number; seconds: number; errors?: string[] };
     const outstanding: Array<{ group: QueuedEntry[]; n: number; result: Promise<Result> }> = [];
+    // When every forwarder takes export bodies (and none takes log records), the spans are encoded on
+    // the loader threads, once per encoding, instead of being cloned back here and encoded on this thread.
+    const encodeFor =
+      others.length > 0 && others.every((e) => !e.consumeLogs && isEncodedTracesConsumer(e))
+        ? [...new Set((others as EncodedTracesConsumer[]).map((e) => e.encoding))]
+        : undefined;
     let attempt = 0;
     let token = 0;
     const report = (errors: string[] | undefined): void => {
@@ -414,7 +422,22 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
         const seq = (group.at(-1) as QueuedEntry).seq;
         let result: Promise<Result>;
         if (others.length === 0) result = remote.load(entries, seq);
-        else {
+        else if (encodeFor) {
+          // Forwarders that take export bodies: the loader threads encode, only bytes come back.
+          const t = ++token;
+          result = remote.process(t, entries, false, encodeFor).then(async (r) => {
+            report(r.errors);
+            for (const p of r.encoded ?? []) {
+              await Promise.all(
+                (others as EncodedTracesConsumer[]).map((e) => {
+                  const body = p.bodies[e.encoding];
+                  return p.spans && body ? e.consumeEncoded(body, p.spans) : undefined;
+                }),
+              );
+            }
+            return remote.commit(t, seq);
+          });
+        } else {
           const t = ++token;
           result = remote.process(t, entries, true).then(async (r) => {
             report(r.errors);

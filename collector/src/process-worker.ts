@@ -13,8 +13,15 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { SpanProcessor } from './component.js';
 import { type MetricDeltas, metricDeltas } from './exporters/metric-deltas.js';
 import { packPrepared, prepareSpans } from './exporters/span-rows.js';
-import { type Processed, processEntries, type WireEntry } from './loader-process.js';
+import {
+  type EncodedEntry,
+  encodeEntries,
+  type Processed,
+  processEntries,
+  type WireEntry,
+} from './loader-process.js';
 import type { LogRecordRecord } from './model.js';
+import type { OtlpEncoding } from './otlp/decode.js';
 import type { GuardrailScanConfig } from './processors/guardrails.js';
 import { loadEnrichmentModules } from './processors-loader.js';
 
@@ -25,10 +32,18 @@ export interface ProcessWorkerData {
 
 export type ProcessRequest =
   | { type: 'port'; port: MessagePort }
-  | { id: number; type: 'process'; token: number; entries: WireEntry[]; wantProcessed: boolean };
+  | {
+      id: number;
+      type: 'process';
+      token: number;
+      entries: WireEntry[];
+      wantProcessed: boolean;
+      encodeFor?: OtlpEncoding[];
+    };
 
 export interface ProcessReply {
   perEntry?: Processed[];
+  encoded?: EncodedEntry[];
   deltas: MetricDeltas;
   errors: string[];
 }
@@ -75,6 +90,7 @@ function main(): void {
         );
         const reply: ProcessReply = {
           ...(m.wantProcessed ? { perEntry } : {}),
+          ...(m.encodeFor?.length ? { encoded: encodeEntries(perEntry, m.encodeFor) } : {}),
           deltas: metricDeltas(all.spans),
           errors,
         };

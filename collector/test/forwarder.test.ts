@@ -112,6 +112,53 @@ describe.each(['protobuf', 'json'] as const)('OTLP forwarder (%s)', (protocol) =
   });
 });
 
+it('encodes on the loader threads, once per encoding, for forwarders of both protocols', async () => {
+  const [downJson, downProto] = [new Downstream(), new Downstream()];
+  downstreams.push(downJson, downProto);
+  await downJson.start();
+  await downProto.start();
+  const c = await startTestCollector({
+    forward: {
+      endpoints: [
+        { url: downJson.url, protocol: 'json' },
+        { url: downProto.url, protocol: 'protobuf' },
+      ],
+      ...fast,
+    },
+  });
+  collectors.push(c);
+  // What reaches each forwarder: export bodies in its own encoding, never span objects.
+  const calls: Array<{ protocol: string; via: string; json: boolean }> = [];
+  for (const f of c.forwarders) {
+    const encoded = f.consumeEncoded.bind(f);
+    const traces = f.consumeTraces.bind(f);
+    f.consumeEncoded = (body, spans) => {
+      calls.push({
+        protocol: f.encoding,
+        via: 'encoded',
+        json: Buffer.from(body).subarray(0, 1).toString() === '{',
+      });
+      return encoded(body, spans);
+    };
+    f.consumeTraces = (batch) => {
+      calls.push({ protocol: f.encoding, via: 'spans', json: false });
+      return traces(batch);
+    };
+  }
+  const sent: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const body = jsonRequest(25);
+    sent.push(...spanIds(body));
+    expect((await post(`${c.url}/v1/traces`, body, json)).status).toBe(200);
+  }
+  await waitFor(() => sent.every((id) => downJson.spans.has(id) && downProto.spans.has(id)), 20_000);
+  expect(downJson.spans.size).toBe(sent.length);
+  expect(downProto.spans.size).toBe(sent.length);
+  expect(Number(downProto.spans.get(sent[0] as string)?.['genai_ops.cost.usd'])).toBeGreaterThan(0);
+  expect(calls.length).toBeGreaterThanOrEqual(8);
+  expect(calls.every((x) => x.via === 'encoded' && x.json === (x.protocol === 'json'))).toBe(true);
+});
+
 it('the spool survives a collector restart while the downstream is down', async () => {
   const down = new Downstream();
   downstreams.push(down);

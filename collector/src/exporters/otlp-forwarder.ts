@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { diag } from '@opentelemetry/api';
-import { type Component, PipelineError, type SpanBatch, type TracesConsumer } from '../component.js';
+import { type Component, type EncodedTracesConsumer, PipelineError, type SpanBatch } from '../component.js';
 import type { ForwardEndpointConfig } from '../config.js';
+import type { OtlpEncoding } from '../otlp/decode.js';
 import { encodeTraces } from '../otlp/encode.js';
 import type { CollectorMetrics } from './metrics.js';
 
@@ -53,7 +54,7 @@ async function fsyncDir(dir: string): Promise<void> {
  * segments survive restarts. A permanent 4xx drops the segment and counts it; so does the size limit,
  * oldest first.
  */
-export class OtlpForwarder implements Component, TracesConsumer {
+export class OtlpForwarder implements Component, EncodedTracesConsumer {
   readonly id: string;
   private readonly _dir: string;
   private _segments: Segment[] = [];
@@ -117,13 +118,24 @@ export class OtlpForwarder implements Component, TracesConsumer {
     await this._loop;
   }
 
+  /** The body encoding sent downstream (`protocol`). */
+  get encoding(): OtlpEncoding {
+    return this._config.protocol ?? 'protobuf';
+  }
+
   /** Resolves once the batch is fsynced to the spool. */
   async consumeTraces(batch: SpanBatch): Promise<void> {
     if (!this._started || this._stopped) throw new PipelineError('forwarder is not running', true, 1);
     if (batch.spans.length === 0) return;
-    const body = encodeTraces(batch.spans, this._config.protocol ?? 'protobuf');
+    await this.consumeEncoded(encodeTraces(batch.spans, this.encoding), batch.spans.length);
+  }
+
+  /** A body of `spans` spans already encoded in `encoding`; resolves once it is fsynced to the spool. */
+  async consumeEncoded(body: Uint8Array, spans: number): Promise<void> {
+    if (!this._started || this._stopped) throw new PipelineError('forwarder is not running', true, 1);
+    if (spans === 0) return;
     const seq = this._seq++;
-    const name = `${String(seq).padStart(16, '0')}-${batch.spans.length}.seg`;
+    const name = `${String(seq).padStart(16, '0')}-${spans}.seg`;
     const file = path.join(this._dir, name);
     const tmp = `${file}.tmp`;
     try {
@@ -140,7 +152,7 @@ export class OtlpForwarder implements Component, TracesConsumer {
       this._config.metrics?.errors.inc({ component: 'forwarder' });
       throw new PipelineError(`spool write failed: ${(err as Error).message}`, true, 1);
     }
-    this._segments.push({ file, seq, spans: batch.spans.length, bytes: body.length });
+    this._segments.push({ file, seq, spans, bytes: body.length });
     this._bytes += body.length;
     this._enforceLimit();
     this._gauge();
