@@ -21,6 +21,18 @@ export interface Processed {
   logs: LogRecordRecord[];
 }
 
+/** A request to decode and process entries, to either thread that does it (loader or processing worker). */
+export interface ProcessEntriesRequest {
+  id: number;
+  type: 'process';
+  token: number;
+  entries: WireEntry[];
+  /** Return each entry's processed spans. */
+  wantProcessed: boolean;
+  /** Encode each entry's processed spans in these encodings for the forwarders (`encodeEntries`). */
+  encodeFor?: OtlpEncoding[];
+}
+
 /** An entry's processed spans as export bodies, one per encoding a forwarder sends (see `encodeEntries`). */
 export interface EncodedEntry {
   spans: number;

@@ -13,9 +13,13 @@ import type { SpanProcessor } from './component.js';
 import { DuckDBStore, type DuckDBStoreConfig } from './exporters/duckdb-store.js';
 import { type MetricDeltas, metricDeltas } from './exporters/metric-deltas.js';
 import { unpackPrepared } from './exporters/span-rows.js';
-import { encodeEntries, processEntries, type WireEntry } from './loader-process.js';
+import {
+  encodeEntries,
+  type ProcessEntriesRequest,
+  processEntries,
+  type WireEntry,
+} from './loader-process.js';
 import type { LogRecordRecord, SpanRecord } from './model.js';
-import type { OtlpEncoding } from './otlp/decode.js';
 import type { PreparedMessage } from './process-worker.js';
 import type { GuardrailScanConfig } from './processors/guardrails.js';
 import { foldLegacyEvents } from './processors/legacy-events.js';
@@ -31,15 +35,7 @@ export interface LoaderWorkerData {
 
 export type WorkerRequest =
   | { id: number; type: 'start' }
-  | {
-      id: number;
-      type: 'process';
-      token: number;
-      entries: WireEntry[];
-      wantProcessed: boolean;
-      /** Encode each entry's processed spans in these encodings for the forwarders (`encodeEntries`). */
-      encodeFor?: OtlpEncoding[];
-    }
+  | ProcessEntriesRequest
   | { id: number; type: 'commit'; token: number; seq: number }
   | { id: number; type: 'load'; entries: WireEntry[]; seq: number }
   /** The port on which the processing worker posts prepared rows (`PreparedMessage`). */

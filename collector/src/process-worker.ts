@@ -16,12 +16,11 @@ import { packPrepared, prepareSpans } from './exporters/span-rows.js';
 import {
   type EncodedEntry,
   encodeEntries,
+  type ProcessEntriesRequest,
   type Processed,
   processEntries,
-  type WireEntry,
 } from './loader-process.js';
 import type { LogRecordRecord } from './model.js';
-import type { OtlpEncoding } from './otlp/decode.js';
 import type { GuardrailScanConfig } from './processors/guardrails.js';
 import { loadEnrichmentModules } from './processors-loader.js';
 
@@ -30,16 +29,7 @@ export interface ProcessWorkerData {
   guardrails?: GuardrailScanConfig;
 }
 
-export type ProcessRequest =
-  | { type: 'port'; port: MessagePort }
-  | {
-      id: number;
-      type: 'process';
-      token: number;
-      entries: WireEntry[];
-      wantProcessed: boolean;
-      encodeFor?: OtlpEncoding[];
-    };
+export type ProcessRequest = { type: 'port'; port: MessagePort } | ProcessEntriesRequest;
 
 export interface ProcessReply {
   perEntry?: Processed[];

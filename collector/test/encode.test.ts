@@ -1,35 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTraces, encodeTraces, type SpanRecord } from '../dist/index.js';
-
-const TRACE = '0af7651916cd43dd8448eb211c80319c';
-
-function span(over: Partial<SpanRecord>): SpanRecord {
-  return {
-    traceId: TRACE,
-    spanId: 'b7ad6b7169203331',
-    parentSpanId: '',
-    name: 'chat gpt-4o',
-    kind: 3,
-    startTimeUnixNano: '1700000000123456789',
-    endTimeUnixNano: '1700000000987654321',
-    statusCode: 0,
-    statusMessage: '',
-    attributes: {},
-    events: [],
-    links: [],
-    resource: { 'service.name': 'svc' },
-    scopeName: 's',
-    scopeVersion: '1',
-    enrichment: {},
-    ...over,
-  };
-}
+import { decodeTraces, encodeTraces } from '../dist/index.js';
+import { spanRecord } from './helpers.js';
 
 describe('encodeTraces', () => {
   // The protobuf body is built for protobufjs' encode directly (ids as bytes, int64 as numbers,
   // timestamps as low/high words): it must decode to what the OTLP/JSON body decodes to.
   const spans = [
-    span({
+    spanRecord({
       parentSpanId: 'a1a2a3a4a5a6a7a8',
       attributes: {
         s: 'text',
@@ -45,7 +22,7 @@ describe('encodeTraces', () => {
       events: [{ name: 'gen_ai.choice', timeUnixNano: '1700000000555555555', attributes: { index: 0 } }],
       links: [{ traceId: '1'.repeat(32), spanId: '2'.repeat(16), attributes: { why: 'retry' } }],
     }),
-    span({
+    spanRecord({
       spanId: 'c7ad6b7169203332',
       kind: 1,
       statusCode: 2,

@@ -11,7 +11,7 @@ import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/expor
 import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { CollectorConfigInput, RunningCollector } from '../dist/index.js';
+import type { CollectorConfigInput, RunningCollector, SpanRecord } from '../dist/index.js';
 import { startCollector } from '../dist/index.js';
 
 export const COLLECTOR_DIR = path.resolve(__dirname, '..');
@@ -189,4 +189,27 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, s
     if (Date.now() > end) throw new Error('waitFor: timed out');
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** A minimal chat span record, with `over` applied (for unit tests of rows and encoding). */
+export function spanRecord(over: Partial<SpanRecord> = {}): SpanRecord {
+  return {
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    parentSpanId: '',
+    name: 'chat gpt-4o',
+    kind: 3,
+    startTimeUnixNano: '1700000000123456789',
+    endTimeUnixNano: '1700000000987654321',
+    statusCode: 0,
+    statusMessage: '',
+    attributes: {},
+    events: [],
+    links: [],
+    resource: { 'service.name': 'svc' },
+    scopeName: 's',
+    scopeVersion: '1',
+    enrichment: {},
+    ...over,
+  };
 }

@@ -1,39 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeTraces,
-  encodeTraces,
-  packPrepared,
-  prepareSpans,
-  type SpanRecord,
-  unpackPrepared,
-} from '../dist/index.js';
-
-function span(over: Partial<SpanRecord>): SpanRecord {
-  return {
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    spanId: 'b7ad6b7169203331',
-    parentSpanId: '',
-    name: 'chat gpt-4o',
-    kind: 3,
-    startTimeUnixNano: '1700000000123456789',
-    endTimeUnixNano: '1700000000987654321',
-    statusCode: 0,
-    statusMessage: '',
-    attributes: {},
-    events: [],
-    links: [],
-    resource: { 'service.name': 'svc' },
-    scopeName: 's',
-    scopeVersion: '1',
-    enrichment: {},
-    ...over,
-  };
-}
+import { decodeTraces, encodeTraces, packPrepared, prepareSpans, unpackPrepared } from '../dist/index.js';
+import { spanRecord } from './helpers.js';
 
 describe('packPrepared / unpackPrepared', () => {
   it('round-trips span and enrichment rows exactly (nulls, numbers, bigints, booleans, unicode)', () => {
     const spans = [
-      span({
+      spanRecord({
         attributes: {
           'gen_ai.operation.name': 'chat',
           'gen_ai.usage.input_tokens': 1234,
@@ -51,7 +23,7 @@ describe('packPrepared / unpackPrepared', () => {
           ],
         },
       }),
-      span({ spanId: 'c7ad6b7169203332', startTimeUnixNano: '0', statusCode: 2, enrichment: {} }),
+      spanRecord({ spanId: 'c7ad6b7169203332', startTimeUnixNano: '0', statusCode: 2, enrichment: {} }),
     ];
     const prepared = prepareSpans(spans);
     expect(prepared.rows[1]?.[8]).toBeNull();
@@ -64,7 +36,7 @@ describe('packPrepared / unpackPrepared', () => {
 
   it('survives a transfer to another thread (its own ArrayBuffer) and an empty batch', async () => {
     const { MessageChannel } = await import('node:worker_threads');
-    const prepared = prepareSpans([span({})]);
+    const prepared = prepareSpans([spanRecord({})]);
     const packed = packPrepared(prepared);
     const { port1, port2 } = new MessageChannel();
     const got = new Promise<Uint8Array>((resolve) => port2.once('message', resolve));
@@ -82,10 +54,10 @@ describe('spans of several resources in one batch', () => {
   const b = { 'service.name': 'b' };
   const aAgain = { ...a }; // equal to `a`, another object
   const resources = [a, a, b, a, aAgain, b];
-  const spans = resources.map((resource, i) => span({ spanId: `c7ad6b716920333${i}`, resource }));
+  const spans = resources.map((resource, i) => spanRecord({ spanId: `c7ad6b716920333${i}`, resource }));
 
   it('gives every row its own resource JSON', () => {
-    const probe = prepareSpans([span({ resource: { marker: 'x' } })]).rows[0] ?? [];
+    const probe = prepareSpans([spanRecord({ resource: { marker: 'x' } })]).rows[0] ?? [];
     const at = probe.indexOf('{"marker":"x"}');
     expect(at).toBeGreaterThan(0);
     const rows = prepareSpans(spans).rows;
