@@ -174,7 +174,7 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
           token,
           entries,
           wantProcessed,
-          ...(encodeFor ? { encodeFor } : {}),
+          encodeFor,
         } satisfies ProcessRequest);
       });
     })();
@@ -215,13 +215,9 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
     encodeFor?: OtlpEncoding[],
   ): ReturnType<RemoteLoader['process']> {
     if (!this._processWorker)
-      return this._call({
-        type: 'process',
-        token,
-        entries,
-        wantProcessed,
-        ...(encodeFor ? { encodeFor } : {}),
-      }) as ReturnType<RemoteLoader['process']>;
+      return this._call({ type: 'process', token, entries, wantProcessed, encodeFor }) as ReturnType<
+        RemoteLoader['process']
+      >;
     const r = this._processRemote(entries, wantProcessed, encodeFor);
     this._tokens.set(token, r.token);
     return r.reply.then((v) => {

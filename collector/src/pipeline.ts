@@ -422,10 +422,11 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
         const seq = (group.at(-1) as QueuedEntry).seq;
         let result: Promise<Result>;
         if (others.length === 0) result = remote.load(entries, seq);
-        else if (encodeFor) {
-          // Forwarders that take export bodies: the loader threads encode, only bytes come back.
+        else {
           const t = ++token;
-          result = remote.process(t, entries, false, encodeFor).then(async (r) => {
+          // Forwarders that take export bodies get them encoded by the loader threads (only bytes come
+          // back); the others get the processed spans.
+          result = remote.process(t, entries, !encodeFor, encodeFor).then(async (r) => {
             report(r.errors);
             for (const p of r.encoded ?? []) {
               await Promise.all(
@@ -435,12 +436,6 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
                 }),
               );
             }
-            return remote.commit(t, seq);
-          });
-        } else {
-          const t = ++token;
-          result = remote.process(t, entries, true).then(async (r) => {
-            report(r.errors);
             for (const p of r.perEntry ?? []) {
               await Promise.all(
                 others.flatMap((e) => [

@@ -80,7 +80,7 @@ function main(): void {
         );
         const reply: ProcessReply = {
           ...(m.wantProcessed ? { perEntry } : {}),
-          ...(m.encodeFor?.length ? { encoded: encodeEntries(perEntry, m.encodeFor) } : {}),
+          encoded: encodeEntries(perEntry, m.encodeFor),
           deltas: metricDeltas(all.spans),
           errors,
         };

@@ -125,9 +125,8 @@ export class OtlpForwarder implements Component, EncodedTracesConsumer {
 
   /** Resolves once the batch is fsynced to the spool. */
   async consumeTraces(batch: SpanBatch): Promise<void> {
-    if (!this._started || this._stopped) throw new PipelineError('forwarder is not running', true, 1);
-    if (batch.spans.length === 0) return;
-    await this.consumeEncoded(encodeTraces(batch.spans, this.encoding), batch.spans.length);
+    const n = batch.spans.length;
+    await this.consumeEncoded(n ? encodeTraces(batch.spans, this.encoding) : new Uint8Array(), n);
   }
 
   /** A body of `spans` spans already encoded in `encoding`; resolves once it is fsynced to the spool. */
