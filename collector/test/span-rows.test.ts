@@ -74,3 +74,36 @@ describe('spans of several resources in one batch', () => {
     }
   });
 });
+
+describe('enrichment rows', () => {
+  it('keeps the first row of each (trace, span, kind, name) in a batch, also for a span sent twice', () => {
+    const verdicts = (tag: string) => [
+      { name: 'input', action: `allow-${tag}` },
+      { name: 'output', action: `flag-${tag}` },
+      // Same name twice in one span: the first wins.
+      { name: 'input', action: `again-${tag}` },
+    ];
+    const a = spanRecord({
+      spanId: 'aaaaaaaaaaaaaaaa',
+      enrichment: { guardrails: verdicts('a1'), judge: { score: 1 } },
+    });
+    const b = spanRecord({ spanId: 'bbbbbbbbbbbbbbbb', enrichment: { guardrails: verdicts('b') } });
+    // The same span again (a retried export in the same group), then a new span after it.
+    const aAgain = spanRecord({
+      spanId: 'aaaaaaaaaaaaaaaa',
+      enrichment: { guardrails: verdicts('a2'), extra: 1 },
+    });
+    const c = spanRecord({ spanId: 'cccccccccccccccc', enrichment: { guardrails: verdicts('c') } });
+    const rows = prepareSpans([a, b, aAgain, c]).enrichments.map((r) => [r.spanId, r.kind, r.name, r.value]);
+    expect(rows).toEqual([
+      ['aaaaaaaaaaaaaaaa', 'guardrails', 'input', JSON.stringify({ name: 'input', action: 'allow-a1' })],
+      ['aaaaaaaaaaaaaaaa', 'guardrails', 'output', JSON.stringify({ name: 'output', action: 'flag-a1' })],
+      ['aaaaaaaaaaaaaaaa', 'judge', '', JSON.stringify({ score: 1 })],
+      ['bbbbbbbbbbbbbbbb', 'guardrails', 'input', JSON.stringify({ name: 'input', action: 'allow-b' })],
+      ['bbbbbbbbbbbbbbbb', 'guardrails', 'output', JSON.stringify({ name: 'output', action: 'flag-b' })],
+      ['aaaaaaaaaaaaaaaa', 'extra', '', '1'],
+      ['cccccccccccccccc', 'guardrails', 'input', JSON.stringify({ name: 'input', action: 'allow-c' })],
+      ['cccccccccccccccc', 'guardrails', 'output', JSON.stringify({ name: 'output', action: 'flag-c' })],
+    ]);
+  });
+});

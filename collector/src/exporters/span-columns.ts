@@ -18,7 +18,8 @@ import {
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
 } from '@genai-ops/core';
-import type { AttrValue, SpanRecord } from '../model.js';
+import type { Attributes, AttrValue, SpanRecord } from '../model.js';
+import { isRecordedJson } from '../processors/shared-parse.js';
 
 /** `service.name` resource attribute. */
 export const ATTR_SERVICE_NAME = 'service.name' as const;
@@ -66,12 +67,14 @@ function n(v: AttrValue | undefined): number | null {
 }
 
 /**
- * JSON text for a message attribute: kept as is when it parses as JSON, stored as a JSON string
- * otherwise (DuckDB's appender does not validate JSON columns, so we do).
+ * JSON text for a message attribute: kept as is when it is JSON (checked by the normalizer, see
+ * `recordJsonTexts`, or parsed here), stored as a JSON string otherwise (DuckDB's appender does not
+ * validate JSON columns, so we do).
  */
-function json(v: AttrValue | undefined): string | null {
+function json(a: Attributes, key: string): string | null {
+  const v = a[key];
   if (v === undefined || v === null) return null;
-  if (typeof v === 'string') return isJson(v) ? v : JSON.stringify(v);
+  if (typeof v === 'string') return isRecordedJson(a, v) || isJson(v) ? v : JSON.stringify(v);
   return JSON.stringify(v);
 }
 
@@ -123,10 +126,10 @@ export function spanColumns(span: SpanRecord): SpanColumns {
     agentName: s(a[ATTR_GEN_AI_AGENT_NAME]),
     promptName: s(a[ATTR_GEN_AI_PROMPT_NAME]),
     promptVersion: s(a[ATTR_GEN_AI_PROMPT_VERSION]),
-    systemInstructions: json(a[ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]),
-    inputMessages: json(a[ATTR_GEN_AI_INPUT_MESSAGES]),
-    outputMessages: json(a[ATTR_GEN_AI_OUTPUT_MESSAGES]),
-    toolDefinitions: json(a[ATTR_GEN_AI_TOOL_DEFINITIONS]),
+    systemInstructions: json(a, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS),
+    inputMessages: json(a, ATTR_GEN_AI_INPUT_MESSAGES),
+    outputMessages: json(a, ATTR_GEN_AI_OUTPUT_MESSAGES),
+    toolDefinitions: json(a, ATTR_GEN_AI_TOOL_DEFINITIONS),
     normalizationSource: e.normalization?.source ?? null,
   };
 }

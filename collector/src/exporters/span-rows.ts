@@ -140,14 +140,30 @@ export function dedupeEnrichments(rows: EnrichmentRow[]): EnrichmentRow[] {
 /** The `enrichments` rows of spans (other than the column keys), deduplicated (first of a key wins). */
 export function enrichmentRows(spans: SpanRecord[]): EnrichmentRow[] {
   const rows: EnrichmentRow[] = [];
-  const seen = new Set<string>();
+  // A span's rows are checked against the rows of that span only (a handful), unless the span came
+  // before in this batch (a retried export): from then on every row's full key is kept in `seen`.
+  const spansSeen = new Set<string>();
+  let seen: Set<string> | undefined;
+  let first = 0;
+  const rowKey = (r: EnrichmentRow): string => `${r.traceId}\u0000${r.spanId}\u0000${r.kind}\u0000${r.name}`;
   const push = (traceId: string, spanId: string, kind: string, name: string, v: unknown): void => {
-    const key = `${traceId}\u0000${spanId}\u0000${kind}\u0000${name}`;
-    if (seen.has(key)) return;
-    seen.add(key);
+    if (seen) {
+      const key = `${traceId}\u0000${spanId}\u0000${kind}\u0000${name}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+    } else {
+      for (let i = first; i < rows.length; i++) {
+        const r = rows[i] as EnrichmentRow;
+        if (r.kind === kind && r.name === name) return;
+      }
+    }
     rows.push({ traceId, spanId, kind, name, value: JSON.stringify(v) });
   };
   for (const s of spans) {
+    first = rows.length;
+    const id = `${s.traceId}\u0000${s.spanId}`;
+    if (!seen && spansSeen.has(id)) seen = new Set(rows.map(rowKey));
+    else if (!seen) spansSeen.add(id);
     for (const [kind, value] of Object.entries(s.enrichment)) {
       if (COLUMN_ENRICHMENTS.has(kind) || value === undefined) continue;
       if (Array.isArray(value)) {

@@ -1,4 +1,6 @@
 import type { Attributes, AttrValue, LogRecordRecord, SpanEventRecord, SpanRecord } from '../model.js';
+import { OtlpDecodeError } from './decode-error.js';
+import { decodeTracesProtobuf } from './decode-traces-protobuf.js';
 import { otlpTypes } from './proto.js';
 
 /**
@@ -9,13 +11,7 @@ import { otlpTypes } from './proto.js';
  * one walker handles both.
  */
 
-/** A permanent error in the request itself: answered with 400. */
-export class OtlpDecodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OtlpDecodeError';
-  }
-}
+export { OtlpDecodeError };
 
 export interface DecodedSpans {
   spans: SpanRecord[];
@@ -231,10 +227,9 @@ export function logsFromRequest(req: Wire): DecodedLogs {
   return { logs, rejected: 0 };
 }
 
-function protoDecode(kind: 'traces' | 'logs', body: Buffer): Wire {
-  const t = otlpTypes();
+function protoDecodeLogs(body: Buffer): Wire {
   try {
-    return (kind === 'traces' ? t.ExportTraceServiceRequest : t.ExportLogsServiceRequest).decode(body);
+    return otlpTypes().ExportLogsServiceRequest.decode(body);
   } catch (err) {
     throw new OtlpDecodeError(`invalid protobuf: ${(err as Error).message}`);
   }
@@ -250,12 +245,15 @@ function jsonDecode(body: Buffer): Wire {
 
 export type OtlpEncoding = 'json' | 'protobuf';
 
-/** Decodes an OTLP trace export body. Throws `OtlpDecodeError` for bad input. */
+/**
+ * Decodes an OTLP trace export body. Throws `OtlpDecodeError` for bad input. Protobuf goes straight from
+ * the wire to records (`decodeTracesProtobuf`), JSON through `JSON.parse` and `spansFromRequest`.
+ */
 export function decodeTraces(body: Buffer, encoding: OtlpEncoding): DecodedSpans {
-  return spansFromRequest(encoding === 'json' ? jsonDecode(body) : protoDecode('traces', body));
+  return encoding === 'json' ? spansFromRequest(jsonDecode(body)) : decodeTracesProtobuf(body);
 }
 
 /** Decodes an OTLP logs export body. Throws `OtlpDecodeError` for bad input. */
 export function decodeLogs(body: Buffer, encoding: OtlpEncoding): DecodedLogs {
-  return logsFromRequest(encoding === 'json' ? jsonDecode(body) : protoDecode('logs', body));
+  return logsFromRequest(encoding === 'json' ? jsonDecode(body) : protoDecodeLogs(body));
 }

@@ -1,4 +1,4 @@
-import { OtlpDecodeError } from './decode.js';
+import { OtlpDecodeError } from './decode-error.js';
 
 /**
  * A structural walk of an OTLP/protobuf export request that validates it and counts its spans (or

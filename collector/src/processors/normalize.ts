@@ -29,7 +29,7 @@ import {
   toToolDefinition,
   unflatten,
 } from './normalize-messages.js';
-import { isStringifyOf, shareParsed } from './shared-parse.js';
+import { isStringifyOf, recordJsonTexts, shareParsed } from './shared-parse.js';
 import { applyOpenInference, detectOpenInference } from './vendors/openinference.js';
 import { applyOpenLLMetry, detectOpenLLMetry } from './vendors/openllmetry.js';
 import { applyOtelLegacy, detectOtelLegacy } from './vendors/otel-legacy.js';
@@ -145,6 +145,7 @@ function normalizeCurrent(span: SpanRecord, share: boolean): SpanRecord | undefi
   )
     return undefined;
   let parsed: Array<[string, string, unknown]> | undefined;
+  const texts: string[] = [];
   let absent = false;
   for (const [key, kept] of MESSAGE_ATTRS) {
     const v = a[key];
@@ -158,6 +159,7 @@ function normalizeCurrent(span: SpanRecord, share: boolean): SpanRecord | undefi
     if (!Array.isArray(value)) return undefined;
     for (const item of value) if (!kept(item)) return undefined;
     if (!isStringifyOf(v, value)) return undefined;
+    texts.push(v);
     if (share) {
       parsed ??= [];
       parsed.push([key, v, value]);
@@ -172,6 +174,7 @@ function normalizeCurrent(span: SpanRecord, share: boolean): SpanRecord | undefi
   }
   const attributes = { ...a };
   if (parsed) for (const [key, json, value] of parsed) shareParsed(attributes, key, json, value);
+  if (texts.length) recordJsonTexts(attributes, texts);
   const op = strAttr(a[ATTR_GEN_AI_OPERATION_NAME]);
   const source =
     present(a[ATTR_GEN_AI_OPERATION_NAME]) || present(a[ATTR_GEN_AI_PROVIDER_NAME])

@@ -42,6 +42,23 @@ export function takeParsed(attributes: Attributes): ((key: string) => unknown) |
   };
 }
 
+/**
+ * Message attribute strings a processor has checked to be JSON (NormalizeProcessor parses each one), by
+ * attributes object: the row builder then stores them in their JSON columns without parsing them again.
+ * Only the exact strings recorded count, so a later rewrite of an attribute is checked again.
+ */
+const JSON_TEXTS = new WeakMap<Attributes, string[]>();
+
+/** Records that these strings, values of `attributes`, are JSON text. */
+export function recordJsonTexts(attributes: Attributes, texts: string[]): void {
+  JSON_TEXTS.set(attributes, texts);
+}
+
+/** True when `text` was recorded as JSON text for `attributes` (see `recordJsonTexts`). */
+export function isRecordedJson(attributes: Attributes, text: string): boolean {
+  return JSON_TEXTS.get(attributes)?.includes(text) === true;
+}
+
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const wellFormed: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
