@@ -103,9 +103,12 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     return this._queuedSpans;
   }
 
-  /** True when the budget is used up: the receiver then refuses before reading the body. */
-  saturated(): boolean {
-    return this._inFlight >= this._config.maxInFlightSpans;
+  /**
+   * True when a request of about `expected` spans (0: unknown) would be refused by the budget (as in
+   * `_acquire`, an idle pipeline admits any size): the receiver then refuses it before reading the body.
+   */
+  saturated(expected = 0): boolean {
+    return this._inFlight > 0 && this._inFlight + Math.max(expected, 1) > this._config.maxInFlightSpans;
   }
 
   async start(): Promise<void> {

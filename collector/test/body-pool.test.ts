@@ -161,4 +161,35 @@ describe('request bodies in reused buffers', () => {
     expect(text).toContain(`genai_ops_receiver_body_buffers_total{source="reused"} ${pool.reused}`);
     expect(pool.reused).toBeGreaterThan(0);
   });
+
+  it('refuses a request that would not fit the budget before reading its body', {
+    timeout: 60_000,
+  }, async () => {
+    // Room for one 40-span request: once the receiver has counted one body, it knows the bytes per
+    // span of this content type, and a request that would not fit next to the one in flight gets its
+    // 429 from its Content-Length, without a buffer taken for its body.
+    c = await startTestCollector({ receiver: { maxInFlightSpans: 60 } });
+    const pool = c.bodyPool as BodyPool;
+    const proto = { 'content-type': 'application/x-protobuf' };
+    const body = (k: number) =>
+      encodeTraces(spans(randomHex(16), 40, String.fromCharCode(97 + k).repeat(2000)), 'protobuf');
+    expect((await post(`${c.url}/v1/traces`, body(0), proto)).status).toBe(200);
+    const read = () => pool.reused + pool.allocated;
+    expect(read()).toBe(1);
+    // Stored: the budget is free again.
+    await waitFor(async () => {
+      const rows = (await c?.store.sql('SELECT count(*) AS n FROM spans'))?.rows;
+      return Number(rows?.[0]?.n) === 40;
+    }, 20_000);
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, k) => post(`${c?.url}/v1/traces`, body(k + 1), proto)),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(429);
+    for (const r of responses.filter((x) => x.status === 429)) expect(r.headers['retry-after']).toBe('1');
+    // Bodies read: the first request, and fewer than the ten after it (refused ones were not read).
+    expect(read() - 1).toBeLessThan(10);
+    expect(read() - 1).toBeGreaterThanOrEqual(statuses.filter((st) => st === 200).length);
+  });
 });
