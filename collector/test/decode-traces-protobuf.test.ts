@@ -16,6 +16,7 @@ import {
 } from '../dist/index.js';
 import { type DecodedSpans, spansFromRequest } from '../dist/otlp/decode.js';
 import { otlpTypes } from '../dist/otlp/proto.js';
+import { prng, seededHex } from './helpers.js';
 
 /**
  * `decodeTraces(body, 'protobuf')` reads the wire itself (decode-traces-protobuf.ts); the oracle is what
@@ -33,33 +34,13 @@ function same(body: Uint8Array): DecodedSpans {
   return direct;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function hex(rand: () => number, bytes: number): string {
-  let s = '';
-  for (let i = 0; i < bytes; i++)
-    s += Math.floor(rand() * 256)
-      .toString(16)
-      .padStart(2, '0');
-  return s;
-}
-
 /** Spans with every kind of attribute value, non-ASCII keys and values, long and empty strings. */
 function varied(rand: () => number, n: number, over: Partial<SpanRecord> = {}): SpanRecord[] {
-  const traceId = hex(rand, 16);
+  const traceId = seededHex(rand, 16);
   return Array.from({ length: n }, (_, i) => ({
     traceId,
-    spanId: hex(rand, 8),
-    parentSpanId: i ? hex(rand, 8) : '',
+    spanId: seededHex(rand, 8),
+    parentSpanId: i ? seededHex(rand, 8) : '',
     name: i % 2 ? `chat gpt-4o-mini` : `exécute l’outil ${i}`,
     kind: i % 6,
     startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i)),
@@ -86,7 +67,7 @@ function varied(rand: () => number, n: number, over: Partial<SpanRecord> = {}): 
       ]),
     },
     events: i % 2 ? [] : [{ name: 'evt', timeUnixNano: '1700000000100000000', attributes: { k: 'v', n: i } }],
-    links: i % 3 ? [] : [{ traceId: hex(rand, 16), spanId: hex(rand, 8), attributes: { l: 1 } }],
+    links: i % 3 ? [] : [{ traceId: seededHex(rand, 16), spanId: seededHex(rand, 8), attributes: { l: 1 } }],
     resource: { 'service.name': 'svc', 'host.name': 'h' },
     scopeName: 'scope',
     scopeVersion: '1.0',

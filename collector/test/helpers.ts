@@ -180,6 +180,28 @@ export function randomHex(bytes: number): string {
   return s.replace(/^0+$/, '1'.repeat(bytes * 2));
 }
 
+/** Deterministic PRNG (mulberry32), so a failing fuzz case can be reproduced. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `bytes` bytes of hex from `rand` (see `prng`). */
+export function seededHex(rand: () => number, bytes: number): string {
+  let s = '';
+  for (let i = 0; i < bytes; i++)
+    s += Math.floor(rand() * 256)
+      .toString(16)
+      .padStart(2, '0');
+  return s;
+}
+
 /** Polls `fn` until it returns truthy or `timeoutMs` passes. */
 export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, stepMs = 50): Promise<T> {
   const end = Date.now() + timeoutMs;

@@ -9,33 +9,13 @@ import {
   scanTracesProtobuf,
 } from '../dist/index.js';
 import { otlpTypes as otlpTypesForTest } from '../dist/otlp/proto.js';
-
-/** Deterministic PRNG (mulberry32), so a failing mutation can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function hex(rand: () => number, bytes: number): string {
-  let s = '';
-  for (let i = 0; i < bytes; i++)
-    s += Math.floor(rand() * 256)
-      .toString(16)
-      .padStart(2, '0');
-  return s;
-}
+import { prng, seededHex } from './helpers.js';
 
 function spans(rand: () => number, n: number, over: Partial<SpanRecord> = {}): SpanRecord[] {
-  const traceId = hex(rand, 16);
+  const traceId = seededHex(rand, 16);
   return Array.from({ length: n }, (_, i) => ({
     traceId,
-    spanId: hex(rand, 8),
+    spanId: seededHex(rand, 8),
     parentSpanId: i ? 'aaaaaaaaaaaaaaaa' : '',
     name: `chat ${i}`,
     kind: 3,
@@ -53,7 +33,7 @@ function spans(rand: () => number, n: number, over: Partial<SpanRecord> = {}): S
       'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'hi' }] }]),
     },
     events: [{ name: 'evt', timeUnixNano: '1700000000100000000', attributes: { k: 'v' } }],
-    links: [{ traceId: hex(rand, 16), spanId: hex(rand, 8), attributes: { l: 1 } }],
+    links: [{ traceId: seededHex(rand, 16), spanId: seededHex(rand, 8), attributes: { l: 1 } }],
     resource: { 'service.name': 'svc' },
     scopeName: 'scope',
     scopeVersion: '1.0',

@@ -1,6 +1,7 @@
 import type { Attributes, AttrValue, SpanEventRecord, SpanLinkRecord, SpanRecord } from '../model.js';
 import type { DecodedSpans } from './decode.js';
 import { OtlpDecodeError } from './decode-error.js';
+import { fail, I32, I64, LEN, pos, skip, VARINT, varint } from './wire.js';
 
 /**
  * OTLP/protobuf ExportTraceServiceRequest straight from the wire into `SpanRecord`s: the same records
@@ -15,18 +16,9 @@ import { OtlpDecodeError } from './decode-error.js';
  * scan refuses it before such a body is ever logged).
  */
 
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const I32 = 5;
-
 /** `anyValue()`'s nesting limit. */
 const MAX_DEPTH = 32;
 const REJECT_REASON = 'span with an invalid trace or span id';
-
-function fail(what: string): never {
-  throw new OtlpDecodeError(`invalid protobuf: ${what}`);
-}
 
 /** Buffer's own UTF-8 slice (what protobufjs reads strings with); `toString` adds an encoding lookup. */
 const utf8 = (b: Buffer, start: number, end: number): string =>
@@ -64,37 +56,14 @@ function shortString(b: Buffer, start: number, end: number, cache: Array<string 
   return s;
 }
 
-/** Offset after the last varint or length-delimited header read (no tuple per field). */
-let pos = 0;
-
-/** A varint at `at`, exact up to 2^53; sets `pos` after it. */
-function varint(b: Buffer, at: number, end: number): number {
-  let value = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (at >= end) fail('truncated varint');
-    const byte = b[at++] as number;
-    if (i < 8) value += (byte & 0x7f) * mul;
-    mul *= 128;
-    if (byte < 0x80) {
-      pos = at;
-      return value;
-    }
-  }
-  return fail('varint too long');
-}
-
-/** The low 32 bits of a varint as a signed int32 (protobufjs' `int32()`); sets `pos`. */
+/** The low 32 bits of a varint as a signed int32 (protobufjs' `int32()`). */
 function varint32(b: Buffer, at: number, end: number): number {
   let value = 0;
   for (let i = 0; i < 10; i++) {
     if (at >= end) fail('truncated varint');
     const byte = b[at++] as number;
     if (i < 5) value |= (byte & 0x7f) << (7 * i);
-    if (byte < 0x80) {
-      pos = at;
-      return value | 0;
-    }
+    if (byte < 0x80) return value | 0;
   }
   return fail('varint too long');
 }
@@ -107,7 +76,6 @@ function int64(b: Buffer, at: number, end: number): number | string {
     if ((b[at++] as number) < 0x80) break;
     if (i === 9) fail('varint too long');
   }
-  pos = at;
   // Up to 7 bytes (49 bits): exact as a double, and non-negative.
   if (at - start <= 7) {
     let value = 0;
@@ -122,37 +90,72 @@ function int64(b: Buffer, at: number, end: number): number | string {
   return Number.isSafeInteger(num) ? num : n.toString();
 }
 
-/** The offset of a length-delimited field's body at `at` (`pos` is set to its end). */
-function lenBody(b: Buffer, at: number, end: number, what: string): number {
-  const len = varint(b, at, end);
-  const body = pos;
-  if (body + len > end) fail(`${what} overruns its parent`);
-  pos = body + len;
-  return body;
+/** Expected wire types of a message's known fields, indexed by field number (others are skipped). */
+type Fields = ReadonlyArray<number | undefined>;
+
+function shape(types: Record<number, number>): Fields {
+  const out: Array<number | undefined> = [];
+  for (const [no, wt] of Object.entries(types)) out[Number(no)] = wt;
+  return out;
 }
 
-/** Skips a field of wire type `wt` at `at` (after its tag); returns the offset after it. */
-function skip(b: Buffer, wt: number, at: number, end: number): number {
-  switch (wt) {
-    case VARINT:
-      varint(b, at, end);
-      return pos;
-    case I64:
-      if (at + 8 > end) fail('truncated fixed64');
-      return at + 8;
-    case I32:
-      if (at + 4 > end) fail('truncated fixed32');
-      return at + 4;
-    case LEN:
-      lenBody(b, at, end, 'length-delimited field');
-      return pos;
-    default:
-      return fail(`wire type ${wt}`);
+const ANY_VALUE = shape({ 1: LEN, 2: VARINT, 3: VARINT, 4: I64, 5: LEN, 6: LEN, 7: LEN });
+/** ArrayValue, KeyValueList, Resource and the request: one repeated message field, 1. */
+const REPEATED_1 = shape({ 1: LEN });
+const KEY_VALUE = shape({ 1: LEN, 2: LEN });
+const EVENT = shape({ 1: I64, 2: LEN, 3: LEN, 4: VARINT });
+const LINK = shape({ 1: LEN, 2: LEN, 3: LEN, 4: LEN, 5: VARINT, 6: I32 });
+const STATUS = shape({ 2: LEN, 3: VARINT });
+const SCOPE = shape({ 1: LEN, 2: LEN, 3: LEN, 4: VARINT });
+/** ResourceSpans (resource, scope_spans, schema_url) and ScopeSpans (scope, spans, schema_url). */
+const SPANS_CONTAINER = shape({ 1: LEN, 2: LEN, 3: LEN });
+const SPAN = shape({
+  1: LEN,
+  2: LEN,
+  3: LEN,
+  4: LEN,
+  5: LEN,
+  6: VARINT,
+  7: I64,
+  8: I64,
+  9: LEN,
+  10: VARINT,
+  11: LEN,
+  12: VARINT,
+  13: LEN,
+  14: VARINT,
+  15: LEN,
+  16: I32,
+});
+
+/**
+ * The field read last by `field`: its number, and where its value starts (the body of a length-delimited
+ * field; `field` returns where the field ends).
+ */
+let fieldNo = 0;
+let fieldAt = 0;
+
+/**
+ * Reads the field at `at` of a message of shape `fields` (named `what` in errors): checks a known field's
+ * wire type, sets `fieldNo` and `fieldAt`, and returns the offset after the field. Callers read the two
+ * before decoding the field's value, which reads fields of its own.
+ */
+function field(b: Buffer, at: number, end: number, fields: Fields, what: string): number {
+  const tag = varint(b, at, end);
+  const no = tag >>> 3;
+  const wt = tag & 7;
+  if (no === 0) fail('field number 0');
+  const expected = fields[no];
+  if (expected !== undefined && expected !== wt) fail(`${what} field ${no} has wire type ${wt}`);
+  fieldNo = no;
+  if (wt !== LEN) {
+    fieldAt = pos;
+    return skip(b, wt, pos, end);
   }
-}
-
-function wrongType(msg: string, no: number, wt: number): never {
-  return fail(`${msg} field ${no} has wire type ${wt}`);
+  const len = varint(b, pos, end);
+  fieldAt = pos;
+  if (fieldAt + len > end) fail(`${what} field ${no} overruns its parent`);
+  return fieldAt + len;
 }
 
 /** fixed64 at `at` as an unsigned decimal string (`int64String(v, false)`). */
@@ -180,57 +183,38 @@ function anyValue(b: Buffer, at: number, end: number, depth: number): AttrValue 
   let kvEnd = -1;
   let bytes: string | undefined;
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    switch (no) {
+    at = field(b, at, end, ANY_VALUE, 'AnyValue');
+    const v = fieldAt;
+    switch (fieldNo) {
       case 1:
-        if (wt !== LEN) wrongType('AnyValue', no, wt);
-        at = lenBody(b, at, end, 'AnyValue string');
-        str = shortString(b, at, pos, valueCache);
+        str = shortString(b, v, at, valueCache);
         break;
       case 2:
-        if (wt !== VARINT) wrongType('AnyValue', no, wt);
-        bool = varint32(b, at, end) !== 0;
+        bool = varint32(b, v, at) !== 0;
         break;
       case 3:
-        if (wt !== VARINT) wrongType('AnyValue', no, wt);
-        int = int64(b, at, end);
+        int = int64(b, v, at);
         break;
       case 4:
-        if (wt !== I64) wrongType('AnyValue', no, wt);
-        if (at + 8 > end) fail('truncated double');
-        dbl = b.readDoubleLE(at);
-        pos = at + 8;
+        dbl = b.readDoubleLE(v);
         break;
       case 5:
-        if (wt !== LEN) wrongType('AnyValue', no, wt);
-        arrAt = lenBody(b, at, end, 'ArrayValue');
-        arrEnd = pos;
+        [arrAt, arrEnd] = [v, at];
         break;
       case 6:
-        if (wt !== LEN) wrongType('AnyValue', no, wt);
-        kvAt = lenBody(b, at, end, 'KeyValueList');
-        kvEnd = pos;
+        [kvAt, kvEnd] = [v, at];
         break;
       case 7:
-        if (wt !== LEN) wrongType('AnyValue', no, wt);
-        at = lenBody(b, at, end, 'AnyValue bytes');
-        bytes = b.toString('base64', at, pos);
+        bytes = b.toString('base64', v, at);
         break;
-      default:
-        if (no === 0) fail('field number 0');
-        pos = skip(b, wt, at, end);
     }
-    at = pos;
   }
   if (str !== undefined) return str;
   if (bool !== undefined) return bool;
   if (int !== undefined) return int;
   if (dbl !== undefined) return dbl;
   if (arrAt >= 0) return arrayValue(b, arrAt, arrEnd, depth + 1);
-  if (kvAt >= 0) return keyValues(b, kvAt, kvEnd, 1, depth + 1, {});
+  if (kvAt >= 0) return keyValues(b, kvAt, kvEnd, depth + 1, {});
   if (bytes !== undefined) return bytes;
   return null;
 }
@@ -239,20 +223,9 @@ function anyValue(b: Buffer, at: number, end: number, depth: number): AttrValue 
 function arrayValue(b: Buffer, at: number, end: number, depth: number): AttrValue[] {
   const out: AttrValue[] = [];
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === 1) {
-      if (wt !== LEN) wrongType('ArrayValue', no, wt);
-      const body = lenBody(b, at, end, 'AnyValue');
-      const next = pos;
-      out.push(anyValue(b, body, next, depth));
-      at = next;
-    } else {
-      if (no === 0) fail('field number 0');
-      at = skip(b, wt, at, end);
-    }
+    const next = field(b, at, end, REPEATED_1, 'ArrayValue');
+    if (fieldNo === 1) out.push(anyValue(b, fieldAt, next, depth));
+    at = next;
   }
   return out;
 }
@@ -263,51 +236,19 @@ function keyValue(b: Buffer, at: number, end: number, depth: number, out: Attrib
   let valueAt = -1;
   let valueEnd = -1;
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === 1) {
-      if (wt !== LEN) wrongType('KeyValue', no, wt);
-      const body = lenBody(b, at, end, 'KeyValue key');
-      name = shortString(b, body, pos, keyCache);
-    } else if (no === 2) {
-      if (wt !== LEN) wrongType('KeyValue', no, wt);
-      valueAt = lenBody(b, at, end, 'AnyValue');
-      valueEnd = pos;
-    } else {
-      if (no === 0) fail('field number 0');
-      pos = skip(b, wt, at, end);
-    }
-    at = pos;
+    at = field(b, at, end, KEY_VALUE, 'KeyValue');
+    if (fieldNo === 1) name = shortString(b, fieldAt, at, keyCache);
+    else if (fieldNo === 2) [valueAt, valueEnd] = [fieldAt, at];
   }
   out[name] = valueAt >= 0 ? anyValue(b, valueAt, valueEnd, depth) : null;
 }
 
-/** Every KeyValue of field `field` in [at, end), into `out`. */
-function keyValues(
-  b: Buffer,
-  at: number,
-  end: number,
-  field: number,
-  depth: number,
-  out: Attributes,
-): Attributes {
+/** Every KeyValue of field 1 in [at, end) (a KeyValueList or a Resource), into `out`. */
+function keyValues(b: Buffer, at: number, end: number, depth: number, out: Attributes): Attributes {
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === field) {
-      if (wt !== LEN) wrongType('message', no, wt);
-      const body = lenBody(b, at, end, 'KeyValue');
-      const next = pos;
-      keyValue(b, body, next, depth, out);
-      at = next;
-    } else {
-      if (no === 0) fail('field number 0');
-      at = skip(b, wt, at, end);
-    }
+    const next = field(b, at, end, REPEATED_1, 'KeyValueList');
+    if (fieldNo === 1) keyValue(b, fieldAt, next, depth, out);
+    at = next;
   }
   return out;
 }
@@ -322,29 +263,11 @@ function event(b: Buffer, at: number, end: number): SpanEventRecord {
   let time = '0';
   const attributes: Attributes = {};
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === 1) {
-      if (wt !== I64) wrongType('Span.Event', no, wt);
-      time = fixed64String(b, at, end);
-      pos = at + 8;
-    } else if (no === 2) {
-      if (wt !== LEN) wrongType('Span.Event', no, wt);
-      const body = lenBody(b, at, end, 'event name');
-      name = shortString(b, body, pos, valueCache);
-    } else if (no === 3) {
-      if (wt !== LEN) wrongType('Span.Event', no, wt);
-      const body = lenBody(b, at, end, 'KeyValue');
-      const next = pos;
-      keyValue(b, body, next, 0, attributes);
-      pos = next;
-    } else {
-      if (no === 0) fail('field number 0');
-      pos = skip(b, wt, at, end);
-    }
-    at = pos;
+    const next = field(b, at, end, EVENT, 'Span.Event');
+    if (fieldNo === 1) time = fixed64String(b, fieldAt, next);
+    else if (fieldNo === 2) name = shortString(b, fieldAt, next, valueCache);
+    else if (fieldNo === 3) keyValue(b, fieldAt, next, 0, attributes);
+    at = next;
   }
   return { name, timeUnixNano: time, attributes };
 }
@@ -354,56 +277,26 @@ function link(b: Buffer, at: number, end: number): SpanLinkRecord {
   let spanId = '';
   const attributes: Attributes = {};
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === 1 || no === 2) {
-      if (wt !== LEN) wrongType('Span.Link', no, wt);
-      const body = lenBody(b, at, end, 'link id');
-      const id = b.toString('hex', body, pos);
-      if (no === 1) traceId = id;
-      else spanId = id;
-    } else if (no === 4) {
-      if (wt !== LEN) wrongType('Span.Link', no, wt);
-      const body = lenBody(b, at, end, 'KeyValue');
-      const next = pos;
-      keyValue(b, body, next, 0, attributes);
-      pos = next;
-    } else {
-      if (no === 0) fail('field number 0');
-      if (no === 3 && wt !== LEN) wrongType('Span.Link', no, wt);
-      pos = skip(b, wt, at, end);
-    }
-    at = pos;
+    const next = field(b, at, end, LINK, 'Span.Link');
+    if (fieldNo === 1) traceId = b.toString('hex', fieldAt, next);
+    else if (fieldNo === 2) spanId = b.toString('hex', fieldAt, next);
+    else if (fieldNo === 4) keyValue(b, fieldAt, next, 0, attributes);
+    at = next;
   }
   return { traceId, spanId, attributes };
 }
 
-/** Status: code (field 3) and message (field 2); the last Status of a span replaces earlier ones. */
-let statusCode = 0;
-let statusMessage = '';
-function status(b: Buffer, at: number, end: number): void {
-  statusCode = 0;
-  statusMessage = '';
+/** A Span's Status: code (field 3) and message (field 2); the last Status of a span replaces earlier ones. */
+function status(b: Buffer, at: number, end: number): { code: number; message: string } {
+  let code = 0;
+  let message = '';
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === 2) {
-      if (wt !== LEN) wrongType('Status', no, wt);
-      const body = lenBody(b, at, end, 'status message');
-      statusMessage = utf8(b, body, pos);
-    } else if (no === 3) {
-      if (wt !== VARINT) wrongType('Status', no, wt);
-      statusCode = varint32(b, at, end);
-    } else {
-      if (no === 0) fail('field number 0');
-      pos = skip(b, wt, at, end);
-    }
-    at = pos;
+    const next = field(b, at, end, STATUS, 'Status');
+    if (fieldNo === 2) message = utf8(b, fieldAt, next);
+    else if (fieldNo === 3) code = varint32(b, fieldAt, next);
+    at = next;
   }
+  return { code, message };
 }
 
 /** Appends the span in [at, end) to `out`, or returns false when its ids are invalid. */
@@ -412,8 +305,7 @@ function span(
   at: number,
   end: number,
   resource: Attributes,
-  scopeName: string,
-  scopeVersion: string,
+  scope: [string, string],
   out: SpanRecord[],
 ): boolean {
   let traceAt = -1;
@@ -426,88 +318,49 @@ function span(
   let kind = 0;
   let start = '0';
   let endTime = '0';
-  let hasStatus = false;
-  let code = 0;
-  let message = '';
+  let st: { code: number; message: string } | undefined;
   const attributes: Attributes = {};
   const events: SpanEventRecord[] = [];
   const links: SpanLinkRecord[] = [];
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    switch (no) {
+    const next = field(b, at, end, SPAN, 'Span');
+    const v = fieldAt;
+    switch (fieldNo) {
       case 1:
+        [traceAt, traceLen] = [v, next - v];
+        break;
       case 2:
-      case 4: {
-        if (wt !== LEN) wrongType('Span', no, wt);
-        const body = lenBody(b, at, end, 'Span id');
-        const len = pos - body;
-        if (no === 1) [traceAt, traceLen] = [body, len];
-        else if (no === 2) [spanAt, spanLen] = [body, len];
-        else [parentAt, parentLen] = [body, len];
+        [spanAt, spanLen] = [v, next - v];
         break;
-      }
-      case 5: {
-        if (wt !== LEN) wrongType('Span', no, wt);
-        const body = lenBody(b, at, end, 'span name');
-        name = shortString(b, body, pos, valueCache);
+      case 4:
+        [parentAt, parentLen] = [v, next - v];
         break;
-      }
+      case 5:
+        name = shortString(b, v, next, valueCache);
+        break;
       case 6:
-        if (wt !== VARINT) wrongType('Span', no, wt);
-        kind = varint32(b, at, end);
+        kind = varint32(b, v, next);
         break;
       case 7:
+        start = fixed64String(b, v, next);
+        break;
       case 8:
-        if (wt !== I64) wrongType('Span', no, wt);
-        if (no === 7) start = fixed64String(b, at, end);
-        else endTime = fixed64String(b, at, end);
-        pos = at + 8;
+        endTime = fixed64String(b, v, next);
         break;
-      case 9: {
-        if (wt !== LEN) wrongType('Span', no, wt);
-        const body = lenBody(b, at, end, 'KeyValue');
-        const next = pos;
-        keyValue(b, body, next, 0, attributes);
-        pos = next;
+      case 9:
+        keyValue(b, v, next, 0, attributes);
         break;
-      }
-      case 11: {
-        if (wt !== LEN) wrongType('Span', no, wt);
-        const body = lenBody(b, at, end, 'Span.Event');
-        const next = pos;
-        events.push(event(b, body, next));
-        pos = next;
+      case 11:
+        events.push(event(b, v, next));
         break;
-      }
-      case 13: {
-        if (wt !== LEN) wrongType('Span', no, wt);
-        const body = lenBody(b, at, end, 'Span.Link');
-        const next = pos;
-        links.push(link(b, body, next));
-        pos = next;
+      case 13:
+        links.push(link(b, v, next));
         break;
-      }
-      case 15: {
-        if (wt !== LEN) wrongType('Span', no, wt);
-        const body = lenBody(b, at, end, 'Status');
-        const next = pos;
-        status(b, body, next);
-        hasStatus = true;
-        code = statusCode;
-        message = statusMessage;
-        pos = next;
+      case 15:
+        st = status(b, v, next);
         break;
-      }
-      default:
-        if (no === 0) fail('field number 0');
-        if ((no === 3 && wt !== LEN) || (no === 16 && wt !== I32)) wrongType('Span', no, wt);
-        if ((no === 10 || no === 12 || no === 14) && wt !== VARINT) wrongType('Span', no, wt);
-        pos = skip(b, wt, at, end);
     }
-    at = pos;
+    at = next;
   }
   if (traceLen !== 16 || spanLen !== 8 || isZero(b, traceAt, 16) || isZero(b, spanAt, 8)) return false;
   out.push({
@@ -518,35 +371,49 @@ function span(
     kind,
     startTimeUnixNano: start,
     endTimeUnixNano: endTime,
-    statusCode: hasStatus ? code : 0,
-    statusMessage: hasStatus ? message : '',
+    statusCode: st?.code ?? 0,
+    statusMessage: st?.message ?? '',
     attributes,
     events,
     links,
     resource,
-    scopeName,
-    scopeVersion,
+    scopeName: scope[0],
+    scopeVersion: scope[1],
     enrichment: {},
   });
   return true;
 }
 
-/** The body [at, end) of the last occurrence of message field `field`, or [-1, -1]. */
-function lastOf(b: Buffer, at: number, end: number, field: number, what: string): [number, number] {
-  let last: [number, number] = [-1, -1];
+/** Calls `each(bodyAt, bodyEnd)` for every occurrence of message field `no` in [at, end). */
+function forEach(
+  b: Buffer,
+  at: number,
+  end: number,
+  fields: Fields,
+  what: string,
+  no: number,
+  each: (at: number, end: number) => void,
+): void {
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === 0) fail('field number 0');
-    if (no === field) {
-      if (wt !== LEN) wrongType(what, no, wt);
-      const body = lenBody(b, at, end, what);
-      last = [body, pos];
-    } else pos = skip(b, wt, at, end);
-    at = pos;
+    const next = field(b, at, end, fields, what);
+    if (fieldNo === no) each(fieldAt, next);
+    at = next;
   }
+}
+
+/** The body [at, end) of the last occurrence of message field `no`, or [-1, -1]. */
+function lastOf(
+  b: Buffer,
+  at: number,
+  end: number,
+  fields: Fields,
+  what: string,
+  no: number,
+): [number, number] {
+  let last: [number, number] = [-1, -1];
+  forEach(b, at, end, fields, what, no, (bodyAt, bodyEnd) => {
+    last = [bodyAt, bodyEnd];
+  });
   return last;
 }
 
@@ -555,21 +422,10 @@ function scope(b: Buffer, at: number, end: number): [string, string] {
   let name = '';
   let version = '';
   while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === 1 || no === 2) {
-      if (wt !== LEN) wrongType('InstrumentationScope', no, wt);
-      const body = lenBody(b, at, end, 'scope name');
-      const s = shortString(b, body, pos, valueCache);
-      if (no === 1) name = s;
-      else version = s;
-    } else {
-      if (no === 0) fail('field number 0');
-      pos = skip(b, wt, at, end);
-    }
-    at = pos;
+    const next = field(b, at, end, SCOPE, 'InstrumentationScope');
+    if (fieldNo === 1) name = shortString(b, fieldAt, next, valueCache);
+    else if (fieldNo === 2) version = shortString(b, fieldAt, next, valueCache);
+    at = next;
   }
   return [name, version];
 }
@@ -579,42 +435,17 @@ export function decodeTracesProtobuf(body: Uint8Array): DecodedSpans {
   const b = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const spans: SpanRecord[] = [];
   let rejected = 0;
-  forEach(b, 0, b.length, 1, 'ResourceSpans', (rsAt, rsEnd) => {
-    const [resAt, resEnd] = lastOf(b, rsAt, rsEnd, 1, 'Resource');
-    const resource: Attributes = {};
-    if (resAt >= 0) keyValues(b, resAt, resEnd, 1, 0, resource);
-    forEach(b, rsAt, rsEnd, 2, 'ScopeSpans', (ssAt, ssEnd) => {
-      const [scAt, scEnd] = lastOf(b, ssAt, ssEnd, 1, 'InstrumentationScope');
-      const [scopeName, scopeVersion] = scAt >= 0 ? scope(b, scAt, scEnd) : ['', ''];
-      forEach(b, ssAt, ssEnd, 2, 'Span', (sAt, sEnd) => {
-        if (!span(b, sAt, sEnd, resource, scopeName, scopeVersion, spans)) rejected++;
+  forEach(b, 0, b.length, REPEATED_1, 'ExportTraceServiceRequest', 1, (rsAt, rsEnd) => {
+    // ResourceSpans: resource (1), scope_spans (2), schema_url (3); the resource may come last.
+    const [resAt, resEnd] = lastOf(b, rsAt, rsEnd, SPANS_CONTAINER, 'ResourceSpans', 1);
+    const resource: Attributes = resAt >= 0 ? keyValues(b, resAt, resEnd, 0, {}) : {};
+    forEach(b, rsAt, rsEnd, SPANS_CONTAINER, 'ResourceSpans', 2, (ssAt, ssEnd) => {
+      const [scAt, scEnd] = lastOf(b, ssAt, ssEnd, SPANS_CONTAINER, 'ScopeSpans', 1);
+      const sc = scAt >= 0 ? scope(b, scAt, scEnd) : (['', ''] as [string, string]);
+      forEach(b, ssAt, ssEnd, SPANS_CONTAINER, 'ScopeSpans', 2, (sAt, sEnd) => {
+        if (!span(b, sAt, sEnd, resource, sc, spans)) rejected++;
       });
     });
   });
   return rejected ? { spans, rejected, rejectReason: REJECT_REASON } : { spans, rejected };
-}
-
-/** Calls `each(bodyAt, bodyEnd)` for every occurrence of message field `field` in [at, end). */
-function forEach(
-  b: Buffer,
-  at: number,
-  end: number,
-  field: number,
-  what: string,
-  each: (at: number, end: number) => void,
-): void {
-  while (at < end) {
-    const tag = varint(b, at, end);
-    at = pos;
-    const no = tag >>> 3;
-    const wt = tag & 7;
-    if (no === 0) fail('field number 0');
-    if (no === field) {
-      if (wt !== LEN) wrongType(what, no, wt);
-      const body = lenBody(b, at, end, what);
-      const next = pos;
-      each(body, next);
-      at = next;
-    } else at = skip(b, wt, at, end);
-  }
 }

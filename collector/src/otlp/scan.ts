@@ -1,4 +1,5 @@
 import { OtlpDecodeError } from './decode-error.js';
+import { fail, I32, I64, LEN, pos, skip, VARINT, varint } from './wire.js';
 
 /**
  * A structural walk of an OTLP/protobuf export request that validates it and counts its spans (or
@@ -12,12 +13,6 @@ import { OtlpDecodeError } from './decode-error.js';
  * `anyValue()`'s. So a body it accepts always decodes in the loader, with the same span count and
  * the same rejected (bad id) count.
  */
-
-/** Wire types. */
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const I32 = 5;
 
 /** A field's expected wire type, and for message fields the message it holds. */
 type Field = { wt: number; msg?: Msg };
@@ -102,53 +97,6 @@ def(Span, {
 /** `anyValue()` refuses nesting deeper than this (arrayValue / kvlistValue levels). */
 const MAX_ANY_DEPTH = 32;
 
-function fail(what: string): never {
-  throw new OtlpDecodeError(`invalid protobuf: ${what}`);
-}
-
-/** Offset after the last varint read by `varint` (no tuple allocated per field). */
-let vpos = 0;
-
-/** Reads a varint at `at` (at most 10 bytes; exact up to 2^53) and sets `vpos` after it. */
-function varint(b: Uint8Array, at: number, end: number): number {
-  let value = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (at >= end) fail('truncated varint');
-    const byte = b[at++] as number;
-    if (i < 8) value += (byte & 0x7f) * mul;
-    mul *= 128;
-    if (byte < 0x80) {
-      vpos = at;
-      return value;
-    }
-  }
-  return fail('varint too long');
-}
-
-/** Validates one field's payload at `at`; returns the offset after it. */
-function skip(b: Uint8Array, wt: number, at: number, end: number): number {
-  switch (wt) {
-    case VARINT:
-      varint(b, at, end);
-      return vpos;
-    case I64:
-      if (at + 8 > end) fail('truncated fixed64');
-      return at + 8;
-    case I32:
-      if (at + 4 > end) fail('truncated fixed32');
-      return at + 4;
-    case LEN: {
-      const len = varint(b, at, end);
-      const next = vpos;
-      if (next + len > end) fail('length-delimited field overruns its message');
-      return next + len;
-    }
-    default:
-      return fail(`wire type ${wt}`);
-  }
-}
-
 /**
  * The AnyValue depth rule of `anyValue()`: attributes start at depth 0; arrayValue values and
  * kvlistValue values are one level deeper than the AnyValue holding them.
@@ -165,7 +113,7 @@ function walkAny(b: Uint8Array, m: Msg, at: number, end: number, depth: number):
   if (m === AnyValue && depth > MAX_ANY_DEPTH) throw new OtlpDecodeError('AnyValue nested too deeply');
   while (at < end) {
     const tag = varint(b, at, end);
-    const next = vpos;
+    const next = pos;
     const no = Math.floor(tag / 8);
     const wt = tag & 7;
     if (no === 0) fail('field number 0');
@@ -173,7 +121,7 @@ function walkAny(b: Uint8Array, m: Msg, at: number, end: number, depth: number):
     if (f && f.wt !== wt) fail(`${m.name} field ${no} has wire type ${wt}`);
     if (f?.msg) {
       const len = varint(b, next, end);
-      const body = vpos;
+      const body = pos;
       if (body + len > end) fail(`${f.msg.name} overruns its parent`);
       // AnyValue → ArrayValue / KeyValueList: one level deeper; other edges keep the depth.
       walkAny(b, f.msg, body, body + len, m === AnyValue ? depth + 1 : depth);
@@ -194,14 +142,14 @@ function scanSpan(b: Uint8Array, at: number, end: number): boolean {
   let spanAt = 0;
   while (at < end) {
     const tag = varint(b, at, end);
-    const next = vpos;
+    const next = pos;
     const no = Math.floor(tag / 8);
     const wt = tag & 7;
     if (no === 0) fail('field number 0');
     if (no === 1 || no === 2) {
       if (wt !== LEN) fail(`Span field ${no} has wire type ${wt}`);
       const len = varint(b, next, end);
-      const body = vpos;
+      const body = pos;
       if (body + len > end) fail('Span id overruns the span');
       // Last occurrence wins, as in protobufjs.
       if (no === 1) [traceLen, traceAt] = [len, body];
@@ -213,7 +161,7 @@ function scanSpan(b: Uint8Array, at: number, end: number): boolean {
     if (f && f.wt !== wt) fail(`Span field ${no} has wire type ${wt}`);
     if (f?.msg) {
       const len = varint(b, next, end);
-      const body = vpos;
+      const body = pos;
       if (body + len > end) fail(`${f.msg.name} overruns the span`);
       walkAttrs(b, f.msg, body, body + len);
       at = body + len;
@@ -233,7 +181,7 @@ function children(
 ): void {
   while (at < end) {
     const tag = varint(b, at, end);
-    const next = vpos;
+    const next = pos;
     const fno = Math.floor(tag / 8);
     const wt = tag & 7;
     if (fno === 0) fail('field number 0');
@@ -241,7 +189,7 @@ function children(
     if (f && f.wt !== wt) fail(`${m.name} field ${fno} has wire type ${wt}`);
     if (fno === no || f?.msg) {
       const len = varint(b, next, end);
-      const body = vpos;
+      const body = pos;
       if (body + len > end) fail(`${m.name} field ${fno} overruns its parent`);
       if (fno === no) each(body, body + len);
       else walkAttrs(b, f?.msg as Msg, body, body + len);
