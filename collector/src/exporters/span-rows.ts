@@ -126,11 +126,16 @@ export function prepareSpans(spans: SpanRecord[]): PreparedSpans {
   return { rows, enrichments: spans.length ? enrichmentRows(spans) : [] };
 }
 
+/** The key of an `enrichments` row (its primary key), as one string. */
+function enrichmentKey(traceId: string, spanId: string, kind: string, name: string): string {
+  return `${traceId}\u0000${spanId}\u0000${kind}\u0000${name}`;
+}
+
 /** Enrichment rows without repeated keys (first of a key wins). */
 export function dedupeEnrichments(rows: EnrichmentRow[]): EnrichmentRow[] {
   const seen = new Set<string>();
   return rows.filter((r) => {
-    const key = `${r.traceId}\u0000${r.spanId}\u0000${r.kind}\u0000${r.name}`;
+    const key = enrichmentKey(r.traceId, r.spanId, r.kind, r.name);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -145,10 +150,9 @@ export function enrichmentRows(spans: SpanRecord[]): EnrichmentRow[] {
   const spansSeen = new Set<string>();
   let seen: Set<string> | undefined;
   let first = 0;
-  const rowKey = (r: EnrichmentRow): string => `${r.traceId}\u0000${r.spanId}\u0000${r.kind}\u0000${r.name}`;
   const push = (traceId: string, spanId: string, kind: string, name: string, v: unknown): void => {
     if (seen) {
-      const key = `${traceId}\u0000${spanId}\u0000${kind}\u0000${name}`;
+      const key = enrichmentKey(traceId, spanId, kind, name);
       if (seen.has(key)) return;
       seen.add(key);
     } else {
@@ -162,7 +166,8 @@ export function enrichmentRows(spans: SpanRecord[]): EnrichmentRow[] {
   for (const s of spans) {
     first = rows.length;
     const id = `${s.traceId}\u0000${s.spanId}`;
-    if (!seen && spansSeen.has(id)) seen = new Set(rows.map(rowKey));
+    if (!seen && spansSeen.has(id))
+      seen = new Set(rows.map((r) => enrichmentKey(r.traceId, r.spanId, r.kind, r.name)));
     else if (!seen) spansSeen.add(id);
     for (const [kind, value] of Object.entries(s.enrichment)) {
       if (COLUMN_ENRICHMENTS.has(kind) || value === undefined) continue;

@@ -217,8 +217,8 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
     // The body until the pipeline has taken it: a refused one (429 after the budget check, 400, a
     // failed log write) is referenced by nothing and goes back to the pool for the next request.
     let unclaimed: Buffer | undefined;
+    const sizeKey = `${kind} ${encoding} ${req.headers['content-encoding'] ?? ''}`;
     try {
-      const sizeKey = `${kind} ${encoding} ${req.headers['content-encoding'] ?? ''}`;
       if (config.consumer.saturated?.(sizes.estimate(sizeKey, req.headers['content-length']))) {
         req.resume();
         throw new PipelineError('too many spans in flight', true, 1);
@@ -231,7 +231,6 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
         if (kind === 'traces') {
           const scanned = scanTracesProtobuf(body);
           count = scanned.spans;
-          sizes.record(sizeKey, req.headers['content-length'], count);
           config.metrics?.spansReceived.inc(count);
           if (scanned.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, scanned.rejected);
           await consumer.consumeRaw(kind, { body, encoding }, count);
@@ -239,7 +238,6 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
           sendSuccess(res, encoding, kind, scanned.rejected, scanned.rejectReason);
         } else {
           count = scanLogsProtobuf(body).logs;
-          sizes.record(sizeKey, req.headers['content-length'], count);
           config.metrics?.logsReceived.inc(count);
           await consumer.consumeRaw(kind, { body, encoding }, count);
           unclaimed = undefined;
@@ -250,7 +248,6 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
       if (kind === 'traces') {
         const decoded = decodeTraces(body, encoding);
         count = decoded.spans.length;
-        sizes.record(sizeKey, req.headers['content-length'], count);
         config.metrics?.spansReceived.inc(count);
         if (decoded.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, decoded.rejected);
         await config.consumer.consumeTraces({ spans: decoded.spans, raw: { body, encoding } });
@@ -259,7 +256,6 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
       } else {
         const decoded = decodeLogs(body, encoding);
         count = decoded.logs.length;
-        sizes.record(sizeKey, req.headers['content-length'], count);
         config.metrics?.logsReceived.inc(count);
         await config.consumer.consumeLogs({ logs: decoded.logs, raw: { body, encoding } });
         unclaimed = undefined;
@@ -269,6 +265,9 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
       if (unclaimed) config.bodyPool?.give(unclaimed);
       handleError(res, encoding, err, config.metrics, count);
       if (err instanceof HttpError && err.status === 413) res.on('finish', () => req.destroy());
+    } finally {
+      // A counted body, accepted or refused after counting: its size teaches the pre-read estimate.
+      if (count) sizes.record(sizeKey, req.headers['content-length'], count);
     }
   };
 
