@@ -8,6 +8,7 @@ import {
   scanLogsProtobuf,
   scanTracesProtobuf,
 } from '../dist/index.js';
+import { scanTracesJson } from '../dist/otlp/decode.js';
 import { otlpTypes as otlpTypesForTest } from '../dist/otlp/proto.js';
 import { prng, seededHex } from './helpers.js';
 
@@ -124,6 +125,96 @@ describe('scanTracesProtobuf', () => {
     }
     expect(accepted).toBeGreaterThan(100);
     expect(refused).toBeGreaterThan(100);
+  });
+});
+
+describe('scanTracesJson', () => {
+  /** What decodeTraces gives for a JSON body: its counts, or its error message. */
+  const decoded = (body: Buffer): unknown => {
+    try {
+      const d = decodeTraces(body, 'json');
+      return d.rejected
+        ? { spans: d.spans.length, rejected: d.rejected, rejectReason: d.rejectReason }
+        : { spans: d.spans.length, rejected: 0 };
+    } catch (err) {
+      expect(err).toBeInstanceOf(OtlpDecodeError);
+      return (err as Error).message;
+    }
+  };
+  const scanned = (body: Buffer): unknown => {
+    try {
+      return scanTracesJson(body);
+    } catch (err) {
+      expect(err).toBeInstanceOf(OtlpDecodeError);
+      return (err as Error).message;
+    }
+  };
+
+  it('counts the spans decodeTraces returns, and the same rejected ones', () => {
+    const rand = prng(21);
+    const batch = [
+      ...spans(rand, 5),
+      ...spans(rand, 1, { spanId: '0000000000000000' }),
+      ...spans(rand, 1, { traceId: 'abcd' }),
+    ];
+    const body = Buffer.from(encodeTraces(batch, 'json'));
+    expect(scanTracesJson(body)).toEqual({
+      spans: 5,
+      rejected: 2,
+      rejectReason: 'span with an invalid trace or span id',
+    });
+    expect(scanned(body)).toEqual(decoded(body));
+  });
+
+  it('refuses what decodeTraces refuses, with the same message, and counts the same on 2,000 mutated requests', () => {
+    const rand = prng(77);
+    const base = JSON.parse(Buffer.from(encodeTraces(spans(rand, 3), 'json')).toString('utf8'));
+    const replacements: unknown[] = [
+      null,
+      1,
+      -7,
+      1.5,
+      'x',
+      'zz',
+      '-1',
+      '12345678901234567890',
+      true,
+      [],
+      {},
+      [1],
+      { a: 1 },
+    ];
+    /** Every object and array in `v`, with the key that holds it. */
+    const nodes = (
+      v: unknown,
+      out: Array<[Record<string, unknown> | unknown[], string | number]>,
+    ): typeof out => {
+      if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          out.push([v as Record<string, unknown>, Array.isArray(v) ? Number(k) : k]);
+          nodes(x, out);
+        }
+      }
+      return out;
+    };
+    let refused = 0;
+    for (let i = 0; i < 2000; i++) {
+      const req = structuredClone(base);
+      const all = nodes(req, []);
+      for (let j = 1 + Math.floor(rand() * 2); j > 0; j--) {
+        const [holder, key] = all[Math.floor(rand() * all.length)] as [Record<string, unknown>, string];
+        holder[key] = structuredClone(replacements[Math.floor(rand() * replacements.length)]);
+      }
+      const body = Buffer.from(JSON.stringify(req));
+      const expected = decoded(body);
+      if (typeof expected === 'string') refused++;
+      expect(scanned(body)).toEqual(expected);
+    }
+    expect(refused).toBeGreaterThan(50);
+    // Not JSON at all, and JSON that is not a request object.
+    for (const text of ['{"resourceSpans": [', '[]', '"x"', 'null']) {
+      expect(scanned(Buffer.from(text))).toEqual(decoded(Buffer.from(text)));
+    }
   });
 });
 

@@ -90,41 +90,50 @@ function enumNumber(v: Wire, names: Record<string, number>): number {
 
 const MAX_DEPTH = 32;
 
-/** OTLP AnyValue → plain JS value (see model.ts). */
-export function anyValue(v: Wire, depth = 0): AttrValue {
+/**
+ * OTLP AnyValue → plain JS value (see model.ts). With `build` false it only validates (the same errors)
+ * and returns null: the receiver counts JSON requests that way (`scanTracesJson`).
+ */
+export function anyValue(v: Wire, depth = 0, build = true): AttrValue {
   if (v == null || typeof v !== 'object') return null;
   if (depth > MAX_DEPTH) throw new OtlpDecodeError('AnyValue nested too deeply');
-  if (has(v, 'stringValue')) return String(v.stringValue);
-  if (has(v, 'boolValue')) return Boolean(v.boolValue);
+  if (has(v, 'stringValue')) return build ? String(v.stringValue) : null;
+  if (has(v, 'boolValue')) return build ? Boolean(v.boolValue) : null;
   if (has(v, 'intValue')) {
     const s = int64String(v.intValue, true);
     const n = Number(s);
-    return Number.isSafeInteger(n) ? n : s;
+    return !build ? null : Number.isSafeInteger(n) ? n : s;
   }
   if (has(v, 'doubleValue')) {
     const d = v.doubleValue;
-    return typeof d === 'number' ? d : Number(d);
+    return !build ? null : typeof d === 'number' ? d : Number(d);
   }
   if (has(v, 'arrayValue')) {
     const vals = v.arrayValue?.values ?? [];
     if (!Array.isArray(vals)) throw new OtlpDecodeError('arrayValue.values is not an array');
-    return vals.map((x: Wire) => anyValue(x, depth + 1));
+    if (build) return vals.map((x: Wire) => anyValue(x, depth + 1));
+    for (const x of vals) anyValue(x, depth + 1, false);
+    return null;
   }
-  if (has(v, 'kvlistValue')) return keyValues(v.kvlistValue?.values, depth + 1);
+  if (has(v, 'kvlistValue')) return keyValues(v.kvlistValue?.values, depth + 1, build);
   if (has(v, 'bytesValue')) {
     const b = v.bytesValue;
-    return typeof b === 'string' ? b : Buffer.from(b).toString('base64');
+    return !build ? null : typeof b === 'string' ? b : Buffer.from(b).toString('base64');
   }
   return null;
 }
 
-function keyValues(list: Wire, depth = 0): Attributes {
-  const out: Attributes = {};
+/** Returned by `keyValues` when it only validates: never written to. */
+const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes;
+
+function keyValues(list: Wire, depth = 0, build = true): Attributes {
+  const out: Attributes = build ? {} : NO_ATTRIBUTES;
   if (list == null) return out;
   if (!Array.isArray(list)) throw new OtlpDecodeError('attributes is not an array');
   for (const kv of list) {
     if (kv == null || typeof kv.key !== 'string') continue;
-    out[kv.key] = anyValue(kv.value, depth);
+    const value = anyValue(kv.value, depth, build);
+    if (build) out[kv.key] = value;
   }
   return out;
 }
@@ -137,14 +146,34 @@ function arr(v: Wire, what: string): Wire[] {
 
 /** Walks an ExportTraceServiceRequest (JSON object or decoded protobuf message). */
 export function spansFromRequest(req: Wire): DecodedSpans {
+  const { spans, rejected, rejectReason } = walkSpans(req, true);
+  return { spans, rejected, rejectReason };
+}
+
+/**
+ * Validates and counts an OTLP/JSON trace export body as `decodeTraces` would decode it (the same errors,
+ * the same accepted and rejected counts) without building the records: what the receiver needs before
+ * it logs the body for the loader, which decodes it (once) off the acknowledgement path.
+ */
+export function scanTracesJson(body: Buffer): { spans: number; rejected: number; rejectReason?: string } {
+  const { accepted, rejected, rejectReason } = walkSpans(jsonDecode(body), false);
+  return rejectReason ? { spans: accepted, rejected, rejectReason } : { spans: accepted, rejected };
+}
+
+/** The spans of a request (`build`), or only their validation and counts. */
+function walkSpans(
+  req: Wire,
+  build: boolean,
+): { spans: SpanRecord[]; accepted: number; rejected: number; rejectReason?: string } {
   if (req == null || typeof req !== 'object' || Array.isArray(req)) {
     throw new OtlpDecodeError('request body is not an ExportTraceServiceRequest object');
   }
   const spans: SpanRecord[] = [];
+  let accepted = 0;
   let rejected = 0;
   let rejectReason: string | undefined;
   for (const rs of arr(req.resourceSpans, 'resourceSpans')) {
-    const resource = keyValues(rs?.resource?.attributes);
+    const resource = keyValues(rs?.resource?.attributes, 0, build);
     for (const ss of arr(rs?.scopeSpans, 'scopeSpans')) {
       const scopeName = String(ss?.scope?.name ?? '');
       const scopeVersion = String(ss?.scope?.version ?? '');
@@ -160,24 +189,29 @@ export function spansFromRequest(req: Wire): DecodedSpans {
         const events: SpanEventRecord[] = arr(s.events, 'events').map((e: Wire) => ({
           name: String(e?.name ?? ''),
           timeUnixNano: int64String(e?.timeUnixNano, false),
-          attributes: keyValues(e?.attributes),
+          attributes: keyValues(e?.attributes, 0, build),
         }));
         const links = arr(s.links, 'links').map((l: Wire) => ({
           traceId: idHex(l?.traceId, 'link traceId'),
           spanId: idHex(l?.spanId, 'link spanId'),
-          attributes: keyValues(l?.attributes),
+          attributes: keyValues(l?.attributes, 0, build),
         }));
+        const startTimeUnixNano = int64String(s.startTimeUnixNano, false);
+        const endTimeUnixNano = int64String(s.endTimeUnixNano, false);
+        const attributes = keyValues(s.attributes, 0, build);
+        accepted++;
+        if (!build) continue;
         spans.push({
           traceId,
           spanId,
           parentSpanId: parent.length === 16 && !/^0+$/.test(parent) ? parent : '',
           name: String(s.name ?? ''),
           kind: enumNumber(s.kind, SPAN_KIND_NAMES),
-          startTimeUnixNano: int64String(s.startTimeUnixNano, false),
-          endTimeUnixNano: int64String(s.endTimeUnixNano, false),
+          startTimeUnixNano,
+          endTimeUnixNano,
           statusCode: enumNumber(s.status?.code, STATUS_NAMES),
           statusMessage: String(s.status?.message ?? ''),
-          attributes: keyValues(s.attributes),
+          attributes,
           events,
           links,
           resource,
@@ -188,7 +222,7 @@ export function spansFromRequest(req: Wire): DecodedSpans {
       }
     }
   }
-  return { spans, rejected, rejectReason };
+  return { spans, accepted, rejected, rejectReason };
 }
 
 /** Walks an ExportLogsServiceRequest (JSON object or decoded protobuf message). */

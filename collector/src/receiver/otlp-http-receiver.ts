@@ -1,7 +1,13 @@
 import { type Request, type Response, Router } from 'express';
 import { type LogsConsumer, PipelineError, type RawBody, type TracesConsumer } from '../component.js';
 import type { CollectorMetrics } from '../exporters/metrics.js';
-import { decodeLogs, decodeTraces, OtlpDecodeError, type OtlpEncoding } from '../otlp/decode.js';
+import {
+  decodeLogs,
+  decodeTraces,
+  OtlpDecodeError,
+  type OtlpEncoding,
+  scanTracesJson,
+} from '../otlp/decode.js';
 import { otlpTypes } from '../otlp/proto.js';
 import { scanLogsProtobuf, scanTracesProtobuf } from '../otlp/scan.js';
 import { bearerAuth } from './auth.js';
@@ -226,10 +232,11 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
       const body = await readBody(req, config.maxBodyBytes, config.bodyPool);
       unclaimed = body;
       const consumer = config.consumer;
-      if (encoding === 'protobuf' && consumer.consumeRaw && consumer.acceptsRaw?.()) {
+      if ((encoding === 'protobuf' || kind === 'traces') && consumer.consumeRaw && consumer.acceptsRaw?.()) {
         // Validate and count only; the loader decodes the body (once) off the acknowledgement path.
+        // (OTLP/JSON log bodies, rare, are still decoded here.)
         if (kind === 'traces') {
-          const scanned = scanTracesProtobuf(body);
+          const scanned = encoding === 'protobuf' ? scanTracesProtobuf(body) : scanTracesJson(body);
           count = scanned.spans;
           config.metrics?.spansReceived.inc(count);
           if (scanned.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, scanned.rejected);
