@@ -45,7 +45,10 @@ it('answers 429 with Retry-After beyond the in-flight budget, never holds more, 
   const limited = statuses.filter((s) => s === 429).length;
   if (ok + limited !== statuses.length) console.log('other statuses', others);
   expect(ok + limited).toBe(statuses.length);
-  expect(ok).toBeGreaterThanOrEqual(5);
+  // At least a full budget's worth is admitted (4 × 100 spans). Later rounds may get nothing: they come
+  // back to back, the receiver refuses a request that would not fit before reading it (its size is
+  // known from the bodies it counted), and the backlog of the first round is not stored yet.
+  expect(ok).toBeGreaterThanOrEqual(BUDGET / 100);
   expect(limited).toBeGreaterThan(statuses.length / 2);
   expect(retryAfter.every((v) => Number(v) >= 1)).toBe(true);
   expect(maxInFlight).toBeGreaterThan(0);
