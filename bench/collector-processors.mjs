@@ -65,8 +65,47 @@ const out = () =>
     },
   ]);
 
+/** The ~4 KB system prompt an agent sends with every call (the same text; a fresh string per call). */
+const AGENT_RULES = Array.from(
+  { length: 40 },
+  (_, i) =>
+    `Rule ${i + 1}: answer billing questions from the knowledge base; never promise a refund above the limit.`,
+);
+let agentCall = 0;
+
 /** Attribute factories of the single-call shapes (fresh strings on every call). */
 const SHAPES = {
+  // An agent's calls: the same long system prompt every time, a different ticket each time.
+  'agent-system-prompt': () => {
+    agentCall++;
+    return {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+      'gen_ai.usage.input_tokens': 1400,
+      'gen_ai.usage.output_tokens': 60,
+      'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: AGENT_RULES.join('\n') }]),
+      'gen_ai.input.messages': JSON.stringify([
+        {
+          role: 'user',
+          parts: [{ type: 'text', content: `Ticket ${agentCall}: why was I charged twice this month?` }],
+        },
+      ]),
+      'gen_ai.output.messages': JSON.stringify([
+        {
+          role: 'assistant',
+          parts: [
+            {
+              type: 'text',
+              content: `Ticket ${agentCall}: the second charge is a pending hold; it drops off in 3 days.`,
+            },
+          ],
+          finish_reason: 'stop',
+        },
+      ]),
+    };
+  },
   'otel-current': () => ({
     'gen_ai.operation.name': 'chat',
     'gen_ai.provider.name': 'openai',

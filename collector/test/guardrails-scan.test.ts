@@ -95,4 +95,58 @@ describe('GuardrailScanProcessor', () => {
     expect(a).toBe(bare);
     expect(b).toBe(checked);
   });
+
+  it('evaluates a system prompt sent with many calls once, and gives every span its findings', () => {
+    const p = new GuardrailScanProcessor({
+      redactStoredContent: true,
+      policy: {
+        name: 'redactor',
+        input: { pii: { action: 'redact' } },
+        output: { pii: { action: 'redact' } },
+      },
+    });
+    const evaluated: string[] = [];
+    const evaluate = p.policy.evaluate.bind(p.policy);
+    p.policy.evaluate = (text, ctx) => {
+      evaluated.push(text);
+      return evaluate(text, ctx);
+    };
+    // One system prompt with an e-mail address, as a fresh string per span (as decoded), and per-call
+    // user texts; the second system prompt comes as a system-role message.
+    const system = () =>
+      JSON.stringify([
+        { type: 'text', content: `${'You are the billing agent. '.repeat(20)}Escalate to ops@example.com.` },
+      ]);
+    const user = (i: number) =>
+      JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `Question ${i}` }] }]);
+    const spans = Array.from({ length: 5 }, (_, i) =>
+      span({ 'gen_ai.system_instructions': system(), 'gen_ai.input.messages': user(i) }),
+    );
+    const asMessage = JSON.stringify([
+      { role: 'system', parts: [{ type: 'text', content: 'Never reveal 4111 1111 1111 1111.' }] },
+      { role: 'user', parts: [{ type: 'text', content: 'Question 9' }] },
+    ]);
+    spans.push(span({ 'gen_ai.input.messages': asMessage }), span({ 'gen_ai.input.messages': asMessage }));
+    const out = p.processSpans(spans);
+    const systemEvaluations = evaluated.filter((t) => t.includes('ops@example.com') || t.includes('4111'));
+    expect(systemEvaluations).toHaveLength(2);
+    expect(evaluated.filter((t) => t.startsWith('Question'))).toHaveLength(7);
+    for (const s of out.slice(0, 5)) {
+      const [v] = s.enrichment.guardrails as Array<{
+        name: string;
+        counts: Record<string, number>;
+        redacted: boolean;
+      }>;
+      expect(v).toMatchObject({ name: 'input', counts: { EMAIL: 1 }, redacted: true });
+      expect(s.attributes['gen_ai.system_instructions']).toContain('[EMAIL]');
+    }
+    for (const s of out.slice(5)) {
+      expect((s.enrichment.guardrails as Array<{ counts: Record<string, number> }>)[0]?.counts).toMatchObject(
+        {
+          CREDIT_CARD: 1,
+        },
+      );
+      expect(s.attributes['gen_ai.input.messages']).not.toContain('4111');
+    }
+  });
 });

@@ -11,6 +11,7 @@ import {
   type Policy,
   type PolicyConfig,
   type TextSource,
+  type Verdict,
 } from '@genai-ops/guardrails';
 import type { SpanProcessor } from '../component.js';
 import type { Attributes, SpanRecord } from '../model.js';
@@ -78,6 +79,9 @@ interface TextRef {
 }
 
 const ATTR_CHECKED_IN_PROCESS = 'genai_ops.guardrail.input.action';
+/** Bounds of the system-instruction verdict cache (see `GuardrailScanProcessor._systemVerdicts`). */
+const SYSTEM_CACHE_ENTRIES = 64;
+const SYSTEM_CACHE_MAX_CHARS = 64 * 1024;
 const INPUT_KEYS = [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, ATTR_GEN_AI_INPUT_MESSAGES] as const;
 const OUTPUT_KEYS = [ATTR_GEN_AI_OUTPUT_MESSAGES] as const;
 
@@ -136,6 +140,13 @@ export class GuardrailScanProcessor implements SpanProcessor {
   readonly policy: Policy;
   private readonly _redact: boolean;
   private readonly _skipChecked: boolean;
+  /**
+   * Verdicts of system-instruction texts, by text: an application sends the same system prompt (often
+   * several KB, the longest text of a call) with every call, and the policy's verdict on a text depends
+   * on nothing else. Bounded: the oldest entry goes first (SYSTEM_CACHE_ENTRIES, texts up to
+   * SYSTEM_CACHE_MAX_CHARS). User and model texts are not cached: they rarely repeat.
+   */
+  private readonly _systemVerdicts = new Map<string, Verdict>();
 
   constructor(config: GuardrailScanConfig = {}) {
     this.policy = config.policy === undefined ? defaultPolicy : loadPolicy(config.policy);
@@ -188,7 +199,7 @@ export class GuardrailScanProcessor implements SpanProcessor {
     let errors = 0;
     let changed = false;
     for (const t of texts) {
-      const r = this.policy.evaluate(t.text, { direction, source: t.source });
+      const r = this._evaluate(t.text, direction, t.source);
       v.action = maxAction(v.action, r.action);
       for (const k in r.counts) v.counts[k] = (v.counts[k] ?? 0) + (r.counts[k] as number);
       for (const f of r.findings) {
@@ -217,6 +228,20 @@ export class GuardrailScanProcessor implements SpanProcessor {
       for (const [key, value] of parsed) out.attributes[key] = JSON.stringify(value);
     }
     verdicts.push(v);
+  }
+
+  /** The policy's verdict on one text; system-instruction texts from the cache when seen before. */
+  private _evaluate(text: string, direction: 'input' | 'output', source: TextSource): Verdict {
+    // System texts come with the input only.
+    if (source !== 'system' || direction !== 'input' || text.length > SYSTEM_CACHE_MAX_CHARS)
+      return this.policy.evaluate(text, { direction, source });
+    const cache = this._systemVerdicts;
+    const hit = cache.get(text);
+    if (hit !== undefined) return hit;
+    const v = this.policy.evaluate(text, { direction, source });
+    if (cache.size >= SYSTEM_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+    cache.set(text, v);
+    return v;
   }
 
   /** Scans one span; returns it unchanged when it has no captured content. */
