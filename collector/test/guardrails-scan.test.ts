@@ -37,6 +37,14 @@ const output = JSON.stringify([
   },
 ]);
 
+/** A scan that redacts PII in stored content, both directions. */
+function redactor(): GuardrailScanProcessor {
+  return new GuardrailScanProcessor({
+    redactStoredContent: true,
+    policy: { name: 'redactor', input: { pii: { action: 'redact' } }, output: { pii: { action: 'redact' } } },
+  });
+}
+
 describe('GuardrailScanProcessor', () => {
   it('adds an input and an output verdict without raw values and leaves content alone by default', () => {
     const p = new GuardrailScanProcessor({
@@ -69,14 +77,7 @@ describe('GuardrailScanProcessor', () => {
   });
 
   it('redacts stored content per policy when asked', () => {
-    const p = new GuardrailScanProcessor({
-      redactStoredContent: true,
-      policy: {
-        name: 'redactor',
-        input: { pii: { action: 'redact' } },
-        output: { pii: { action: 'redact' } },
-      },
-    });
+    const p = redactor();
     const [out] = p.processSpans([
       span({ 'gen_ai.input.messages': input, 'gen_ai.output.messages': output }),
     ]);
@@ -97,14 +98,7 @@ describe('GuardrailScanProcessor', () => {
   });
 
   it('evaluates a system prompt sent with many calls once, and gives every span its findings', () => {
-    const p = new GuardrailScanProcessor({
-      redactStoredContent: true,
-      policy: {
-        name: 'redactor',
-        input: { pii: { action: 'redact' } },
-        output: { pii: { action: 'redact' } },
-      },
-    });
+    const p = redactor();
     const evaluated: string[] = [];
     const evaluate = p.policy.evaluate.bind(p.policy);
     p.policy.evaluate = (text, ctx) => {
