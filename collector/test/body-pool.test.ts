@@ -70,6 +70,11 @@ function spans(traceId: string, n: number, content: string): SpanRecord[] {
   }));
 }
 
+/** An OTLP/protobuf body of 40 spans with ~2 KB of content each (`k` picks the content letter). */
+function fortySpanBody(k: number): ReturnType<typeof encodeTraces> {
+  return encodeTraces(spans(randomHex(16), 40, String.fromCharCode(97 + k).repeat(2000)), 'protobuf');
+}
+
 let c: RunningCollector | undefined;
 afterEach(async () => {
   await c?.shutdown();
@@ -129,14 +134,13 @@ describe('request bodies in reused buffers', () => {
   it('takes back the bodies of refused requests (429 after the budget check, 400)', {
     timeout: 60_000,
   }, async () => {
-    // Room for one 40-span request at a time: the others pass the saturation check (40 < 60 in
-    // flight), are read into pooled buffers, then refused by the budget (40 + 40 > 60).
+    // Room for one 40-span request at a time. The ten arrive together, before the receiver has counted
+    // a body of this content type (no size estimate yet): they pass the pre-read check, are read into
+    // pooled buffers, then the ones that do not fit are refused by the budget (40 + 40 > 60).
     c = await startTestCollector({ receiver: { maxInFlightSpans: 60 } });
     const pool = c.bodyPool as BodyPool;
     const proto = { 'content-type': 'application/x-protobuf' };
-    const bodies = Array.from({ length: 10 }, (_, k) =>
-      encodeTraces(spans(randomHex(16), 40, String.fromCharCode(97 + k).repeat(2000)), 'protobuf'),
-    );
+    const bodies = Array.from({ length: 10 }, (_, k) => fortySpanBody(k));
     const capacity = bodyCapacity(bodies[0]?.length as number);
     expect(new Set(bodies.map((b) => bodyCapacity(b.length)))).toEqual(new Set([capacity]));
     const statuses = (await Promise.all(bodies.map((b) => post(`${c?.url}/v1/traces`, b, proto)))).map(
@@ -171,9 +175,7 @@ describe('request bodies in reused buffers', () => {
     c = await startTestCollector({ receiver: { maxInFlightSpans: 60 } });
     const pool = c.bodyPool as BodyPool;
     const proto = { 'content-type': 'application/x-protobuf' };
-    const body = (k: number) =>
-      encodeTraces(spans(randomHex(16), 40, String.fromCharCode(97 + k).repeat(2000)), 'protobuf');
-    expect((await post(`${c.url}/v1/traces`, body(0), proto)).status).toBe(200);
+    expect((await post(`${c.url}/v1/traces`, fortySpanBody(0), proto)).status).toBe(200);
     const read = () => pool.reused + pool.allocated;
     expect(read()).toBe(1);
     // Stored: the budget is free again.
@@ -182,7 +184,7 @@ describe('request bodies in reused buffers', () => {
       return Number(rows?.[0]?.n) === 40;
     }, 20_000);
     const responses = await Promise.all(
-      Array.from({ length: 10 }, (_, k) => post(`${c?.url}/v1/traces`, body(k + 1), proto)),
+      Array.from({ length: 10 }, (_, k) => post(`${c?.url}/v1/traces`, fortySpanBody(k + 1), proto)),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses).toContain(200);
