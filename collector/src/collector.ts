@@ -129,6 +129,7 @@ export async function startCollector(
     maxBatchSpans: cfg.storage.maxBatchSpans,
     checkpointThresholdMb: cfg.storage.checkpointThresholdMb,
     memoryLimitMb: cfg.storage.memoryLimitMb,
+    threads: cfg.storage.threads,
     maxRows: cfg.api.maxRows,
   };
   const logDir = cfg.storage.ingestLog === false ? undefined : ingestLogDir(paths.dbPath);

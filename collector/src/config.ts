@@ -56,6 +56,11 @@ export interface CollectorConfig {
      */
     memoryLimitMb: number;
     /**
+     * DuckDB's `threads` (its worker threads for appends, commits, checkpoints and queries). Default:
+     * DuckDB's own (the number of cores). Env `GENAI_OPS_DUCKDB_THREADS`.
+     */
+    threads?: number;
+    /**
      * Acknowledge once a request is in the durable ingest log, and store it from a loader worker
      * (default true; see docs/collector.md). false: acknowledge after the DuckDB commit, everything on
      * the main thread (higher stored throughput on a CPU-starved machine, seconds of ack latency
@@ -153,6 +158,7 @@ export function configSchema(costSchema: object = { type: 'object' }): object {
           maxBatchSpans: posInt,
           checkpointThresholdMb: posInt,
           memoryLimitMb: { type: 'integer', minimum: 64 },
+          threads: posInt,
           ingestLog: { type: 'boolean' },
           processWorker: { type: 'boolean' },
         },
@@ -243,6 +249,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
     path: env.GENAI_OPS_DB_PATH,
     checkpointThresholdMb: envInt(env, 'GENAI_OPS_CHECKPOINT_MB', errors),
     memoryLimitMb: envInt(env, 'GENAI_OPS_DUCKDB_MEMORY_MB', errors),
+    threads: envInt(env, 'GENAI_OPS_DUCKDB_THREADS', errors),
   });
   const urls = (env.GENAI_OPS_FORWARD_URLS ?? '')
     .split(',')

@@ -22,6 +22,16 @@ export interface IngestLogConfig {
 
 const KINDS: IngestKind[] = ['traces', 'logs'];
 const ENCODINGS: IngestEncoding[] = ['json', 'protobuf', 'records'];
+/**
+ * Segments are written with O_DSYNC where the platform has it: each write returns once its data (and
+ * the file size) is on disk, as a write followed by `fdatasync` would, in one system call. An append
+ * then takes one trip through libuv's thread pool instead of two, and the acknowledging thread is woken
+ * once, not twice: on a busy machine each wake-up can wait milliseconds for a CPU.
+ */
+const SYNC_WRITES = process.platform !== 'win32' && typeof fs.constants.O_DSYNC === 'number';
+const SEGMENT_FLAGS = SYNC_WRITES
+  ? fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_APPEND | fs.constants.O_DSYNC
+  : 'a';
 /** Record header: u32 body length, u32 crc32 of (rest of header + body), f64 seq, u8 kind, u8 encoding. */
 const HEADER = 4 + 4 + 8 + 1 + 1;
 
@@ -188,9 +198,11 @@ export class IngestLog {
         const bufs = group.flatMap((p) => p.bufs);
         const length = bufs.reduce((n, b) => n + b.length, 0);
         await writeAll(this._fd as number, bufs);
-        await new Promise<void>((resolve, reject) =>
-          fs.fdatasync(this._fd as number, (err) => (err ? reject(err) : resolve())),
-        );
+        // With O_DSYNC the writes returned once durable: no second trip through the thread pool.
+        if (!SYNC_WRITES)
+          await new Promise<void>((resolve, reject) =>
+            fs.fdatasync(this._fd as number, (err) => (err ? reject(err) : resolve())),
+          );
         seg.bytes += length;
         if (seg.firstSeq === 0) seg.firstSeq = (group[0] as Pending).seq;
         seg.lastSeq = (group.at(-1) as Pending).seq;
@@ -216,7 +228,7 @@ export class IngestLog {
   private async _rotateAsync(): Promise<void> {
     const file = path.join(this._config.dir, `${String(this._nextSeq).padStart(16, '0')}.log`);
     const fd = await new Promise<number>((resolve, reject) =>
-      fs.open(file, 'a', (err, f) => (err ? reject(err) : resolve(f))),
+      fs.open(file, SEGMENT_FLAGS, (err, f) => (err ? reject(err) : resolve(f))),
     );
     const dirFd = await new Promise<number>((resolve, reject) =>
       fs.open(this._config.dir, 'r', (err, f) => (err ? reject(err) : resolve(f))),
@@ -237,7 +249,7 @@ export class IngestLog {
   private _rotate(): void {
     if (this._fd !== undefined) fs.closeSync(this._fd);
     const file = path.join(this._config.dir, `${String(this._nextSeq).padStart(16, '0')}.log`);
-    this._fd = fs.openSync(file, 'a');
+    this._fd = fs.openSync(file, SEGMENT_FLAGS);
     const dirFd = fs.openSync(this._config.dir, 'r');
     try {
       fs.fsyncSync(dirFd);

@@ -37,6 +37,25 @@ describe('loadConfig', () => {
     expect(cfg.cost).toEqual({ prices: [{ model: 'my-ft-*', inputPerMTok: 1, outputPerMTok: 2 }] });
   });
 
+  it('env storage settings', () => {
+    const cfg = loadConfig({
+      env: {
+        GENAI_OPS_DUCKDB_THREADS: '1',
+        GENAI_OPS_DUCKDB_MEMORY_MB: '256',
+        GENAI_OPS_CHECKPOINT_MB: '32',
+      },
+    });
+    expect(cfg.storage).toEqual({
+      ...DEFAULT_CONFIG.storage,
+      threads: 1,
+      memoryLimitMb: 256,
+      checkpointThresholdMb: 32,
+    });
+    expect(() => loadConfig({ env: { GENAI_OPS_DUCKDB_THREADS: '0' } })).toThrow(
+      /\/storage\/threads: must be >= 1/,
+    );
+  });
+
   it('reads JSON files and GENAI_OPS_CONFIG', () => {
     const file = write('c.json', JSON.stringify({ storage: { path: '/x/y.duckdb' } }));
     expect(loadConfig({ env: { GENAI_OPS_CONFIG: file } }).storage.path).toBe('/x/y.duckdb');

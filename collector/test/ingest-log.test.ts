@@ -6,6 +6,23 @@ import { tmpDir } from './helpers.js';
 
 const logFiles = (dir: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.log'));
 
+/** The open-file flags of each of this process's descriptors on a file in `dir` (Linux `/proc`). */
+function openFlags(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    let target: string;
+    try {
+      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    if (path.dirname(target) !== dir) continue;
+    const flags = /^flags:\s+([0-7]+)$/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+    if (flags) out.set(path.basename(target), Number.parseInt(flags[1] as string, 8));
+  }
+  return out;
+}
+
 describe('IngestLog', () => {
   it('returns what was appended and not loaded, in order, after a reopen; numbering continues', async () => {
     const dir = path.join(tmpDir(), 'ingest');
@@ -100,4 +117,27 @@ describe('IngestLog', () => {
     await log.close();
     expect(logFiles(dir)).toEqual([]);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'writes every segment with O_DSYNC (a write returns once on disk), the first and the rotated ones',
+    async () => {
+      const dir = fs.realpathSync(tmpDir());
+      const log = new IngestLog({ dir, segmentBytes: 600 });
+      log.open(0);
+      const first = openFlags(dir);
+      expect(first.size).toBe(1);
+      for (const flags of first.values()) expect(flags & fs.constants.O_DSYNC).toBe(fs.constants.O_DSYNC);
+      // Past the segment size: the next segment is opened by the asynchronous rotation.
+      await log.append('traces', 'json', Buffer.from(JSON.stringify({ pad: 'x'.repeat(700) })));
+      await log.append('traces', 'json', Buffer.from('{}'));
+      const rotated = openFlags(dir);
+      expect([...rotated.keys()].filter((f) => !first.has(f))).toHaveLength(1);
+      for (const flags of rotated.values()) {
+        expect(flags & fs.constants.O_DSYNC).toBe(fs.constants.O_DSYNC);
+        expect(flags & fs.constants.O_APPEND).toBe(fs.constants.O_APPEND);
+      }
+      log.markLoaded(2);
+      await log.close();
+    },
+  );
 });

@@ -31,7 +31,7 @@ async function sendTrace(url: string, protocol: 'json' | 'protobuf', content?: s
 
 describe.each([true, false])('loader threads (processWorker %s)', (processWorker) => {
   it('stores processed rows with their verdicts and feeds the metrics observer', async () => {
-    c = await startTestCollector({ storage: { processWorker, memoryLimitMb: 256 } });
+    c = await startTestCollector({ storage: { processWorker, memoryLimitMb: 256, threads: 1 } });
     const email = 'reach me at jane.doe@example.com';
     const ids = [await sendTrace(c.url, 'protobuf', email), await sendTrace(c.url, 'json')];
     for (const id of ids) {
@@ -64,6 +64,8 @@ describe.each([true, false])('loader threads (processWorker %s)', (processWorker
     expect(metrics).toMatch(/genai_ops_guardrail_verdicts_total\{/);
     const setting = (await c.store.sql("SELECT current_setting('memory_limit') AS m")).rows[0]?.m;
     expect(String(setting)).toMatch(/^256(\.0)? MiB$/);
+    const threads = (await c.store.sql("SELECT current_setting('threads') AS t")).rows[0]?.t;
+    expect(Number(threads)).toBe(1);
   });
 });
 

@@ -56,6 +56,8 @@ export interface DuckDBStoreConfig {
   checkpointThresholdMb?: number;
   /** DuckDB `memory_limit` in MiB. Default 512 (DuckDB's default is 80 % of RAM). */
   memoryLimitMb?: number;
+  /** DuckDB `threads`. Default: DuckDB's own (the number of cores). */
+  threads?: number;
   /**
    * Rows per row group of the database file. Default 16384 (DuckDB's default is 122880). A checkpoint
    * recompresses the table's last, partly filled row group whole, so with DuckDB's default every
@@ -175,11 +177,12 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     if (this._started) return;
     const memory = this._config.path === ':memory:';
     if (!memory) fs.mkdirSync(path.dirname(path.resolve(this._config.path)), { recursive: true });
-    const settings = {
+    const settings: Record<string, string> = {
       // Backstop only: _maybeCheckpoint() checkpoints at a quarter of this, off the event loop.
       checkpoint_threshold: `${Math.ceil((4 * this._checkpointBytes) / (1024 * 1024))}MiB`,
       memory_limit: `${Math.max(64, Math.trunc(this._config.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB))}MiB`,
     };
+    if (this._config.threads) settings.threads = String(Math.max(1, Math.trunc(this._config.threads)));
     if (memory) {
       this._instance = await DuckDBInstance.create(':memory:', {
         ...settings,
