@@ -139,7 +139,7 @@ export async function startCollector(
   // logs and acknowledges. With `:memory:` (no ingest log), everything runs here as before.
   const worker = logDir
     ? new LoaderWorkerClient(
-        { store: storeConfig, cost: cfg.cost, guardrails: cfg.guardrails },
+        { store: storeConfig, cost: cfg.cost, guardrails: cfg.guardrails, nice: cfg.storage.loaderNice },
         readBarrier,
         cfg.storage.processWorker === true,
       )

@@ -74,6 +74,12 @@ export interface CollectorConfig {
      * ~7 % more CPU per span; see docs/bench/collector.md). Env `GENAI_OPS_PROCESS_WORKER`.
      */
     processWorker?: boolean;
+    /**
+     * Nice value of the loader (and processing) worker threads, on Linux: when the cores are busy, the
+     * thread that receives and acknowledges requests runs first, and the workers take every cycle it
+     * leaves. 0 keeps them at the process's priority. Default 10. Env `GENAI_OPS_LOADER_NICE`.
+     */
+    loaderNice: number;
   };
   forward: {
     /** Downstream endpoints. Default none. Env `GENAI_OPS_FORWARD_URLS` (comma-separated). */
@@ -103,7 +109,13 @@ export const DEFAULT_CONFIG: CollectorConfig = {
   dataDir: './data',
   receiver: { host: '127.0.0.1', port: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInFlightSpans: 20000 },
   api: { maxRows: 10000 },
-  storage: { flushIntervalMs: 4, maxBatchSpans: 4096, checkpointThresholdMb: 64, memoryLimitMb: 512 },
+  storage: {
+    flushIntervalMs: 4,
+    maxBatchSpans: 4096,
+    checkpointThresholdMb: 64,
+    memoryLimitMb: 512,
+    loaderNice: 10,
+  },
   forward: {
     endpoints: [],
     spoolMaxBytes: 256 * 1024 * 1024,
@@ -159,6 +171,7 @@ export function configSchema(costSchema: object = { type: 'object' }): object {
           checkpointThresholdMb: posInt,
           memoryLimitMb: { type: 'integer', minimum: 64 },
           threads: posInt,
+          loaderNice: { type: 'integer', minimum: 0, maximum: 19 },
           ingestLog: { type: 'boolean' },
           processWorker: { type: 'boolean' },
         },
@@ -250,6 +263,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
     checkpointThresholdMb: envInt(env, 'GENAI_OPS_CHECKPOINT_MB', errors),
     memoryLimitMb: envInt(env, 'GENAI_OPS_DUCKDB_MEMORY_MB', errors),
     threads: envInt(env, 'GENAI_OPS_DUCKDB_THREADS', errors),
+    loaderNice: envInt(env, 'GENAI_OPS_LOADER_NICE', errors),
   });
   const urls = (env.GENAI_OPS_FORWARD_URLS ?? '')
     .split(',')

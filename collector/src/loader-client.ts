@@ -108,7 +108,11 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
    * back-off) and the next request starts a new one.
    */
   private async _startProcessWorker(): Promise<Worker> {
-    const data: ProcessWorkerData = { cost: this._data.cost, guardrails: this._data.guardrails };
+    const data: ProcessWorkerData = {
+      cost: this._data.cost,
+      guardrails: this._data.guardrails,
+      nice: this._data.nice,
+    };
     const w = new Worker(path.join(__dirname, 'process-worker.js'), { workerData: data });
     let ready!: () => void;
     let notReady!: (e: Error) => void;

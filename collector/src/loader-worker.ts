@@ -24,6 +24,7 @@ import type { PreparedMessage } from './process-worker.js';
 import type { GuardrailScanConfig } from './processors/guardrails.js';
 import { foldLegacyEvents } from './processors/legacy-events.js';
 import { loadEnrichmentModules } from './processors-loader.js';
+import { lowerThreadPriority } from './thread-priority.js';
 
 export type { WireEntry } from './loader-process.js';
 
@@ -31,6 +32,8 @@ export interface LoaderWorkerData {
   store: Omit<DuckDBStoreConfig, 'metrics' | 'foldLegacyEvents' | 'readBarrier'>;
   cost?: unknown;
   guardrails?: GuardrailScanConfig;
+  /** Nice value of this thread and of the processing worker (see `lowerThreadPriority`); 0: unchanged. */
+  nice?: number;
 }
 
 export type WorkerRequest =
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const data = workerData as LoaderWorkerData;
+  if (data.nice) lowerThreadPriority(data.nice);
   // Built on first use: with the processing worker (the default) this thread never runs the
   // processors, and building them (price table, guardrail policy) would only slow the start.
   let modules: ReturnType<typeof loadEnrichmentModules> | undefined;

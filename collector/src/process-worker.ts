@@ -23,10 +23,12 @@ import {
 import type { LogRecordRecord } from './model.js';
 import type { GuardrailScanConfig } from './processors/guardrails.js';
 import { loadEnrichmentModules } from './processors-loader.js';
+import { lowerThreadPriority } from './thread-priority.js';
 
 export interface ProcessWorkerData {
   cost?: unknown;
   guardrails?: GuardrailScanConfig;
+  nice?: number;
 }
 
 export type ProcessRequest = { type: 'port'; port: MessagePort } | ProcessEntriesRequest;
@@ -53,6 +55,7 @@ function main(): void {
   const port = parentPort;
   if (!port) return;
   const data = workerData as ProcessWorkerData;
+  if (data.nice) lowerThreadPriority(data.nice);
   const modules = loadEnrichmentModules(data.cost, data.guardrails);
   const processors = [modules.normalize, modules.cost, modules.guardrails].filter(
     (p): p is NonNullable<typeof p> => p !== undefined,

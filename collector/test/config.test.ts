@@ -43,6 +43,7 @@ describe('loadConfig', () => {
         GENAI_OPS_DUCKDB_THREADS: '1',
         GENAI_OPS_DUCKDB_MEMORY_MB: '256',
         GENAI_OPS_CHECKPOINT_MB: '32',
+        GENAI_OPS_LOADER_NICE: '0',
       },
     });
     expect(cfg.storage).toEqual({
@@ -50,9 +51,14 @@ describe('loadConfig', () => {
       threads: 1,
       memoryLimitMb: 256,
       checkpointThresholdMb: 32,
+      loaderNice: 0,
     });
+    expect(DEFAULT_CONFIG.storage.loaderNice).toBe(10);
     expect(() => loadConfig({ env: { GENAI_OPS_DUCKDB_THREADS: '0' } })).toThrow(
       /\/storage\/threads: must be >= 1/,
+    );
+    expect(() => loadConfig({ env: { GENAI_OPS_LOADER_NICE: '20' } })).toThrow(
+      /\/storage\/loaderNice: must be <= 19/,
     );
   });
 

@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../dist/index.js';
 import { emitChatTrace, startTestCollector, tracerProvider, waitFor } from './helpers.js';
@@ -21,6 +23,18 @@ function getText(url: string): Promise<string> {
   });
 }
 
+/** The nice value of each thread of this process (Linux `/proc/self/task/<tid>/stat`, field 19). */
+function threadNices(): number[] {
+  return fs.readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+    } catch {
+      return []; // the thread ended meanwhile
+    }
+  });
+}
+
 async function sendTrace(url: string, protocol: 'json' | 'protobuf', content?: string): Promise<string> {
   const provider = tracerProvider(url, protocol, `svc-${protocol}`);
   const traceId = emitChatTrace(provider, { model: 'gpt-4o', content });
@@ -31,7 +45,10 @@ async function sendTrace(url: string, protocol: 'json' | 'protobuf', content?: s
 
 describe.each([true, false])('loader threads (processWorker %s)', (processWorker) => {
   it('stores processed rows with their verdicts and feeds the metrics observer', async () => {
-    c = await startTestCollector({ storage: { processWorker, memoryLimitMb: 256, threads: 1 } });
+    const before = threadNices().filter((n) => n === 7).length;
+    c = await startTestCollector({
+      storage: { processWorker, memoryLimitMb: 256, threads: 1, loaderNice: 7 },
+    });
     const email = 'reach me at jane.doe@example.com';
     const ids = [await sendTrace(c.url, 'protobuf', email), await sendTrace(c.url, 'json')];
     for (const id of ids) {
@@ -66,6 +83,13 @@ describe.each([true, false])('loader threads (processWorker %s)', (processWorker
     expect(String(setting)).toMatch(/^256(\.0)? MiB$/);
     const threads = (await c.store.sql("SELECT current_setting('threads') AS t")).rows[0]?.t;
     expect(Number(threads)).toBe(1);
+    // The loader thread (and the processing worker) run at nice 7; this thread keeps its priority.
+    if (process.platform === 'linux' && os.getPriority() < 7) {
+      expect(threadNices().filter((n) => n === 7).length - before).toBeGreaterThanOrEqual(
+        processWorker ? 2 : 1,
+      );
+      expect(os.getPriority()).toBeLessThan(7);
+    }
   });
 });
 
