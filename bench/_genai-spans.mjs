@@ -13,8 +13,34 @@ export function hex(n) {
   return s;
 }
 
-/** 512 GenAI spans of one trace: an agent root, then chat calls with ~2 KB of messages. */
-export function spanRecords(traceId) {
+/**
+ * Stands for the request-specific part of every input text in a body encoded once and sent many times
+ * (16 ASCII characters, as many as `hex(8)`): `freshNonce` overwrites it in place, lengths unchanged. The
+ * collector caches its guardrail verdicts on input texts (an application repeats system prompts and
+ * conversation history), so a benchmark that sent the same user texts again would measure that cache.
+ */
+export const TEXT_NONCE = 'nonce:0123456789';
+
+/** Offsets of TEXT_NONCE in an encoded body (JSON or protobuf: the texts are ASCII in both). */
+export function nonceOffsets(body) {
+  const needle = Buffer.from(TEXT_NONCE);
+  const offsets = [];
+  for (let at = body.indexOf(needle); at !== -1; at = body.indexOf(needle, at + 1)) offsets.push(at);
+  return offsets;
+}
+
+/** Writes one fresh nonce at every offset of `nonceOffsets(body)`, in place. */
+export function freshNonce(body, offsets) {
+  const nonce = Buffer.from(hex(8));
+  for (const o of offsets) nonce.copy(body, o);
+  return body;
+}
+
+/**
+ * 512 GenAI spans of one trace: an agent root, then chat calls with ~2 KB of messages. Every input text
+ * starts with `nonce` (default: a fresh random one), so no two requests share a user text.
+ */
+export function spanRecords(traceId, nonce = hex(8)) {
   const now = BigInt(Date.now()) * 1_000_000n;
   const rootId = hex(8);
   const text = 'The quick brown fox jumps over the lazy dog. '.repeat(22); // ~1 KB
@@ -55,7 +81,7 @@ export function spanRecords(traceId) {
               { type: 'text', content: 'You are a helpful planner.' },
             ]),
             'gen_ai.input.messages': JSON.stringify([
-              { role: 'user', parts: [{ type: 'text', content: `${i}: ${text}` }] },
+              { role: 'user', parts: [{ type: 'text', content: `${nonce} ${i}: ${text}` }] },
             ]),
             'gen_ai.output.messages': JSON.stringify([
               { role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' },

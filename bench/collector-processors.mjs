@@ -48,13 +48,17 @@ const builds = [
 const N = Number(process.argv[2] ?? 20480);
 const BATCH = Number(process.argv[3] ?? 100);
 
+/**
+ * A user's question, different on every call (the collector's guardrail scan caches its verdicts on input
+ * texts, which a real application repeats as system prompts and conversation history, not as new
+ * questions); system prompts are the same text every time, as in an application.
+ */
+let question = 0;
+const ask = () => `Summarize the quarterly report of unit ${++question} in three bullet points.`;
 const msgs = () =>
   JSON.stringify([
     { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
-    {
-      role: 'user',
-      parts: [{ type: 'text', content: 'Summarize the quarterly report in three bullet points.' }],
-    },
+    { role: 'user', parts: [{ type: 'text', content: ask() }] },
   ]);
 const out = () =>
   JSON.stringify([
@@ -72,6 +76,11 @@ const AGENT_RULES = Array.from(
     `Rule ${i + 1}: answer billing questions from the knowledge base; never promise a refund above the limit.`,
 );
 let agentCall = 0;
+let conversation = 0;
+let conversationTurn = 0;
+/** One message of a support chat (~300 characters), different for each conversation, turn and speaker. */
+const chatText = (c, t, who) =>
+  `${who} (conversation ${c}, turn ${t + 1}): ${'my order arrived damaged and the replacement has not shipped; '.repeat(5)}`;
 
 /** Attribute factories of the single-call shapes (fresh strings on every call). */
 const SHAPES = {
@@ -106,6 +115,44 @@ const SHAPES = {
       ]),
     };
   },
+  // A support chat: each turn sends the system prompt and the whole conversation so far (as the chat
+  // completions and messages APIs take it), 12 turns per conversation, ~300 characters per message.
+  'agent-conversation': () => {
+    const turn = conversationTurn++ % 12;
+    if (turn === 0) conversation++;
+    const history = [];
+    for (let t = 0; t <= turn; t++) {
+      history.push({
+        role: 'user',
+        parts: [{ type: 'text', content: chatText(conversation, t, 'Customer') }],
+      });
+      if (t < turn)
+        history.push({
+          role: 'assistant',
+          parts: [{ type: 'text', content: chatText(conversation, t, 'Agent') }],
+        });
+    }
+    return {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+      'gen_ai.conversation.id': `conv-${conversation}`,
+      'gen_ai.usage.input_tokens': 400 + 150 * turn,
+      'gen_ai.usage.output_tokens': 75,
+      'gen_ai.system_instructions': JSON.stringify([
+        { type: 'text', content: AGENT_RULES.slice(0, 10).join('\n') },
+      ]),
+      'gen_ai.input.messages': JSON.stringify(history),
+      'gen_ai.output.messages': JSON.stringify([
+        {
+          role: 'assistant',
+          parts: [{ type: 'text', content: chatText(conversation, turn, 'Agent') }],
+          finish_reason: 'stop',
+        },
+      ]),
+    };
+  },
   'otel-current': () => ({
     'gen_ai.operation.name': 'chat',
     'gen_ai.provider.name': 'openai',
@@ -132,7 +179,7 @@ const SHAPES = {
     'gen_ai.prompt.0.role': 'system',
     'gen_ai.prompt.0.content': `${'You are terse.'}`,
     'gen_ai.prompt.1.role': 'user',
-    'gen_ai.prompt.1.content': ['Summarize the quarterly report', 'in three bullet points.'].join(' '),
+    'gen_ai.prompt.1.content': ask(),
     'gen_ai.completion.0.role': 'assistant',
     'gen_ai.completion.0.content': ['Revenue up.', 'Costs flat.', 'Margin up.'].join(' '),
     'gen_ai.completion.0.finish_reason': 'end_turn',
@@ -148,10 +195,7 @@ const SHAPES = {
     'llm.model_name': 'gpt-5',
     'llm.invocation_parameters': JSON.stringify({ model: 'gpt-5', max_completion_tokens: 500 }),
     'llm.input_messages.0.message.role': 'user',
-    'llm.input_messages.0.message.content': [
-      'Summarize the quarterly report',
-      'in three bullet points.',
-    ].join(' '),
+    'llm.input_messages.0.message.content': ask(),
     'llm.output_messages.0.message.role': 'assistant',
     'llm.output_messages.0.message.content': ['Revenue', 'up.'].join(' '),
     'llm.token_count.prompt': 1200,
@@ -162,9 +206,7 @@ const SHAPES = {
     'ai.operationId': 'ai.generateText.doGenerate',
     'ai.model.provider': 'google.generative-ai',
     'ai.model.id': 'gemini-2.5-pro',
-    'ai.prompt.messages': JSON.stringify([
-      { role: 'user', content: [{ type: 'text', text: 'Summarize the quarterly report.' }] },
-    ]),
+    'ai.prompt.messages': JSON.stringify([{ role: 'user', content: [{ type: 'text', text: ask() }] }]),
     'ai.response.text': ['Revenue', 'up.'].join(' '),
     'ai.response.finishReason': 'stop',
     'ai.usage.inputTokens': 250000,

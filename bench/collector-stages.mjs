@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hex, spanRecords } from './_genai-spans.mjs';
+import { freshNonce, hex, nonceOffsets, spanRecords, TEXT_NONCE } from './_genai-spans.mjs';
 
 const require = createRequire(import.meta.url);
 const DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'collector', 'dist');
@@ -23,7 +23,11 @@ const GROUPS = Number(process.argv[2] ?? 20);
 const BODIES = Number(process.env.BENCH_GROUP ?? 8);
 const mods = loadEnrichmentModules({});
 const chain = [mods.normalize, mods.cost, mods.guardrails].filter(Boolean);
-const bodies = Array.from({ length: 8 }, () => Buffer.from(encodeTraces(spanRecords(hex(16)), 'protobuf')));
+const bodies = Array.from({ length: 8 }, () =>
+  Buffer.from(encodeTraces(spanRecords(hex(16), TEXT_NONCE), 'protobuf')),
+);
+// Fresh user texts each time a body is reused (as in bench/collector.mjs): see TEXT_NONCE.
+const nonces = bodies.map((b) => nonceOffsets(b));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-ops-stages-'));
 const store = new DuckDBStore({
   path: process.env.BENCH_MEMORY ? ':memory:' : path.join(dir, 'stages.duckdb'),
@@ -47,8 +51,10 @@ async function group(timed) {
   };
   let all = [];
   for (let b = 0; b < BODIES; b++) {
+    const k = (seq + b) % bodies.length;
+    freshNonce(bodies[k], nonces[k]);
     t = cpu();
-    let spans = decodeTraces(bodies[(seq + b) % bodies.length], 'protobuf').spans;
+    let spans = decodeTraces(bodies[k], 'protobuf').spans;
     lap('decode');
     // A fresh trace id per body, so every span is a new row (as in bench/collector.mjs); not timed.
     const traceId = hex(16);

@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BATCH, hex, spanRecords } from './_genai-spans.mjs';
+import { BATCH, freshNonce, hex, nonceOffsets, spanRecords, TEXT_NONCE } from './_genai-spans.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,20 +36,22 @@ const SECONDS = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 1
 const PLACEHOLDER = 'ab'.repeat(16);
 
 /** A body template whose trace id is swapped per request (so every request stores new rows). */
+/** Request bodies: one encoding, then a fresh trace id and fresh user texts (`TEXT_NONCE`) per request. */
 function template(protocol) {
-  const body = encodeTraces(spanRecords(PLACEHOLDER), protocol);
+  const body = encodeTraces(spanRecords(PLACEHOLDER, TEXT_NONCE), protocol);
   if (protocol === 'json') {
     const s = body.toString();
-    return () => Buffer.from(s.replaceAll(PLACEHOLDER, hex(16)));
+    return () => Buffer.from(s.replaceAll(PLACEHOLDER, hex(16)).replaceAll(TEXT_NONCE, hex(8)));
   }
   const needle = Buffer.from(PLACEHOLDER, 'hex');
   const offsets = [];
   for (let at = body.indexOf(needle); at !== -1; at = body.indexOf(needle, at + 1)) offsets.push(at);
+  const nonces = nonceOffsets(body);
   return () => {
     const b = Buffer.from(body);
     const id = Buffer.from(hex(16), 'hex');
     for (const o of offsets) id.copy(b, o);
-    return b;
+    return freshNonce(b, nonces);
   };
 }
 

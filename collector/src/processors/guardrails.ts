@@ -76,12 +76,19 @@ interface TextRef {
   /** The parsed part holding the text, and its field (for redaction). */
   part: Record<string, unknown>;
   field: 'content' | 'response';
+  /**
+   * A text a later call is likely to send again: a system instruction, an input message before the last
+   * one (conversation history), or any message of an input of three or more (a conversation: its next
+   * turn sends it all again). Only these go into the verdict cache (see `InputVerdictCache`).
+   */
+  repeats: boolean;
 }
 
 const ATTR_CHECKED_IN_PROCESS = 'genai_ops.guardrail.input.action';
-/** Bounds of the system-instruction verdict cache (see `GuardrailScanProcessor._systemVerdicts`). */
-const SYSTEM_CACHE_ENTRIES = 64;
-const SYSTEM_CACHE_MAX_CHARS = 64 * 1024;
+/** Bounds of the input verdict cache (see `InputVerdictCache`). */
+const INPUT_CACHE_ENTRIES = 4096;
+const INPUT_CACHE_MAX_CHARS = 64 * 1024;
+const INPUT_CACHE_TOTAL_CHARS = 8 * 1024 * 1024;
 const INPUT_KEYS = [ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, ATTR_GEN_AI_INPUT_MESSAGES] as const;
 const OUTPUT_KEYS = [ATTR_GEN_AI_OUTPUT_MESSAGES] as const;
 
@@ -102,19 +109,24 @@ function sourceOfRole(role: unknown, direction: 'input' | 'output'): TextSource 
 /** Collects text parts (text, reasoning, tool responses given as strings) of messages JSON. */
 function collectTexts(messages: unknown, direction: 'input' | 'output', out: TextRef[]): void {
   if (!Array.isArray(messages)) return;
-  for (const m of messages) {
+  const last = messages.length - 1;
+  for (let i = 0; i <= last; i++) {
+    const m: unknown = messages[i];
     if (m === null || typeof m !== 'object') continue;
     const msg = m as { role?: unknown; parts?: unknown; type?: unknown; content?: unknown };
     // System instructions are a flat list of parts.
     const parts = Array.isArray(msg.parts) ? msg.parts : msg.type !== undefined ? [msg] : [];
     const source = msg.type !== undefined ? 'system' : sourceOfRole(msg.role, direction);
+    // A conversation's input (more than a system message and a question) comes back with the next turn
+    // whole, its last message included.
+    const repeats = direction === 'input' && (source === 'system' || i < last || last >= 2);
     for (const p of parts) {
       if (p === null || typeof p !== 'object') continue;
       const part = p as Record<string, unknown>;
       if ((part.type === 'text' || part.type === 'reasoning') && typeof part.content === 'string') {
-        out.push({ text: part.content, source, part, field: 'content' });
+        out.push({ text: part.content, source, part, field: 'content', repeats });
       } else if (part.type === 'tool_call_response' && typeof part.response === 'string') {
-        out.push({ text: part.response, source: 'tool', part, field: 'response' });
+        out.push({ text: part.response, source: 'tool', part, field: 'response', repeats });
       }
     }
   }
@@ -135,18 +147,66 @@ function parseJson(v: unknown): unknown {
  * the DuckDB exporter stores as `enrichments` rows (kind `guardrails`, name `input`/`output`) and the
  * metrics exporter counts. Optionally redacts the stored content per the policy.
  */
+/**
+ * The policy's verdicts on input texts, by text and source. The input of a call repeats what earlier calls
+ * sent: the system prompt goes with every call, and an agent or a chat sends the whole conversation so far
+ * with each turn, so without it a conversation of n turns has its first message scanned n times. A verdict
+ * depends on the text, its direction and its source only. Outputs are not cached: a model's answer is new
+ * text (it comes back later as input, and is cached then).
+ *
+ * Two generations instead of a strict LRU: texts go into the current one; a text found in the previous
+ * one is carried over; when the current one is full, it becomes the previous one and the old previous one
+ * is dropped whole. So a lookup and an insert cost a hash lookup or two, nothing is evicted one by one (a
+ * `Map` used as a queue skips its deleted entries from the front on every eviction), and what was used
+ * within the last generation stays. Bounded: INPUT_CACHE_ENTRIES texts and INPUT_CACHE_TOTAL_CHARS
+ * characters over both generations, texts up to INPUT_CACHE_MAX_CHARS.
+ */
+class InputVerdictCache {
+  /** Per source, the two generations: [current, previous]. */
+  private readonly _bySource = new Map<TextSource, [Map<string, Verdict>, Map<string, Verdict>]>();
+  private _entries = 0;
+  private _chars = 0;
+
+  get(text: string, source: TextSource): Verdict | undefined {
+    const generations = this._bySource.get(source);
+    if (generations === undefined) return undefined;
+    const hit = generations[0].get(text);
+    if (hit !== undefined) return hit;
+    const old = generations[1].get(text);
+    if (old !== undefined) {
+      generations[1].delete(text);
+      this.set(text, source, old);
+    }
+    return old;
+  }
+
+  set(text: string, source: TextSource, verdict: Verdict): void {
+    if (this._entries >= INPUT_CACHE_ENTRIES / 2 || this._chars + text.length > INPUT_CACHE_TOTAL_CHARS / 2) {
+      // The current generation is full: it becomes the previous one, the previous one goes.
+      for (const generations of this._bySource.values()) {
+        generations[1] = generations[0];
+        generations[0] = new Map();
+      }
+      this._entries = 0;
+      this._chars = 0;
+    }
+    let generations = this._bySource.get(source);
+    if (generations === undefined) {
+      generations = [new Map(), new Map()];
+      this._bySource.set(source, generations);
+    }
+    generations[0].set(text, verdict);
+    this._entries++;
+    this._chars += text.length;
+  }
+}
+
 export class GuardrailScanProcessor implements SpanProcessor {
   readonly name = 'guardrails';
   readonly policy: Policy;
   private readonly _redact: boolean;
   private readonly _skipChecked: boolean;
-  /**
-   * Verdicts of system-instruction texts, by text: an application sends the same system prompt (often
-   * several KB, the longest text of a call) with every call, and the policy's verdict on a text depends
-   * on nothing else. Bounded: the oldest entry goes first (SYSTEM_CACHE_ENTRIES, texts up to
-   * SYSTEM_CACHE_MAX_CHARS). User and model texts are not cached: they rarely repeat.
-   */
-  private readonly _systemVerdicts = new Map<string, Verdict>();
+  private readonly _inputVerdicts = new InputVerdictCache();
 
   constructor(config: GuardrailScanConfig = {}) {
     this.policy = config.policy === undefined ? defaultPolicy : loadPolicy(config.policy);
@@ -199,7 +259,7 @@ export class GuardrailScanProcessor implements SpanProcessor {
     let errors = 0;
     let changed = false;
     for (const t of texts) {
-      const r = this._evaluate(t.text, direction, t.source);
+      const r = this._evaluate(t, direction);
       v.action = maxAction(v.action, r.action);
       for (const k in r.counts) v.counts[k] = (v.counts[k] ?? 0) + (r.counts[k] as number);
       for (const f of r.findings) {
@@ -230,17 +290,19 @@ export class GuardrailScanProcessor implements SpanProcessor {
     verdicts.push(v);
   }
 
-  /** The policy's verdict on one text; system-instruction texts from the cache when seen before. */
-  private _evaluate(text: string, direction: 'input' | 'output', source: TextSource): Verdict {
-    // System texts come with the input only.
-    if (source !== 'system' || direction !== 'input' || text.length > SYSTEM_CACHE_MAX_CHARS)
+  /**
+   * The policy's verdict on one text: an input text from the cache when seen before; a text a later call
+   * is likely to send again (`repeats`) goes into it. A new question or a model's answer is not kept: it
+   * would only turn short-lived strings into long-lived ones.
+   */
+  private _evaluate(t: TextRef, direction: 'input' | 'output'): Verdict {
+    const { text, source } = t;
+    if (direction !== 'input' || text.length > INPUT_CACHE_MAX_CHARS)
       return this.policy.evaluate(text, { direction, source });
-    const cache = this._systemVerdicts;
-    const hit = cache.get(text);
+    const hit = this._inputVerdicts.get(text, source);
     if (hit !== undefined) return hit;
     const v = this.policy.evaluate(text, { direction, source });
-    if (cache.size >= SYSTEM_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-    cache.set(text, v);
+    if (t.repeats) this._inputVerdicts.set(text, source, v);
     return v;
   }
 
