@@ -142,12 +142,6 @@ function parseJson(v: unknown): unknown {
 }
 
 /**
- * Runs the guardrail engine on the captured message content of spans from any instrumentation (also apps
- * that never ran our middleware) and adds a verdict per direction to `span.enrichment.guardrails`, which
- * the DuckDB exporter stores as `enrichments` rows (kind `guardrails`, name `input`/`output`) and the
- * metrics exporter counts. Optionally redacts the stored content per the policy.
- */
-/**
  * The policy's verdicts on input texts, by text and source. The input of a call repeats what earlier calls
  * sent: the system prompt goes with every call, and an agent or a chat sends the whole conversation so far
  * with each turn, so without it a conversation of n turns has its first message scanned n times. A verdict
@@ -201,6 +195,12 @@ class InputVerdictCache {
   }
 }
 
+/**
+ * Runs the guardrail engine on the captured message content of spans from any instrumentation (also apps
+ * that never ran our middleware) and adds a verdict per direction to `span.enrichment.guardrails`, which
+ * the DuckDB exporter stores as `enrichments` rows (kind `guardrails`, name `input`/`output`) and the
+ * metrics exporter counts. Optionally redacts the stored content per the policy.
+ */
 export class GuardrailScanProcessor implements SpanProcessor {
   readonly name = 'guardrails';
   readonly policy: Policy;
