@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BATCH, freshNonce, hex, nonceOffsets, spanRecords, TEXT_NONCE } from './_genai-spans.mjs';
+import { BATCH, freshNonce, hex, letters, nonceOffsets, spanRecords, TEXT_NONCE } from './_genai-spans.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +41,7 @@ function template(protocol) {
   const body = encodeTraces(spanRecords(PLACEHOLDER, TEXT_NONCE), protocol);
   if (protocol === 'json') {
     const s = body.toString();
-    return () => Buffer.from(s.replaceAll(PLACEHOLDER, hex(16)).replaceAll(TEXT_NONCE, hex(8)));
+    return () => Buffer.from(s.replaceAll(PLACEHOLDER, hex(16)).replaceAll(TEXT_NONCE, letters(16)));
   }
   const needle = Buffer.from(PLACEHOLDER, 'hex');
   const offsets = [];
