@@ -31,13 +31,16 @@ export function letters(n) {
  */
 export const TEXT_NONCE = 'noncenoncenonce_';
 
-/** Offsets of TEXT_NONCE in an encoded body (JSON or protobuf: the texts are ASCII in both). */
-export function nonceOffsets(body) {
-  const needle = Buffer.from(TEXT_NONCE);
+/** Offsets of every occurrence of `needle` (bytes, or an ASCII string) in an encoded body. */
+export function offsetsOf(body, needle) {
+  const bytes = Buffer.from(needle);
   const offsets = [];
-  for (let at = body.indexOf(needle); at !== -1; at = body.indexOf(needle, at + 1)) offsets.push(at);
+  for (let at = body.indexOf(bytes); at !== -1; at = body.indexOf(bytes, at + 1)) offsets.push(at);
   return offsets;
 }
+
+/** Offsets of TEXT_NONCE in an encoded body (JSON or protobuf: the texts are ASCII in both). */
+export const nonceOffsets = (body) => offsetsOf(body, TEXT_NONCE);
 
 /** Writes one fresh nonce at every offset of `nonceOffsets(body)`, in place. */
 export function freshNonce(body, offsets) {

@@ -18,7 +18,16 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BATCH, freshNonce, hex, letters, nonceOffsets, spanRecords, TEXT_NONCE } from './_genai-spans.mjs';
+import {
+  BATCH,
+  freshNonce,
+  hex,
+  letters,
+  nonceOffsets,
+  offsetsOf,
+  spanRecords,
+  TEXT_NONCE,
+} from './_genai-spans.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,9 +52,7 @@ function template(protocol) {
     const s = body.toString();
     return () => Buffer.from(s.replaceAll(PLACEHOLDER, hex(16)).replaceAll(TEXT_NONCE, letters(16)));
   }
-  const needle = Buffer.from(PLACEHOLDER, 'hex');
-  const offsets = [];
-  for (let at = body.indexOf(needle); at !== -1; at = body.indexOf(needle, at + 1)) offsets.push(at);
+  const offsets = offsetsOf(body, Buffer.from(PLACEHOLDER, 'hex'));
   const nonces = nonceOffsets(body);
   return () => {
     const b = Buffer.from(body);

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const data = workerData as LoaderWorkerData;
-  if (data.nice) lowerThreadPriority(data.nice);
+  lowerThreadPriority(data.nice);
   // Built on first use: with the processing worker (the default) this thread never runs the
   // processors, and building them (price table, guardrail policy) would only slow the start.
   let modules: ReturnType<typeof loadEnrichmentModules> | undefined;

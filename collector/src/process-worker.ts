@@ -55,7 +55,7 @@ function main(): void {
   const port = parentPort;
   if (!port) return;
   const data = workerData as ProcessWorkerData;
-  if (data.nice) lowerThreadPriority(data.nice);
+  lowerThreadPriority(data.nice);
   const modules = loadEnrichmentModules(data.cost, data.guardrails);
   const processors = [modules.normalize, modules.cost, modules.guardrails].filter(
     (p): p is NonNullable<typeof p> => p !== undefined,

@@ -8,10 +8,11 @@ import * as os from 'node:os';
  * acknowledges requests is scheduled first; the workers still get every cycle it leaves. Threads
  * the calling thread creates afterwards inherit the value. A thread already at `nice` or above is
  * left alone (an unprivileged process cannot lower it back). Returns the thread's nice value, or
- * undefined where it cannot be read or set (other platforms, a restricted /proc): never throws.
+ * undefined where it cannot be read or set (other platforms, a restricted /proc) or `nice` is not
+ * positive (nothing to do): never throws.
  */
-export function lowerThreadPriority(nice: number): number | undefined {
-  if (process.platform !== 'linux' || !(nice > 0)) return undefined;
+export function lowerThreadPriority(nice: number | undefined): number | undefined {
+  if (process.platform !== 'linux' || nice === undefined || !(nice > 0)) return undefined;
   try {
     // /proc/thread-self -> "<pid>/task/<tid>"
     const link = fs.readlinkSync('/proc/thread-self');
