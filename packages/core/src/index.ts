@@ -76,6 +76,8 @@ export { GenAIClientMetrics } from './metrics.js';
 export { guardOutputStream } from './output-guard-stream.js';
 export * from './semconv.js';
 export {
+  type AbortSignalLike,
+  type AbortWatch,
   endCallWhenCollected,
   observeIteratorFactory,
   observeStream,

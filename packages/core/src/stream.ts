@@ -50,6 +50,12 @@ class ObservedStream<TChunk> implements AsyncIterableIterator<TChunk> {
   private _pending: TChunk | undefined;
   private _hasPending = false;
   private _finished = false;
+  /**
+   * The SDK stream object this iterator was taken from, kept alive until the stream ends: its collection
+   * ends the call as abandoned (endCallWhenCollected), and a caller may hold only this iterator
+   * (`for await (const c of await client.create(...))`).
+   */
+  private _owner: unknown;
   private readonly _onResult: (
     result: IteratorResult<TChunk>,
   ) => IteratorResult<TChunk> | Promise<IteratorResult<TChunk>>;
@@ -60,7 +66,9 @@ class ObservedStream<TChunk> implements AsyncIterableIterator<TChunk> {
     iterator: AsyncIterator<TChunk> | undefined,
     call: GenAICall,
     reducer: StreamReducer<TChunk>,
+    owner?: unknown,
   ) {
+    this._owner = owner;
     this._source = source;
     this._iterator = iterator;
     this._call = call;
@@ -177,6 +185,7 @@ class ObservedStream<TChunk> implements AsyncIterableIterator<TChunk> {
   private _finish(completed: boolean, failed: boolean, error: unknown): void {
     if (this._finished) return;
     this._finished = true;
+    if (this._owner !== undefined) this._owner = undefined;
     if (this._hasPending) this._foldPending();
     try {
       this._reducer.finish(this._call, failed ? { completed, error } : { completed });
@@ -212,13 +221,57 @@ export function observeIteratorFactory<TChunk>(
   factory: () => AsyncIterator<TChunk>,
   call: GenAICall,
   reducer: StreamReducer<TChunk>,
+  abort?: AbortWatch,
 ): () => AsyncIterator<TChunk> {
   let used = false;
+  const unwatch = abort ? endCallOnAbortBeforeRead(call, abort) : undefined;
   return function observedIterator(this: unknown): AsyncIterator<TChunk> {
     const iterator = factory.call(this);
     if (used) return iterator;
     used = true;
-    return new ObservedStream(undefined, iterator, call, reducer);
+    unwatch?.();
+    return new ObservedStream(undefined, iterator, call, reducer, this);
+  };
+}
+
+/** The request signal of a stream, and the `error.type` its call ends with when the caller aborts it. */
+export interface AbortWatch {
+  signal: AbortSignalLike | undefined;
+  errorType: string;
+}
+
+/** The part of the DOM `AbortSignal` used here (SDKs bring their own typings or polyfills). */
+export interface AbortSignalLike {
+  readonly aborted?: boolean;
+  addEventListener?(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener?(type: 'abort', listener: () => void): void;
+}
+
+/**
+ * A stream aborted before anyone reads it (`stream.controller.abort()`, the caller's signal) ends its
+ * call at the abort: nothing else would, but the collection of the stream object. Once the stream is
+ * read, the observed iterator sees how it ends, so the returned function removes the listener.
+ */
+function endCallOnAbortBeforeRead(
+  call: GenAICall,
+  { signal, errorType }: AbortWatch,
+): (() => void) | undefined {
+  if (call.ended || signal === undefined || typeof signal.addEventListener !== 'function') return undefined;
+  const onAbort = (): void => call.end(undefined, { errorType });
+  if (signal.aborted === true) {
+    onAbort();
+    return undefined;
+  }
+  try {
+    signal.addEventListener('abort', onAbort, { once: true });
+  } catch (err) {
+    diag.debug('genai-ops: could not watch the stream request signal', err);
+    return undefined;
+  }
+  return () => {
+    try {
+      signal.removeEventListener?.('abort', onAbort);
+    } catch {}
   };
 }
 

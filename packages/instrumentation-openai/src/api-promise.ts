@@ -122,7 +122,10 @@ function observeStreamObject(
   });
   let factory = stream.iterator;
   if (outputGuard) factory = guardedFactory(factory, reducer, outputGuard);
-  stream.iterator = observeIteratorFactory(factory, call, new AbortCheckingReducer(reducer, stream));
+  stream.iterator = observeIteratorFactory(factory, call, new AbortCheckingReducer(reducer, stream), {
+    signal: stream.controller?.signal,
+    errorType: ABORT_ERROR_TYPE,
+  });
   endCallWhenCollected(stream, call);
 }
 

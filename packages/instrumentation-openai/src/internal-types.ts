@@ -3,6 +3,8 @@
  * purpose: the SDK is never loaded at run time by this package, and fields vary across versions.
  */
 
+import type { AbortSignalLike } from '@genai-ops/core';
+
 /** A client: `OpenAI` or `AzureOpenAI` (any version). */
 export interface OpenAIClientLike {
   baseURL?: string;
@@ -40,7 +42,7 @@ export interface APIPromiseLike {
 /** `Stream` (https://github.com/openai/openai-node/blob/master/src/core/streaming.ts). */
 export interface StreamLike<T> {
   iterator: () => AsyncIterator<T>;
-  controller?: { signal?: { aborted?: boolean } };
+  controller?: { signal?: AbortSignalLike };
 }
 
 export type AnyRecord = Record<string, unknown>;

@@ -84,6 +84,8 @@ const SCENARIOS = [
   'streamUsage',
   'streamBreak',
   'streamAbort',
+  'streamAbortBeforeRead',
+  'streamGc',
   'abort',
   'streamDrop',
   'status500',
@@ -204,6 +206,20 @@ describe.each([
     const streamAbort = only(run, 'streamAbort');
     expect(streamAbort.status.code).toBe(ERROR);
     expect(streamAbort.attributes['error.type']).toBe('APIUserAbortError');
+
+    // The stream object collected mid-iteration (only the iterator kept): the span still ends with it.
+    expect(run.results.streamGc!.detail.n).toBeGreaterThan(2);
+    const collected = only(run, 'streamGc');
+    expect(collected.status.code).toBe(0);
+    expect(collected.attributes['error.type']).toBeUndefined();
+    expect(collected.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
+    expect(collected.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+
+    // Aborted before anyone read it: nothing iterates the stream, the abort alone ends its span.
+    expect(run.results.streamAbortBeforeRead!.detail.aborted).toBe(true);
+    const unread = only(run, 'streamAbortBeforeRead');
+    expect(unread.status.code).toBe(ERROR);
+    expect(unread.attributes['error.type']).toBe('APIUserAbortError');
 
     expect(run.results.abort!.detail.error).toBe('APIUserAbortError');
     expect(only(run, 'abort').attributes['error.type']).toBe('APIUserAbortError');
