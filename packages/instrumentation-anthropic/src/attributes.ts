@@ -3,6 +3,7 @@
  * message JSON and token usage (../shared/semconv/GUIDE.md §2.1, §4, §9). No SDK is loaded here.
  */
 import {
+  ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_OUTPUT_TYPE,
   ATTR_GEN_AI_REQUEST_MAX_TOKENS,
   ATTR_GEN_AI_REQUEST_REASONING_LEVEL,
@@ -28,6 +29,7 @@ import type {
   ContentBlock,
   MessageCreateParams,
   MessageParam,
+  RequestOptions,
   SdkClient,
   ToolParam,
 } from './internal-types.js';
@@ -71,7 +73,8 @@ export function requestAttributes(params: MessageCreateParams): Attributes {
   if (params.stream === true) attributes[ATTR_GEN_AI_REQUEST_STREAM] = true;
   const effort = params.output_config?.effort;
   if (typeof effort === 'string' && effort !== '') attributes[ATTR_GEN_AI_REQUEST_REASONING_LEVEL] = effort;
-  if (params.output_config?.format != null)
+  // `output_format`: the deprecated form `beta.messages` still takes (the SDK moves it to output_config).
+  if (params.output_config?.format != null || params.output_format != null)
     attributes[ATTR_GEN_AI_OUTPUT_TYPE] = GEN_AI_OUTPUT_TYPE_VALUES.JSON;
   const budget = params.thinking?.budget_tokens;
   if (params.thinking?.type === 'enabled' && isInt(budget)) {
@@ -81,8 +84,19 @@ export function requestAttributes(params: MessageCreateParams): Attributes {
 }
 
 /**
+ * `gen_ai.conversation.id` from the SDK's own request option `openTelemetry.conversationId` (0.13x
+ * and 1.x: "The SDK sets it as `gen_ai.conversation.id`" on its span, which ours replaces, so the id
+ * the caller gave goes on ours). Never made up.
+ */
+export function requestOptionAttributes(options: unknown): Attributes {
+  const id = (options as RequestOptions | null | undefined)?.openTelemetry?.conversationId;
+  return typeof id === 'string' && id !== '' ? { [ATTR_GEN_AI_CONVERSATION_ID]: id } : {};
+}
+
+/**
  * Token usage in the conventions' sense: Anthropic reports cache reads and writes apart from
- * `input_tokens`, the conventions count them inside `gen_ai.usage.input_tokens` (GUIDE.md §2.1).
+ * `input_tokens`, the conventions count them inside `gen_ai.usage.input_tokens` (GUIDE.md §2.1);
+ * `output_tokens_details.thinking_tokens` is `gen_ai.usage.reasoning.output_tokens`.
  */
 export function usageFromAnthropic(usage: AnthropicUsage | undefined): Usage | undefined {
   if (!usage) return undefined;
@@ -93,11 +107,14 @@ export function usageFromAnthropic(usage: AnthropicUsage | undefined): Usage | u
   const input = isNumber(usage.input_tokens)
     ? usage.input_tokens + (cacheRead ?? 0) + (cacheCreation ?? 0)
     : undefined;
+  // Recent SDKs report the thinking tokens (inside `output_tokens`, as the conventions count them).
+  const thinking = usage.output_tokens_details?.thinking_tokens;
   return {
     inputTokens: input,
     outputTokens: isNumber(usage.output_tokens) ? usage.output_tokens : undefined,
     cacheReadInputTokens: cacheRead,
     cacheCreationInputTokens: cacheCreation,
+    reasoningOutputTokens: isNumber(thinking) ? thinking : undefined,
   };
 }
 

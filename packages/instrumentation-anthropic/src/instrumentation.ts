@@ -108,7 +108,16 @@ export class AnthropicInstrumentation extends GenAIInstrumentationBase<Anthropic
    * {@link instrumentAnthropic} for bundled apps.
    */
   patch(target: AnthropicModule | AnthropicClass): void {
-    const prototypes = messagesPrototypes(target);
+    let prototypes: MessagesResource[];
+    try {
+      prototypes = messagesPrototypes(target);
+    } catch (err) {
+      diag.warn(
+        'genai-ops: could not look up the @anthropic-ai/sdk Messages classes; not instrumenting',
+        err,
+      );
+      return;
+    }
     if (prototypes.length === 0) diag.debug('genai-ops: @anthropic-ai/sdk has no Messages class to patch');
     this._patchPrototypes(prototypes);
   }
@@ -118,13 +127,21 @@ export class AnthropicInstrumentation extends GenAIInstrumentationBase<Anthropic
     this._unpatchPrototypes(messagesPrototypes(target));
   }
 
+  /** A prototype that cannot be patched (frozen, say) is a warning: the require or the call goes on. */
   private _patchPrototypes(prototypes: MessagesResource[]): void {
     for (const proto of prototypes) {
-      if (isWrapped(proto.create)) this._unwrap(proto, 'create');
-      this._wrap(proto, 'create', patchCreate(this._host));
-      if (typeof proto.stream === 'function') {
-        if (isWrapped(proto.stream)) this._unwrap(proto, 'stream');
-        this._wrap(proto, 'stream', patchStream(this._host) as never);
+      try {
+        if (isWrapped(proto.create)) this._unwrap(proto, 'create');
+        this._wrap(proto, 'create', patchCreate(this._host));
+        if (typeof proto.stream === 'function') {
+          if (isWrapped(proto.stream)) this._unwrap(proto, 'stream');
+          this._wrap(proto, 'stream', patchStream(this._host) as never);
+        }
+      } catch (err) {
+        diag.warn(
+          'genai-ops: could not patch an @anthropic-ai/sdk Messages class; its calls are not instrumented',
+          err,
+        );
       }
     }
   }

@@ -4,6 +4,8 @@
  * `core/streaming.ts` (0.x latest and 1.x); every field is optional because we only read what is there.
  */
 
+import type { AbortSignalLike } from '@genai-ops/core';
+
 export type AnyRecord = Record<string, unknown>;
 
 /** A content block of a request or response message (text, image, tool_use, tool_result, thinking...). */
@@ -47,6 +49,8 @@ export interface MessageCreateParams {
   tools?: ToolParam[];
   thinking?: { type?: string; budget_tokens?: number };
   output_config?: { effort?: string; format?: unknown };
+  /** `beta.messages`: the deprecated form of `output_config.format`. */
+  output_format?: unknown;
   [key: string]: unknown;
 }
 
@@ -55,6 +59,8 @@ export interface AnthropicUsage {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  /** Recent SDKs: the thinking tokens counted inside `output_tokens`. */
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
 export interface AnthropicMessage {
@@ -65,6 +71,12 @@ export interface AnthropicMessage {
   content?: ContentBlock[];
   stop_reason?: string | null;
   usage?: AnthropicUsage;
+}
+
+/** The request options (second argument of `create`) we read. */
+export interface RequestOptions {
+  /** 0.13x and 1.x: options of the SDK's own span for this call. */
+  openTelemetry?: { conversationId?: unknown } | null;
 }
 
 /** A server-sent event of a streamed Messages response. */
@@ -86,6 +98,8 @@ export interface StreamEvent {
 /** The SDK's `Stream`: its own `iterator` factory backs `for await`, `tee()` and `toReadableStream()`. */
 export interface SdkStream {
   iterator: () => AsyncIterator<StreamEvent>;
+  /** The request's controller: aborted by the caller's signal, `stream.controller.abort()` or a `break`. */
+  controller?: { signal?: AbortSignalLike };
   [Symbol.asyncIterator]?: () => AsyncIterator<StreamEvent>;
 }
 

@@ -23,6 +23,7 @@ import {
   outputMessages,
   providerName,
   requestAttributes,
+  requestOptionAttributes,
   responseTexts,
   systemInstructions,
   toolDefinitions,
@@ -39,7 +40,7 @@ import type {
   StreamEvent,
 } from './internal-types.js';
 import { runWithoutSdkSpan } from './sdk-spans.js';
-import { guardStream, MessageStreamReducer } from './stream-reducer.js';
+import { ABORT_ERROR_TYPE, guardStream, MessageStreamReducer } from './stream-reducer.js';
 
 /** What the patches need from the instrumentation, read at call time. */
 export interface PatchHost {
@@ -87,14 +88,21 @@ function clientInfo(client: SdkClient | undefined): ClientInfo {
   return info;
 }
 
-function startCall(host: PatchHost, client: ClientInfo, params: MessageCreateParams): GenAICall {
+function startCall(
+  host: PatchHost,
+  client: ClientInfo,
+  params: MessageCreateParams,
+  options: unknown,
+): GenAICall {
+  const attributes = requestAttributes(params);
+  if (options !== undefined) Object.assign(attributes, requestOptionAttributes(options));
   return new GenAICall(host.telemetry(), {
     operation: GEN_AI_OPERATION_NAME_VALUES.CHAT,
     provider: client.provider,
     requestModel: typeof params.model === 'string' ? params.model : undefined,
     serverAddress: client.serverAddress,
     serverPort: client.serverPort,
-    attributes: requestAttributes(params),
+    attributes,
   });
 }
 
@@ -109,7 +117,7 @@ export function patchCreate(host: PatchHost): (original: CreateFn) => CreateFn {
       let client: ClientInfo;
       try {
         client = clientInfo(this._client);
-        call = startCall(host, client, params);
+        call = startCall(host, client, params, args[1]);
       } catch (err) {
         diag.warn('genai-ops: anthropic instrumentation failed to start a span', err);
         return original.apply(this, args as never);
@@ -271,11 +279,13 @@ function isSdkStream(data: unknown): data is SdkStream {
 
 /**
  * Observes the first iteration of the SDK's `Stream` through its own `iterator` factory, which
- * `for await`, `tee()` and `toReadableStream()` all use; a stream nobody reads ends its call when
- * collected.
+ * `for await`, `tee()` and `toReadableStream()` all use. A stream aborted before anyone reads it
+ * (`stream.controller.abort()`, the caller's signal) ends its call then, as an abort; a stream nobody
+ * reads nor aborts ends its call when collected.
  */
 function observeSdkStream(stream: SdkStream, call: GenAICall, outputGuard: OutputGuard | undefined): void {
   const factory = stream.iterator;
+  const signal = stream.controller?.signal;
   const source: () => AsyncIterator<StreamEvent> = outputGuard
     ? function guarded(this: unknown) {
         return guardStream(factory.call(this), outputGuard);
@@ -284,7 +294,8 @@ function observeSdkStream(stream: SdkStream, call: GenAICall, outputGuard: Outpu
   stream.iterator = observeIteratorFactory(
     source,
     call,
-    new MessageStreamReducer(outputGuard, call.capturesContent),
+    new MessageStreamReducer(outputGuard, call.capturesContent, signal),
+    { signal, errorType: ABORT_ERROR_TYPE },
   );
   endCallWhenCollected(stream, call);
 }

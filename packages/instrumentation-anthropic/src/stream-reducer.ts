@@ -1,14 +1,18 @@
 /**
  * Folds the server-sent events of a streamed Messages response (message_start, content_block_*,
  * message_delta, message_stop; https://docs.anthropic.com/en/api/messages-streaming) back into a message,
- * for the span: usage comes from message_start (input and cache counts) and message_delta (output).
+ * for the span: usage comes from message_start (input and cache counts) and message_delta (output; the
+ * output count of message_start is a placeholder).
  */
 
-import type { OutputGuard } from '@genai-ops/core';
+import type { AbortSignalLike, OutputGuard } from '@genai-ops/core';
 import { type GenAICall, parseToolArguments, type StreamOutcome, type StreamReducer } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import { finishReasons, outputMessages, responseTexts, usageFromAnthropic } from './attributes.js';
 import type { AnthropicMessage, AnthropicUsage, ContentBlock, StreamEvent } from './internal-types.js';
+
+/** `error.type` of a call the caller aborted: the SDK's own class for it, as the OpenAI instrumentation uses. */
+export const ABORT_ERROR_TYPE = 'APIUserAbortError';
 
 /**
  * Runs once per event: with content capture off and no output guard, a content delta (most of a stream)
@@ -23,9 +27,13 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
   /** Whether the streamed text is needed: for captured content or the output guard's final check. */
   private readonly _keepContent: boolean;
 
-  constructor(outputGuard?: OutputGuard, captureContent = true) {
+  /** The signal of the stream's request: aborted by the caller, the stream still ends quietly. */
+  private readonly _signal: AbortSignalLike | undefined;
+
+  constructor(outputGuard?: OutputGuard, captureContent = true, signal?: AbortSignalLike) {
     this._outputGuard = outputGuard;
     this._keepContent = captureContent || outputGuard !== undefined;
+    this._signal = signal;
   }
 
   fold(event: StreamEvent): void {
@@ -34,7 +42,12 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
         if (event.message) {
           const { content: _content, usage, ...rest } = event.message;
           this._message = { ...rest };
-          if (usage) this._usage = { ...usage };
+          if (usage) {
+            // Its output count is a placeholder (1): the real one comes with message_delta, so a stream
+            // cut short before that has no output count rather than a wrong one.
+            const { output_tokens: _output, output_tokens_details: _details, ...input } = usage;
+            this._usage = input;
+          }
         }
         break;
       case 'content_block_start':
@@ -66,6 +79,8 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
             const v = usage[k];
             if (typeof v === 'number') (this._usage as Record<string, number>)[k] = v;
           }
+          const details = event.usage.output_tokens_details;
+          if (details) this._usage.output_tokens_details = details;
         }
         break;
       default:
@@ -90,6 +105,10 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
   }
 
   finish(call: GenAICall, outcome: StreamOutcome): void {
+    // The SDK's stream swallows the abort of its request (the caller's AbortController or
+    // `stream.controller.abort()`) and ends as if complete; an early `break` also aborts it, but does
+    // not complete the stream. As in the OpenAI instrumentation, the call then ends as an abort.
+    const aborted = outcome.completed && outcome.error === undefined && this._signal?.aborted === true;
     const message = this.message();
     call.setResponse({
       id: message.id,
@@ -100,9 +119,13 @@ export class MessageStreamReducer implements StreamReducer<StreamEvent> {
     if (usage) call.setUsage(usage);
     call.recordOutput(() => {
       const out = outputMessages(message);
-      if (outcome.error !== undefined) for (const m of out) m.finish_reason = 'error';
+      if (outcome.error !== undefined || aborted) for (const m of out) m.finish_reason = 'error';
       return out;
     });
+    if (aborted) {
+      call.end(undefined, { errorType: ABORT_ERROR_TYPE });
+      return;
+    }
     if (this._outputGuard && outcome.completed) {
       try {
         this._outputGuard.finish(responseTexts(message));

@@ -4,6 +4,7 @@ import {
   outputMessages,
   providerName,
   requestAttributes,
+  requestOptionAttributes,
   systemInstructions,
   toolDefinitions,
   toPart,
@@ -47,9 +48,34 @@ describe('requestAttributes', () => {
       { model: 'm', output_config: { format: { type: 'json_schema', schema: {} } } },
       { 'gen_ai.output.type': 'json' },
     ],
+    [
+      'structured output, the deprecated beta output_format',
+      { model: 'm', output_format: { type: 'json_schema', schema: {} } },
+      { 'gen_ai.output.type': 'json' },
+    ],
   ];
   it.each(cases)('%s', (_name, params, expected) => {
     const attrs = requestAttributes(params);
+    expect(attrs).toEqual(expected);
+    expect(attributeErrors(attrs)).toEqual([]);
+  });
+});
+
+describe('requestOptionAttributes', () => {
+  const cases: Array<[string, unknown, Record<string, unknown>]> = [
+    ['no options', undefined, {}],
+    ['null options', null, {}],
+    ['options without openTelemetry', { timeout: 5 }, {}],
+    [
+      'the SDK span option conversationId',
+      { openTelemetry: { conversationId: 'c1' } },
+      { 'gen_ai.conversation.id': 'c1' },
+    ],
+    ['an empty or non-string id is not an id', { openTelemetry: { conversationId: '' } }, {}],
+    ['a number is not an id', { openTelemetry: { conversationId: 7 } }, {}],
+  ];
+  it.each(cases)('%s', (_name, options, expected) => {
+    const attrs = requestOptionAttributes(options);
     expect(attrs).toEqual(expected);
     expect(attributeErrors(attrs)).toEqual([]);
   });
@@ -78,6 +104,17 @@ describe('usageFromAnthropic', () => {
         outputTokens: 5,
         cacheReadInputTokens: undefined,
         cacheCreationInputTokens: undefined,
+      },
+    ],
+    [
+      'thinking tokens (output_tokens_details) as reasoning output tokens, inside output',
+      { input_tokens: 10, output_tokens: 50, output_tokens_details: { thinking_tokens: 30 } },
+      {
+        inputTokens: 10,
+        outputTokens: 50,
+        cacheReadInputTokens: undefined,
+        cacheCreationInputTokens: undefined,
+        reasoningOutputTokens: 30,
       },
     ],
     [

@@ -155,7 +155,7 @@ const assistant = (t: string, finish = 'stop') => [
 ];
 
 const ALL =
-  'create,cache,tools,thinking,image,stream,break,helper,betaHelper,withResponse,tee,double,abort,drop,error429,error500,beta,count';
+  'create,cache,tools,thinking,image,stream,break,helper,betaHelper,withResponse,tee,double,abort,controllerAbort,abortBeforeIterate,streamGc,helperAbort,drop,error429,error500,beta,conversation,count';
 
 describe.each([
   // [label, alias, whether the SDK emits spans of its own]
@@ -300,6 +300,8 @@ describe.each([
     expect(attrs['error.type']).toBeUndefined();
     expect(attrs['gen_ai.response.finish_reasons']).toBeUndefined();
     expect(typeof attrs['gen_ai.usage.input_tokens']).toBe('number');
+    // message_start's output count is a placeholder; the real one never came.
+    expect(attrs['gen_ai.usage.output_tokens']).toBeUndefined();
   });
 
   it('the messages.stream() helper still works and gives one span', () => {
@@ -344,17 +346,45 @@ describe.each([
     expect(span.status.code).toBe(0);
   });
 
-  it('abort mid-stream ends the span', () => {
+  it('abort mid-stream ends the span as an abort, as the OpenAI instrumentation does', () => {
     const res = r.results.abort;
     expect(res.n).toBeGreaterThanOrEqual(3);
     const span = onlyChat(r, 'abort');
-    if (res.error) {
-      expect(span.attributes['error.type']).toBe(res.error.name);
-      expect(span.status.code).toBe(2);
-    } else {
-      // The SDK ends an aborted stream quietly; the span ends with it, without a finish reason.
-      expect(span.attributes['gen_ai.response.finish_reasons']).toBeUndefined();
-    }
+    // The SDK ends an aborted stream quietly; the span still says it was aborted.
+    expect(span.status.code).toBe(2);
+    expect(span.attributes['error.type']).toBe(res.error?.name ?? 'APIUserAbortError');
+    expect(span.attributes['gen_ai.response.finish_reasons']).toBeUndefined();
+  });
+
+  it('stream.controller.abort() mid-stream ends the span as an abort', () => {
+    expect(r.results.controllerAbort.n).toBeGreaterThanOrEqual(3);
+    const span = onlyChat(r, 'controllerAbort');
+    expect(span.status.code).toBe(2);
+    expect(span.attributes['error.type']).toBe('APIUserAbortError');
+  });
+
+  it('a stream object collected while its iterator is read: the span ends with the stream, not before', () => {
+    expect(r.results.streamGc.events).toBeGreaterThan(2);
+    const span = onlyChat(r, 'streamGc');
+    expect(span.status.code).toBe(0);
+    expect(span.attributes['error.type']).toBeUndefined();
+    expect(span.attributes['gen_ai.response.finish_reasons']).toEqual(['stop']);
+    expect(span.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+  });
+
+  it('stream.controller.abort() before the first event ends the span at once', () => {
+    expect(r.results.abortBeforeIterate.aborted).toBe(true);
+    const span = onlyChat(r, 'abortBeforeIterate');
+    expect(span.status.code).toBe(2);
+    expect(span.attributes['error.type']).toBe('APIUserAbortError');
+  });
+
+  it('aborting the messages.stream() helper ends its span as an abort', () => {
+    const res = r.results.helperAbort;
+    expect(res.error).toMatchObject({ name: 'APIUserAbortError' });
+    const span = onlyChat(r, 'helperAbort');
+    expect(span.status.code).toBe(2);
+    expect(span.attributes['error.type']).toBe('APIUserAbortError');
   });
 
   it('a dropped connection mid-stream is an error', () => {
@@ -388,6 +418,18 @@ describe.each([
     const attrs = normalize(onlyChat(r, 'beta'));
     expect(attrs['gen_ai.response.id']).toBe(r.results.beta.id);
     expect(attrs['gen_ai.output.messages']).toEqual(assistant(r.results.beta.text));
+  });
+
+  it('the conversation id given in the SDK request option openTelemetry.conversationId is on our span', () => {
+    const spans = childrenOf(r, 'conversation');
+    expect(spans.map((s) => `${s.scope}|${s.name}`)).toEqual([
+      `${SCOPE}|chat ${MODEL}`,
+      `${SCOPE}|chat ${MODEL}`,
+    ]);
+    for (const s of spans) expect(normalize(s)['gen_ai.conversation.id']).toBe('conv_42');
+    expect(spans.map((s) => s.attributes['gen_ai.response.id']).sort()).toEqual(
+      [r.results.conversation.id, r.results.conversation.streamedId].sort(),
+    );
   });
 
   it('countTokens gets no inference span; the SDK keeps its own span for it', () => {

@@ -1,3 +1,4 @@
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { isWrapped } from '@opentelemetry/instrumentation';
 import { describe, expect, it } from 'vitest';
 import { AnthropicInstrumentation, instrumentAnthropic } from '../src/index.js';
@@ -63,6 +64,33 @@ describe('patch / unpatch', () => {
     expect(() => new sdk.Messages().create({ model: 'm' })).toThrow(boom);
     instrumentation.disable();
     instrumentation.unpatch(sdk);
+  });
+
+  it('a prototype that cannot be patched is a warning, not a crash of the app', () => {
+    const sdk = fakeSdk();
+    Object.freeze(sdk.Messages.prototype);
+    const warnings: unknown[] = [];
+    diag.setLogger(
+      {
+        error: () => undefined,
+        warn: (...args: unknown[]) => warnings.push(args),
+        info: () => undefined,
+        debug: () => undefined,
+        verbose: () => undefined,
+      },
+      DiagLogLevel.WARN,
+    );
+    try {
+      const instrumentation = new AnthropicInstrumentation({ enabled: false });
+      expect(() => instrumentAnthropic(sdk, instrumentation)).not.toThrow();
+      // The other prototype is still patched, and the app's calls still work.
+      expect(isWrapped(sdk.Beta.Messages.prototype.create)).toBe(true);
+      expect(new sdk.Messages().create({ model: 'm' })).toEqual({ called: 'create', params: { model: 'm' } });
+      expect(warnings.length).toBeGreaterThan(0);
+      instrumentation.unpatch(sdk);
+    } finally {
+      diag.disable();
+    }
   });
 
   it('a module without Messages is left alone', () => {

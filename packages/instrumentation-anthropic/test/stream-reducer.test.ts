@@ -78,7 +78,7 @@ describe('MessageStreamReducer', () => {
     });
   });
 
-  it('a stream cut short: no finish reasons, output marked error', () => {
+  it('a stream cut short: no finish reasons, no output count (message_start has a placeholder), output marked error', () => {
     const attrs = finish(
       [
         start,
@@ -88,11 +88,36 @@ describe('MessageStreamReducer', () => {
       { completed: false, error: new TypeError('terminated') },
     );
     expect(attrs['gen_ai.response.finish_reasons']).toBeUndefined();
-    expect(attrs['gen_ai.usage.output_tokens']).toBe(1);
+    expect(attrs['gen_ai.usage.output_tokens']).toBeUndefined();
+    expect(attrs['gen_ai.usage.input_tokens']).toBe(16);
     expect(attrs['error.type']).toBe('TypeError');
     expect(attrs['gen_ai.output.messages']).toEqual([
       { role: 'assistant', parts: [{ type: 'text', content: 'Hi' }], finish_reason: 'error' },
     ]);
+  });
+
+  it('a stream that ends quietly because its request was aborted ends as an abort', () => {
+    const events: StreamEvent[] = [
+      start,
+      { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+    ];
+    const attrs = foldStream(new MessageStreamReducer(undefined, true, { aborted: true }), events, {
+      provider: 'anthropic',
+      requestModel: 'm',
+      captureContent: true,
+      outcome: { completed: true },
+    });
+    expect(attrs['error.type']).toBe('APIUserAbortError');
+    expect(JSON.parse(attrs['gen_ai.output.messages'] as string)[0].finish_reason).toBe('error');
+    // Not aborted: the same events end without error.
+    const ok = foldStream(new MessageStreamReducer(undefined, true, { aborted: false }), events, {
+      provider: 'anthropic',
+      requestModel: 'm',
+      captureContent: true,
+      outcome: { completed: true },
+    });
+    expect(ok['error.type']).toBeUndefined();
   });
 
   it('a block whose start was missed: the tool input after it still pairs with its own block', () => {
@@ -128,6 +153,26 @@ describe('MessageStreamReducer', () => {
     ]);
     expect(attrs['gen_ai.usage.input_tokens']).toBe(18);
     expect(attrs['gen_ai.usage.output_tokens']).toBe(5);
+  });
+
+  it('thinking tokens of message_delta (output_tokens_details) are the reasoning output tokens', () => {
+    const attrs = finish(
+      [
+        start,
+        { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } },
+        {
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn' },
+          usage: { output_tokens: 40, output_tokens_details: { thinking_tokens: 25 } },
+        },
+        { type: 'message_stop' },
+      ],
+      { completed: true },
+      false,
+    );
+    expect(attrs['gen_ai.usage.output_tokens']).toBe(40);
+    expect(attrs['gen_ai.usage.reasoning.output_tokens']).toBe(25);
   });
 
   it('without content capture: the same response attributes and usage, no text joined', () => {
