@@ -123,10 +123,35 @@ function base64Of(bytes: Uint8Array | string | undefined): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
+/**
+ * MIME types of the Converse document and video formats that are not `text/<format>` or `video/<format>`
+ * (DocumentFormat, VideoFormat in the Bedrock Runtime API reference).
+ */
+const MIME_TYPES: Record<string, Record<string, string>> = {
+  document: {
+    pdf: 'application/pdf',
+    doc: 'application/msword',
+    docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    xls: 'application/vnd.ms-excel',
+    xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    txt: 'text/plain',
+    md: 'text/markdown',
+  },
+  video: {
+    mkv: 'video/x-matroska',
+    mov: 'video/quicktime',
+    flv: 'video/x-flv',
+    mpg: 'video/mpeg',
+    wmv: 'video/x-ms-wmv',
+    three_gp: 'video/3gpp',
+  },
+};
+
 function mimeOf(kind: string, format: string | undefined): string | null {
   if (!format) return null;
-  if (kind === 'document') return format === 'pdf' ? 'application/pdf' : `text/${format}`;
-  return `${kind}/${format}`;
+  const known = MIME_TYPES[kind];
+  if (known && Object.hasOwn(known, format)) return known[format]!;
+  return kind === 'document' ? `text/${format}` : `${kind}/${format}`;
 }
 
 /** One Converse content block as a conventions part; undefined for blocks with nothing to record. */

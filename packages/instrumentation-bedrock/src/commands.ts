@@ -4,6 +4,7 @@
  * odd input (unparseable bodies simply record less).
  */
 import {
+  type AbortSignalLike,
   ATTR_AWS_BEDROCK_GUARDRAIL_ID,
   ATTR_GEN_AI_REQUEST_STREAM,
   type CallContent,
@@ -34,6 +35,7 @@ import type {
 } from './internal-types.js';
 import {
   converseEventDelta,
+  invocationMetrics,
   type ModelFamily,
   modelFamily,
   nativeChunkDelta,
@@ -45,7 +47,8 @@ import { StreamAccumulator, type StreamDelta } from './stream-accumulator.js';
 /** How a streaming output is observed: where the stream is, and how its events read. */
 export interface StreamPlan {
   property: 'stream' | 'body';
-  reducer: (captureContent: boolean) => StreamReducer<unknown>;
+  /** `signal`: the caller's `abortSignal` (an abort ends the SDK's event stream quietly). */
+  reducer: (captureContent: boolean, signal?: AbortSignalLike) => StreamReducer<unknown>;
   deltas: (event: unknown) => string[];
 }
 
@@ -109,12 +112,13 @@ function planConverse(input: ConverseInput, stream: boolean): CommandPlan {
           property: 'stream',
           // Without content capture only the stop reason (messageStop) and usage (metadata) are folded:
           // the content events (most of a stream) are not read at all.
-          reducer: (capture) =>
+          reducer: (capture, signal) =>
             new StreamAccumulator<unknown>(
               capture
                 ? (e) => (isRecord(e) ? converseEventDelta(e) : undefined)
                 : (e) => (isRecord(e) && (e.messageStop || e.metadata) ? converseEventDelta(e) : undefined),
               capture,
+              signal,
             ),
           deltas: (e) => {
             const d = isRecord(e) ? converseEventDelta(e) : undefined;
@@ -194,6 +198,13 @@ function isAnthropicContentOnly(event: unknown): boolean {
   return Buffer.prototype.indexOf.call(bytes as Buffer, INVOCATION_METRICS) === -1;
 }
 
+/** Whether a native stream event's bytes carry Bedrock's invocation metrics (checked without parsing). */
+function hasInvocationMetrics(event: unknown): boolean {
+  const bytes = isRecord(event) && isRecord(event.chunk) ? event.chunk.bytes : undefined;
+  if (!(bytes instanceof Uint8Array)) return false;
+  return Buffer.prototype.indexOf.call(bytes as Buffer, INVOCATION_METRICS) !== -1;
+}
+
 /** The request attributes of an InvokeModel call: the family's, plus guardrail id and stream flag when set. */
 function invokeAttributes(
   fromBody: AttributeMap | undefined,
@@ -215,6 +226,13 @@ function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
   const toDelta = (event: unknown): StreamDelta | undefined => {
     const chunk = decodeChunk(event);
     return chunk && family ? nativeChunkDelta(family, chunk) : undefined;
+  };
+  // A model id that names no family (a provisioned-throughput or application-inference-profile ARN): only
+  // Bedrock's own invocation metrics, the same for every model, are read, from the chunk that has them.
+  const metricsOnly = (event: unknown): StreamDelta | undefined => {
+    if (!hasInvocationMetrics(event)) return undefined;
+    const chunk = decodeChunk(event);
+    return chunk ? { fallbackUsage: invocationMetrics(chunk) } : undefined;
   };
   return {
     // An unknown family is still a model call; `chat` is the conventions' default for it.
@@ -267,12 +285,15 @@ function planInvoke(input: InvokeModelInput, stream: boolean): CommandPlan {
           // Without content capture only ids, usage and stop reasons are folded (the output guard reads
           // the text through `deltas`, not through the reducer); Anthropic's content-block and ping
           // chunks are not even decoded.
-          reducer: (capture) =>
+          reducer: (capture, signal) =>
             new StreamAccumulator<unknown>(
-              capture || family !== 'anthropic'
-                ? toDelta
-                : (e) => (isAnthropicContentOnly(e) ? undefined : toDelta(e)),
+              !family
+                ? metricsOnly
+                : capture || family !== 'anthropic'
+                  ? toDelta
+                  : (e) => (isAnthropicContentOnly(e) ? undefined : toDelta(e)),
               capture,
+              signal,
             ),
           deltas: (e) => {
             const d = toDelta(e);

@@ -89,11 +89,19 @@ export interface CommandLike {
   constructor: { name: string } & (new (input: unknown) => CommandLike);
 }
 
-/** The client `send` runs on: its resolved config gives the endpoint or region. */
+/**
+ * The client `send` runs on: its resolved config gives the endpoint, or what the SDK resolves one from
+ * (the service's configured endpoint, the region and the endpoint rules).
+ */
 export interface ClientLike {
   config?: {
     endpoint?: () => Promise<{ hostname?: string; port?: number; protocol?: string } | undefined>;
     region?: () => Promise<string> | string;
+    ignoreConfiguredEndpointUrls?: boolean;
+    serviceConfiguredEndpoint?: () => Promise<string | undefined>;
+    useFipsEndpoint?: () => Promise<boolean> | boolean;
+    useDualstackEndpoint?: () => Promise<boolean> | boolean;
+    endpointProvider?: (params: Record<string, unknown>) => { url?: URL };
   };
 }
 

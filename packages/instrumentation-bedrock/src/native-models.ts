@@ -51,7 +51,15 @@ export type ModelFamily =
 /** The family of a model id, inference profile or ARN; undefined for families we do not parse. */
 export function modelFamily(modelId: string | undefined): ModelFamily | undefined {
   if (!modelId) return undefined;
-  const id = baseModelId(modelId);
+  const family = familyOf(baseModelId(modelId));
+  if (family !== undefined) return family;
+  // A custom (fine-tuned) model's ARN names its base model before its own id:
+  // `arn:aws:bedrock:<region>:<account>:custom-model/<base model id>/<id>`.
+  const parts = modelId.split('/');
+  return parts.length > 2 ? familyOf(baseModelId(parts[parts.length - 2]!)) : undefined;
+}
+
+function familyOf(id: string): ModelFamily | undefined {
   if (id.startsWith('anthropic.')) return 'anthropic';
   if (id.startsWith('amazon.nova')) return 'nova';
   if (id.startsWith('amazon.titan-embed')) return 'titan-embed';
@@ -565,7 +573,7 @@ export function parseNativeResponse(family: ModelFamily, body: Json): NativeResp
 }
 
 /** Bedrock appends billed counts to the last chunk of every native stream. */
-function invocationMetrics(chunk: Json): Usage | undefined {
+export function invocationMetrics(chunk: Json): Usage | undefined {
   const m = chunk['amazon-bedrock-invocationMetrics'];
   if (!isRecord(m)) return undefined;
   return { inputTokens: int(m.inputTokenCount), outputTokens: int(m.outputTokenCount) };

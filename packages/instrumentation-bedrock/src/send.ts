@@ -3,6 +3,7 @@
  * one GenAI span per logical call, and observes the output on a side chain of the SDK's own promise.
  */
 import {
+  type AbortSignalLike,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
   endCallWhenCollected,
@@ -19,6 +20,7 @@ import {
 import { context, diag } from '@opentelemetry/api';
 import { COMMAND_PLANS, type CommandPlan, type StreamPlan } from './commands.js';
 import type { ClientLike, CommandLike, SendFunction } from './internal-types.js';
+import { ABORT_ERROR_TYPE } from './stream-accumulator.js';
 
 /** What the patch factory needs from the instrumentation, looked up at call time. */
 export interface SendContext {
@@ -34,16 +36,51 @@ interface Server {
 /** Resolved endpoint per client: the first call resolves it (the SDK's providers are async). */
 const servers = new WeakMap<object, Server>();
 
+function serverOf(url: string | URL | undefined): Server | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const u = typeof url === 'string' ? new URL(url) : url;
+    if (!u.hostname) return undefined;
+    return { address: u.hostname, port: u.port ? Number(u.port) : u.protocol === 'http:' ? 80 : 443 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The endpoint the SDK sends to, resolved as it does (@smithy/core endpoints): the client's `endpoint`;
+ * else the one configured for the service (AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL, the shared
+ * config file), which the SDK reads only on its first request; else its endpoint rules for the region
+ * (FIPS, dual-stack and the partition's domain).
+ */
 async function resolveServer(client: ClientLike): Promise<Server> {
-  const endpoint = await client.config?.endpoint?.();
+  const config = client.config;
+  const endpoint = await config?.endpoint?.();
   if (endpoint?.hostname) {
     const port = endpoint.port ?? (endpoint.protocol === 'http:' ? 80 : 443);
     return { address: endpoint.hostname, port };
   }
-  const region = await client.config?.region?.();
-  return typeof region === 'string' && region !== ''
-    ? { address: `bedrock-runtime.${region}.amazonaws.com`, port: 443 }
-    : {};
+  if (config?.ignoreConfiguredEndpointUrls !== true) {
+    const configured = serverOf(await config?.serviceConfiguredEndpoint?.());
+    if (configured) return configured;
+  }
+  const region = await config?.region?.();
+  if (typeof region !== 'string' || region === '') return {};
+  if (typeof config?.endpointProvider === 'function') {
+    try {
+      const fromRules = serverOf(
+        config.endpointProvider({
+          Region: region,
+          UseFIPS: (await config.useFipsEndpoint?.()) === true,
+          UseDualStack: (await config.useDualstackEndpoint?.()) === true,
+        }).url,
+      );
+      if (fromRules) return fromRules;
+    } catch {
+      // Rules that reject the configuration: the SDK's request fails the same way.
+    }
+  }
+  return { address: `bedrock-runtime.${region}.amazonaws.com`, port: 443 };
 }
 
 const PROVIDER = GEN_AI_PROVIDER_NAME_VALUES.AWS_BEDROCK;
@@ -55,6 +92,7 @@ function observeOutputStream(
   plan: StreamPlan,
   call: GenAICall,
   guard: OutputGuard | undefined,
+  signal: AbortSignalLike | undefined,
 ): void {
   const original = output[plan.property] as AsyncIterable<unknown> | undefined;
   if (!original || typeof original[Symbol.asyncIterator] !== 'function') {
@@ -65,7 +103,10 @@ function observeOutputStream(
     guard
       ? guardOutputStream(original, guard, plan.deltas)[Symbol.asyncIterator]()
       : original[Symbol.asyncIterator]();
-  const observed = observeIteratorFactory(factory, call, plan.reducer(call.capturesContent));
+  const observed = observeIteratorFactory(factory, call, plan.reducer(call.capturesContent, signal), {
+    signal,
+    errorType: ABORT_ERROR_TYPE,
+  });
   // The original stays the prototype, so anything else it carries still reads the same.
   const wrapped = Object.create(original, {
     [Symbol.asyncIterator]: { value: observed, configurable: true, writable: true },
@@ -155,8 +196,13 @@ export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction
     if (!outputGuard || plan.stream) {
       // The caller gets the SDK's own promise; telemetry rides on a side chain whose handlers never
       // throw (no output guard can block here), so it never rejects unhandled.
+      const options = sendArgs[1];
+      const signal =
+        typeof options === 'object' && options !== null
+          ? (options as { abortSignal?: AbortSignalLike }).abortSignal
+          : undefined;
       promise.then(
-        (output) => observeOutput(output, plan, call, outputGuard),
+        (output) => observeOutput(output, plan, call, outputGuard, signal),
         (err: unknown) => call.end(err),
       );
       return promise;
@@ -190,10 +236,11 @@ function observeOutput(
   plan: CommandPlan,
   call: GenAICall,
   outputGuard: OutputGuard | undefined,
+  signal?: AbortSignalLike,
 ): void {
   try {
     if (plan.stream) {
-      observeOutputStream(output as Record<string, unknown>, plan.stream, call, outputGuard);
+      observeOutputStream(output as Record<string, unknown>, plan.stream, call, outputGuard, signal);
       return;
     }
     plan.finish?.(call, output, undefined);

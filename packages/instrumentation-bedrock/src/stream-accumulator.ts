@@ -1,4 +1,5 @@
 import {
+  type AbortSignalLike,
   type GenAICall,
   type MessagePart,
   mapFinishReason,
@@ -8,6 +9,9 @@ import {
   type StreamReducer,
   type Usage,
 } from '@genai-ops/core';
+
+/** `error.type` of a stream the caller aborted: the name of the SDK's abort error. */
+export const ABORT_ERROR_TYPE = 'AbortError';
 
 /** What one stream event adds, whatever its wire shape (Converse event or a model family's chunk). */
 export interface StreamDelta {
@@ -45,6 +49,8 @@ export class StreamAccumulator<TEvent> implements StreamReducer<TEvent> {
   constructor(
     private readonly _toDelta: (event: TEvent) => StreamDelta | undefined,
     private readonly _captureContent: boolean,
+    /** The caller's `abortSignal`, if it passed one to `send`. */
+    private readonly _signal?: AbortSignalLike,
   ) {}
 
   fold(event: TEvent): void {
@@ -73,6 +79,10 @@ export class StreamAccumulator<TEvent> implements StreamReducer<TEvent> {
   }
 
   finish(call: GenAICall, outcome: StreamOutcome): void {
+    // When the caller aborts through its `abortSignal`, the SDK closes the HTTP/2 stream and its event
+    // stream then ends quietly, as if complete: an aborted signal at the end is an abort, not a completion.
+    const aborted = outcome.completed && outcome.error === undefined && this._signal?.aborted === true;
+    if (aborted) outcome = { completed: false };
     call.setResponse({
       id: this._id,
       finishReasons: this._finish ? [mapFinishReason(this._finish)] : undefined,
@@ -87,6 +97,8 @@ export class StreamAccumulator<TEvent> implements StreamReducer<TEvent> {
       const message: OutputMessage = { role: 'assistant', parts: this._parts, finish_reason: finish };
       return [message];
     });
+    // The SDK's own error for an abort (@smithy/node-http-handler buildAbortError) is named AbortError.
+    if (aborted) call.end(undefined, { errorType: ABORT_ERROR_TYPE });
   }
 
   private _append(type: 'text' | 'reasoning', piece: string): void {

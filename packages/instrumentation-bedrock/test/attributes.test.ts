@@ -38,6 +38,22 @@ describe('model ids', () => {
   });
 });
 
+describe('model family of a custom model ARN (the base model id is in its path)', () => {
+  it.each([
+    [
+      'arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.titan-text-express-v1:0:8k/ly16hhi765j4',
+      'titan-text',
+    ],
+    [
+      'arn:aws:bedrock:us-west-2:123456789012:custom-model/meta.llama3-1-8b-instruct-v1:0:128k/abc123',
+      'llama',
+    ],
+    ['arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abcd1234efgh', undefined],
+  ])('%s', (id, family) => {
+    expect(modelFamily(id)).toBe(family);
+  });
+});
+
 describe('converseUsage: input includes cache reads and writes', () => {
   it.each([
     [
@@ -110,6 +126,27 @@ describe('converseBlockPart', () => {
       { type: 'uri', modality: 'document', mime_type: 'application/pdf', uri: 's3://b/k.pdf' },
     ],
     [{ cachePoint: { type: 'default' } }, undefined],
+    [
+      { document: { format: 'docx', name: 'd', source: { bytes: new Uint8Array([1]) } } },
+      {
+        type: 'blob',
+        modality: 'document',
+        mime_type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+        content: 'AQ==',
+      },
+    ],
+    [
+      { document: { format: 'txt', name: 'd', source: { bytes: new Uint8Array([1]) } } },
+      { type: 'blob', modality: 'document', mime_type: 'text/plain', content: 'AQ==' },
+    ],
+    [
+      { document: { format: 'md', name: 'd', source: { s3Location: { uri: 's3://b/k.md' } } } },
+      { type: 'uri', modality: 'document', mime_type: 'text/markdown', uri: 's3://b/k.md' },
+    ],
+    [
+      { video: { format: 'mov', source: { s3Location: { uri: 's3://b/v.mov' } } } },
+      { type: 'uri', modality: 'video', mime_type: 'video/quicktime', uri: 's3://b/v.mov' },
+    ],
   ])('%j', (block, expected) => {
     expect(converseBlockPart(block)).toEqual(expected);
   });

@@ -135,3 +135,28 @@ describe('ConverseStream', () => {
     expect(run(events, false, 'ConverseStreamCommand', input)).toEqual(on);
   });
 });
+
+describe('InvokeModelWithResponseStream, a model id that names no family', () => {
+  // A provisioned-throughput or application-inference-profile ARN: the family is unknown, but Bedrock
+  // appends its own invocation metrics to the last chunk of every native stream, whatever the model.
+  const ARN = 'arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abcd1234efgh';
+  const events = [
+    encode({ generation: 'Hel', stop_reason: null }),
+    encode({
+      generation: 'lo',
+      stop_reason: 'stop',
+      'amazon-bedrock-invocationMetrics': { inputTokenCount: 7, outputTokenCount: 2 },
+    }),
+  ];
+
+  it.each([false, true])('records the invocation metrics as usage (capture %s)', (capture) => {
+    const attributes = run(events, capture, 'InvokeModelWithResponseStreamCommand', {
+      modelId: ARN,
+      body: JSON.stringify({ prompt: 'Hi' }),
+    });
+    expect(attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': 7,
+      'gen_ai.usage.output_tokens': 2,
+    });
+  });
+});
