@@ -11,7 +11,8 @@ const EXPORT_FAILURE =
 
 // sdk-node warns 'OTEL_TRACES_EXPORTER contains "none". SDK will not be initialized.' when the user turned
 // traces off on purpose (and metrics and logs still run): an answer to a choice, so info, not a warning.
-const EXPLICIT_CHOICE = /contains "none"/;
+// Not its 'contains "none" along with other exporters' warning, which is about a misconfiguration.
+const EXPLICIT_CHOICE = /contains "none"\./;
 
 function render(message: string, args: unknown[]): string {
   const parts = [message];

@@ -19,3 +19,11 @@ export function diagLevelFromString(value: string | undefined): DiagLogLevel {
   if (value === undefined) return DiagLogLevel.WARN;
   return LEVELS[value.trim().toUpperCase()] ?? DiagLogLevel.WARN;
 }
+
+/** Whether `value` names one of the OTEL_LOG_LEVEL levels (case-insensitive). */
+export function isDiagLevelName(value: string): boolean {
+  return Object.hasOwn(LEVELS, value.trim().toUpperCase());
+}
+
+/** The OTEL_LOG_LEVEL level names, for diagnostics. */
+export const DIAG_LEVEL_NAMES: readonly string[] = Object.keys(LEVELS);

@@ -20,12 +20,15 @@ const INSTRUMENTED_MODULES: Array<string | RegExp> = [
   '@aws-sdk/client-bedrock-runtime',
 ];
 
-if (process.env.GENAI_OPS_ESM_HOOK?.trim().toLowerCase() === 'all') {
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
-} else {
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { include: INSTRUMENTED_MODULES },
-  });
+// OTEL_SDK_DISABLED=true is the kill switch: it leaves the app's modules alone too, not only the exporters
+// (start() below is a no-op then).
+if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
+  const wrapAll = process.env.GENAI_OPS_ESM_HOOK?.trim().toLowerCase() === 'all';
+  register(
+    '@opentelemetry/instrumentation/hook.mjs',
+    import.meta.url,
+    wrapAll ? undefined : { data: { include: INSTRUMENTED_MODULES } },
+  );
 }
 const require = createRequire(import.meta.url);
 (require('./start.js') as typeof import('./start.js')).start();

@@ -1,5 +1,5 @@
 import { bindGenAIMetricsAggregator, getEnv, getEnvBoolean, getEnvInt } from '@genai-ops/core';
-import { diag, metrics, trace } from '@opentelemetry/api';
+import { createNoopMeter, diag, metrics, ProxyTracerProvider, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 // The resources module of sdk-node's own dependency tree, so the resource we pass merges with its detectors'.
@@ -8,7 +8,7 @@ import { DedupingDiagLogger } from './diag-logger.js';
 import { installExitHooks, withTimeout } from './exit-hooks.js';
 import { installGuardrailsFromEnv } from './guardrails.js';
 import { loadInstrumentationsFromEnv } from './instrumentations.js';
-import { diagLevelFromString } from './log-level.js';
+import { DIAG_LEVEL_NAMES, diagLevelFromString, isDiagLevelName } from './log-level.js';
 import { metricReadersFromEnv } from './metric-readers.js';
 import type { StartConfig } from './types.js';
 
@@ -24,9 +24,33 @@ interface Running {
 
 let running: Running | undefined;
 
-function installDiagLogger(): void {
-  const level = diagLevelFromString(getEnv('OTEL_LOG_LEVEL'));
-  diag.setLogger(new DedupingDiagLogger(level), { logLevel: level, suppressOverrideMessage: true });
+/** Installs the register entry's diag logger; returns the function that installs the same logger again. */
+function installDiagLogger(): () => void {
+  const raw = getEnv('OTEL_LOG_LEVEL');
+  const level = diagLevelFromString(raw);
+  const logger = new DedupingDiagLogger(level);
+  const install = (): void => {
+    diag.setLogger(logger, { logLevel: level, suppressOverrideMessage: true });
+  };
+  install();
+  if (raw !== undefined && !isDiagLevelName(raw)) {
+    diag.warn(
+      `OTEL_LOG_LEVEL: unknown value "${raw}", expected one of ${DIAG_LEVEL_NAMES.join(', ')}; using WARN`,
+    );
+  }
+  return install;
+}
+
+/**
+ * Which global providers the app's own OpenTelemetry SDK registered before us. A second SDK could not
+ * register its own (the API keeps the first and logs an error) and would divert what it can reach.
+ */
+function registeredGlobalProviders(): string[] {
+  const found: string[] = [];
+  if (!(trace.getTracerProvider() instanceof ProxyTracerProvider)) found.push('tracer');
+  // With no meter provider registered the API hands out its one no-op meter for every name.
+  if (metrics.getMeterProvider().getMeter(DISTRO_NAME) !== createNoopMeter()) found.push('meter');
+  return found;
 }
 
 type MaybeFlushable = { forceFlush?: () => Promise<void>; getDelegate?: () => unknown };
@@ -43,15 +67,25 @@ async function forceFlushGlobals(): Promise<void> {
 }
 
 function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undefined {
-  if (getEnvBoolean('OTEL_SDK_DISABLED') === true) return undefined;
-  installDiagLogger();
+  // Only "true" (any case) disables the SDK; NodeSDK reads any other value as false and says so.
+  // https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/#parsing-empty-value
+  if (getEnv('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined;
+  const existing = registeredGlobalProviders();
+  if (existing.length > 0) {
+    // The app set up its own SDK first: add our instrumentations to it, as start({ tracerProvider }) does.
+    diag.info(
+      `genai-ops: the app already registered a global ${existing.join(' and ')} provider; enabling the instrumentations with it instead of starting a second SDK`,
+    );
+    return registerOnly(config);
+  }
+  const reinstallDiagLogger = installDiagLogger();
   const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
   const uninstallGuardrails = installGuardrailsFromEnv();
+  const { readers, aggregator } = metricReadersFromEnv();
   // NodeSDK installs a plain console logger when OTEL_LOG_LEVEL is set, warning that it replaces ours;
   // step aside while it is built, then put ours (deduping, same level) back.
   const logLevelSet = getEnv('OTEL_LOG_LEVEL') !== undefined;
   if (logLevelSet) diag.disable();
-  const { readers, aggregator } = metricReadersFromEnv();
   const sdk = new NodeSDK({
     instrumentations,
     metricReaders: readers,
@@ -65,7 +99,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   });
   if (logLevelSet) {
     diag.disable();
-    installDiagLogger();
+    reinstallDiagLogger();
   }
   sdk.start();
   // The meter provider exists now: bind the GenAI aggregator (whose producers feed its readers) to it and
@@ -114,7 +148,8 @@ function registerOnly(config: StartConfig): Running {
 /**
  * Starts genai-ops. Without providers it sets up tracing, metrics and logs exported over OTLP, configured
  * by the standard OTEL_* environment variables, and enables every installed genai-ops instrumentation; with
- * `tracerProvider`/`meterProvider`/`loggerProvider` it only registers the instrumentations against them.
+ * `tracerProvider`/`meterProvider`/`loggerProvider` it only registers the instrumentations against them, and
+ * so it does with the global providers when the app registered a global tracer or meter provider before.
  * Idempotent: a second call while started does nothing. Never throws.
  *
  * @example

@@ -74,6 +74,22 @@ describe('DedupingDiagLogger', () => {
       expected: { lines: [], suppressed: 0 },
     },
     {
+      name: 'still warns about "none" mixed with other exporters: a misconfiguration, not a choice',
+      level: DiagLogLevel.WARN,
+      calls: [
+        [
+          'warn',
+          'OTEL_TRACES_EXPORTER contains "none" along with other exporters. Using default otlp exporter.',
+        ],
+      ],
+      expected: {
+        lines: [
+          '[genai-ops] warn: OTEL_TRACES_EXPORTER contains "none" along with other exporters. Using default otlp exporter.',
+        ],
+        suppressed: 0,
+      },
+    },
+    {
       name: 'renders objects as JSON on one line',
       level: DiagLogLevel.WARN,
       calls: [['warn', 'bad value', { a: 1 }, 'multi\nline']],

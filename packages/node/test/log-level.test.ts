@@ -1,6 +1,6 @@
 import { DiagLogLevel } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { diagLevelFromString } from '../src/log-level';
+import { diagLevelFromString, isDiagLevelName } from '../src/log-level';
 
 describe('diagLevelFromString', () => {
   it.each<[string | undefined, DiagLogLevel]>([
@@ -15,5 +15,18 @@ describe('diagLevelFromString', () => {
     ['loud', DiagLogLevel.WARN],
   ])('%s -> %s', (value, level) => {
     expect(diagLevelFromString(value)).toBe(level);
+  });
+});
+
+describe('isDiagLevelName', () => {
+  it.each<[string, boolean]>([
+    ['warn', true],
+    [' Debug ', true],
+    ['ALL', true],
+    ['loud', false],
+    ['constructor', false],
+    ['', false],
+  ])('%s -> %s', (value, known) => {
+    expect(isDiagLevelName(value)).toBe(known);
   });
 });
