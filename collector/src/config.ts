@@ -336,7 +336,18 @@ export function validateConfig(merged: Record<string, unknown>, costSchema?: obj
     });
     throw new ConfigError(errors);
   }
-  return merged as unknown as CollectorConfig;
+  const cfg = merged as unknown as CollectorConfig;
+  // An endpoint's spool directory is named after its URL: two endpoints with one URL would share it.
+  const seen = new Set<string>();
+  const duplicates = cfg.forward.endpoints.flatMap((e, i) => {
+    if (!seen.has(e.url)) {
+      seen.add(e.url);
+      return [];
+    }
+    return [`/forward/endpoints/${i}/url: ${e.url} is configured twice (one endpoint per URL)`];
+  });
+  if (duplicates.length) throw new ConfigError(duplicates);
+  return cfg;
 }
 
 export interface LoadConfigOptions {
@@ -373,7 +384,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): CollectorConfig {
 export function resolvePaths(cfg: CollectorConfig): { dbPath: string; spoolDir: string; lockFile: string } {
   const dataDir = path.resolve(cfg.dataDir);
   return {
-    dbPath: cfg.storage.path ? path.resolve(cfg.storage.path) : path.join(dataDir, 'genai-ops.duckdb'),
+    // `:memory:` is DuckDB's in-memory database, not a file name.
+    dbPath: !cfg.storage.path
+      ? path.join(dataDir, 'genai-ops.duckdb')
+      : cfg.storage.path === ':memory:'
+        ? ':memory:'
+        : path.resolve(cfg.storage.path),
     spoolDir: cfg.forward.spoolDir ? path.resolve(cfg.forward.spoolDir) : path.join(dataDir, 'spool'),
     lockFile: path.join(dataDir, 'collector.json'),
   };

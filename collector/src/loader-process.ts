@@ -84,12 +84,20 @@ export async function processEntries(
     const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength);
     let spans: SpanRecord[] = [];
     let logs: LogRecordRecord[] = [];
-    if (e.encoding === 'records') {
-      const parsed = JSON.parse(body.toString('utf8')) as unknown[];
-      if (e.kind === 'traces') spans = parsed as SpanRecord[];
-      else logs = parsed as LogRecordRecord[];
-    } else if (e.kind === 'traces') spans = decodeTraces(body, e.encoding).spans;
-    else logs = decodeLogs(body, e.encoding).logs;
+    try {
+      if (e.encoding === 'records') {
+        const parsed = JSON.parse(body.toString('utf8')) as unknown[];
+        if (e.kind === 'traces') spans = parsed as SpanRecord[];
+        else logs = parsed as LogRecordRecord[];
+      } else if (e.kind === 'traces') spans = decodeTraces(body, e.encoding).spans;
+      else logs = decodeLogs(body, e.encoding).logs;
+    } catch (err) {
+      // The receiver validated the body before logging it, so this is a decoder disagreement: the
+      // entry is skipped and reported (as on replay), never retried, or it would stall every later one.
+      errors.push(`ingest-log: entry ${e.seq} cannot be decoded: ${(err as Error).message}`);
+      perEntry.push({ spans, logs });
+      continue;
+    }
     if (spans.length) spans = await runProcessors(processors, spans, errors);
     for (const p of processors) {
       if (!p.processLogs || !logs.length) continue;

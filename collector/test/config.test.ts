@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../dist/index.js';
-import { tmpDir } from './helpers.js';
+import { jsonRequest, post, randomHex, startTestCollector, tmpDir } from './helpers.js';
 
 function write(name: string, text: string): string {
   const f = path.join(tmpDir(), name);
@@ -107,8 +107,38 @@ describe('loadConfig', () => {
     }
   });
 
+  it('an endpoint URL configured twice is an error (they would share one spool)', () => {
+    const file = write(
+      'dup.yaml',
+      `forward:\n  endpoints:\n    - url: http://a:4318/v1/traces\n    - url: http://b:4318/v1/traces\n    - url: http://a:4318/v1/traces\n      headers: { dd-api-key: x }\n`,
+    );
+    expect(() => loadConfig({ file, env: {} })).toThrow(
+      /\/forward\/endpoints\/2\/url: http:\/\/a:4318\/v1\/traces is configured twice/,
+    );
+  });
+
   it('a file that does not parse is an error', () => {
     expect(() => loadConfig({ file: write('x.yaml', 'a: [1,\n'), env: {} })).toThrow(ConfigError);
     expect(() => loadConfig({ file: '/nonexistent/genai-ops.yaml', env: {} })).toThrow(/cannot read/);
+  });
+});
+
+describe('storage.path :memory:', () => {
+  it('is an in-memory database (no ingest log), not a file named ":memory:"', async () => {
+    const file = path.resolve(':memory:');
+    const c = await startTestCollector({ storage: { path: ':memory:' } });
+    try {
+      const traceId = randomHex(16);
+      const res = await post(`${c.url}/v1/traces`, jsonRequest(3, { traceId }), {
+        'content-type': 'application/json',
+      });
+      expect(res.status).toBe(200);
+      const rows = (await c.store.sql(`SELECT count(*) AS n FROM spans WHERE trace_id = '${traceId}'`)).rows;
+      expect(Number(rows[0]?.n)).toBe(3);
+      expect(fs.existsSync(file)).toBe(false);
+      expect(fs.existsSync(`${file}.ingest`)).toBe(false);
+    } finally {
+      await c.shutdown();
+    }
   });
 });

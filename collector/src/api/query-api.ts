@@ -1,4 +1,4 @@
-import express, { type Request, type Response, Router } from 'express';
+import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { SpanProcessor } from '../component.js';
 import { type DuckDBStore, QueryRejectedError } from '../exporters/duckdb-store.js';
 
@@ -59,17 +59,23 @@ export function queryApi(config: QueryApiConfig): Router {
   });
 
   router.get('/api/traces', async (req: Request, res: Response) => {
-    const q = req.query as Record<string, string | undefined>;
+    const q = req.query as Record<string, unknown>;
+    // A repeated parameter (`?service=a&service=b`) is parsed as an array.
+    for (const k of ['service', 'since', 'limit'] as const) {
+      if (q[k] !== undefined && typeof q[k] !== 'string') return bad(res, `${k} must be given once`);
+    }
     let since: string | undefined;
     try {
-      since = q.since ? tsLiteral(parseSince(q.since)) : undefined;
+      since = q.since ? tsLiteral(parseSince(q.since as string)) : undefined;
     } catch (err) {
       return bad(res, (err as Error).message);
     }
     const limit = q.limit !== undefined ? Number(q.limit) : 50;
     if (!Number.isInteger(limit) || limit < 1) return bad(res, 'limit must be a positive integer');
     try {
-      res.json({ traces: await config.store.listTraces({ service: q.service, since, limit }) });
+      res.json({
+        traces: await config.store.listTraces({ service: q.service as string | undefined, since, limit }),
+      });
     } catch (err) {
       bad(res, (err as Error).message, 500);
     }
@@ -112,6 +118,16 @@ export function queryApi(config: QueryApiConfig): Router {
     } catch (err) {
       bad(res, (err as Error).message, 500);
     }
+  });
+
+  // Errors passed on by the middleware above (a malformed or oversized JSON body, an unsupported
+  // charset, a badly percent-encoded path): answered as JSON like every other API error, instead of
+  // Express's default HTML page, which also shows the stack trace outside production.
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: unknown }).status;
+    const http = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+    bad(res, (err as Error)?.message ?? String(err), http);
   });
   return router;
 }

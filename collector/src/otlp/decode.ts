@@ -82,6 +82,17 @@ function idHex(v: Wire, what: string): string {
   throw new OtlpDecodeError(`${what} has an invalid type`);
 }
 
+/**
+ * A string field: absent is '', numbers and booleans read as text; anything else (an object, an array)
+ * is malformed input. `String()` of such a value can throw (`{"toString":1}`) or invent text.
+ */
+function text(v: Wire, what: string): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new OtlpDecodeError(`${what} is not a string`);
+}
+
 function enumNumber(v: Wire, names: Record<string, number>): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && v in names) return names[v] as number;
@@ -97,7 +108,10 @@ const MAX_DEPTH = 32;
 export function anyValue(v: Wire, depth = 0, build = true): AttrValue {
   if (v == null || typeof v !== 'object') return null;
   if (depth > MAX_DEPTH) throw new OtlpDecodeError('AnyValue nested too deeply');
-  if (has(v, 'stringValue')) return build ? String(v.stringValue) : null;
+  if (has(v, 'stringValue')) {
+    const s = text(v.stringValue, 'stringValue');
+    return build ? s : null;
+  }
   if (has(v, 'boolValue')) return build ? Boolean(v.boolValue) : null;
   if (has(v, 'intValue')) {
     const s = int64String(v.intValue, true);
@@ -106,6 +120,9 @@ export function anyValue(v: Wire, depth = 0, build = true): AttrValue {
   }
   if (has(v, 'doubleValue')) {
     const d = v.doubleValue;
+    // JSON may carry "NaN", "Infinity", "-Infinity" (or any number) as a string.
+    if (typeof d !== 'number' && typeof d !== 'string' && d != null)
+      throw new OtlpDecodeError('doubleValue is not a number');
     return !build ? null : typeof d === 'number' ? d : Number(d);
   }
   if (has(v, 'arrayValue')) {
@@ -118,7 +135,10 @@ export function anyValue(v: Wire, depth = 0, build = true): AttrValue {
   if (has(v, 'kvlistValue')) return keyValues(v.kvlistValue?.values, depth + 1, build);
   if (has(v, 'bytesValue')) {
     const b = v.bytesValue;
-    return !build ? null : typeof b === 'string' ? b : Buffer.from(b).toString('base64');
+    if (typeof b === 'string') return build ? b : null;
+    // protobufjs gives a Buffer (or an empty array for the default); JSON gives base64 text.
+    if (!(b instanceof Uint8Array) && !Array.isArray(b)) throw new OtlpDecodeError('bytesValue is not bytes');
+    return build ? Buffer.from(b).toString('base64') : null;
   }
   return null;
 }
@@ -175,8 +195,8 @@ function walkSpans(
   for (const rs of arr(req.resourceSpans, 'resourceSpans')) {
     const resource = keyValues(rs?.resource?.attributes, 0, build);
     for (const ss of arr(rs?.scopeSpans, 'scopeSpans')) {
-      const scopeName = String(ss?.scope?.name ?? '');
-      const scopeVersion = String(ss?.scope?.version ?? '');
+      const scopeName = text(ss?.scope?.name, 'scope name');
+      const scopeVersion = text(ss?.scope?.version, 'scope version');
       for (const s of arr(ss?.spans, 'spans')) {
         const traceId = idHex(s?.traceId, 'traceId');
         const spanId = idHex(s?.spanId, 'spanId');
@@ -187,7 +207,7 @@ function walkSpans(
         }
         const parent = idHex(s.parentSpanId, 'parentSpanId');
         const events: SpanEventRecord[] = arr(s.events, 'events').map((e: Wire) => ({
-          name: String(e?.name ?? ''),
+          name: text(e?.name, 'event name'),
           timeUnixNano: int64String(e?.timeUnixNano, false),
           attributes: keyValues(e?.attributes, 0, build),
         }));
@@ -199,18 +219,20 @@ function walkSpans(
         const startTimeUnixNano = int64String(s.startTimeUnixNano, false);
         const endTimeUnixNano = int64String(s.endTimeUnixNano, false);
         const attributes = keyValues(s.attributes, 0, build);
+        const name = text(s.name, 'span name');
+        const statusMessage = text(s.status?.message, 'status message');
         accepted++;
         if (!build) continue;
         spans.push({
           traceId,
           spanId,
           parentSpanId: parent.length === 16 && !/^0+$/.test(parent) ? parent : '',
-          name: String(s.name ?? ''),
+          name,
           kind: enumNumber(s.kind, SPAN_KIND_NAMES),
           startTimeUnixNano,
           endTimeUnixNano,
           statusCode: enumNumber(s.status?.code, STATUS_NAMES),
-          statusMessage: String(s.status?.message ?? ''),
+          statusMessage,
           attributes,
           events,
           links,
@@ -234,8 +256,8 @@ export function logsFromRequest(req: Wire): DecodedLogs {
   for (const rl of arr(req.resourceLogs, 'resourceLogs')) {
     const resource = keyValues(rl?.resource?.attributes);
     for (const sl of arr(rl?.scopeLogs, 'scopeLogs')) {
-      const scopeName = String(sl?.scope?.name ?? '');
-      const scopeVersion = String(sl?.scope?.version ?? '');
+      const scopeName = text(sl?.scope?.name, 'scope name');
+      const scopeVersion = text(sl?.scope?.version, 'scope version');
       for (const r of arr(sl?.logRecords, 'logRecords')) {
         if (r == null || typeof r !== 'object') continue;
         const attributes = keyValues(r.attributes);
@@ -247,8 +269,8 @@ export function logsFromRequest(req: Wire): DecodedLogs {
           traceId: idHex(r.traceId, 'traceId'),
           spanId: idHex(r.spanId, 'spanId'),
           severityNumber: enumNumber(r.severityNumber, {}),
-          severityText: String(r.severityText ?? ''),
-          eventName: String(r.eventName || (typeof legacyName === 'string' ? legacyName : '')),
+          severityText: text(r.severityText, 'severityText'),
+          eventName: text(r.eventName || (typeof legacyName === 'string' ? legacyName : ''), 'eventName'),
           body: has(r, 'body') ? anyValue(r.body) : null,
           attributes,
           resource,

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import * as zlib from 'node:zlib';
+import { PipelineError } from '../component.js';
 
 /** An HTTP-level refusal: status, message, and whether to close the connection afterwards. */
 export class HttpError extends Error {
@@ -94,44 +95,92 @@ function shared(chunks: Buffer[], size: number, pool: BodyPool | undefined): Buf
 }
 
 /**
+ * The bytes of the request bodies being read at once, across requests. Each body is bounded by the
+ * size limit, but without this their sum grows with the number of concurrent requests: the span
+ * budget only counts a body once it has been read, so slow or many uploads held memory unbounded.
+ */
+export class ReadingBudget {
+  bytes = 0;
+  constructor(readonly maxBytes: number) {}
+}
+
+function tooManyBytes(): PipelineError {
+  return new PipelineError('too many request bytes in flight', true, 1);
+}
+
+/**
  * Reads a request body up to `limit` bytes, gunzipping when `Content-Encoding: gzip`; the limit
  * applies to the compressed and to the decompressed size (a zip bomb gets 413 too). The result is
- * backed by a SharedArrayBuffer (see `shared`), taken from `pool` when given.
+ * backed by a SharedArrayBuffer (see `shared`), taken from `pool` when given. With `budget`, a body
+ * that would take the bytes being read past its bound is refused (429) unless it is the only one
+ * being read: before reading when its Content-Length says so, else once its bytes do.
  */
-export async function readBody(req: IncomingMessage, limit: number, pool?: BodyPool): Promise<Buffer> {
+export async function readBody(
+  req: IncomingMessage,
+  limit: number,
+  pool?: BodyPool,
+  budget?: ReadingBudget,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit}`);
   }
+  if (budget && budget.bytes > 0 && Number.isFinite(declared) && budget.bytes + declared > budget.maxBytes) {
+    throw tooManyBytes();
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  await new Promise<void>((resolve, reject) => {
-    const onData = (c: Buffer): void => {
-      size += c.length;
-      if (size > limit) {
+  /** This body's bytes in `budget`. */
+  let held = 0;
+  let settled = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error): void => {
+        settled = true;
         req.off('data', onData);
-        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve());
-    req.on('error', (err) => reject(new HttpError(400, `request stream error: ${err.message}`)));
-    req.on('aborted', () => reject(new HttpError(400, 'request aborted')));
-  });
-  const enc = String(req.headers['content-encoding'] ?? 'identity')
-    .toLowerCase()
-    .trim();
-  if (enc === 'identity' || enc === '') return shared(chunks, size, pool);
-  const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-  if (enc !== 'gzip') throw new HttpError(415, `unsupported Content-Encoding: ${enc}`);
-  return new Promise<Buffer>((resolve, reject) => {
-    zlib.gunzip(raw, { maxOutputLength: limit }, (err, out) => {
-      if (!err) return resolve(shared([out], out.length, pool));
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        reject(new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`));
-      } else reject(new HttpError(400, `invalid gzip body: ${err.message}`));
+        reject(err);
+      };
+      const onData = (c: Buffer): void => {
+        if (settled) return;
+        size += c.length;
+        if (size > limit) {
+          fail(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
+          return;
+        }
+        if (budget) {
+          budget.bytes += c.length;
+          held += c.length;
+          if (budget.bytes > budget.maxBytes && budget.bytes > held) {
+            fail(tooManyBytes());
+            return;
+          }
+        }
+        chunks.push(c);
+      };
+      req.on('data', onData);
+      req.on('end', () => {
+        settled = true;
+        resolve();
+      });
+      req.on('error', (err) => fail(new HttpError(400, `request stream error: ${err.message}`)));
+      req.on('aborted', () => fail(new HttpError(400, 'request aborted')));
     });
-  });
+    const enc = String(req.headers['content-encoding'] ?? 'identity')
+      .toLowerCase()
+      .trim();
+    if (enc === 'identity' || enc === '') return shared(chunks, size, pool);
+    const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    if (enc !== 'gzip') throw new HttpError(415, `unsupported Content-Encoding: ${enc}`);
+    return await new Promise<Buffer>((resolve, reject) => {
+      zlib.gunzip(raw, { maxOutputLength: limit }, (err, out) => {
+        if (!err) return resolve(shared([out], out.length, pool));
+        if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+          reject(new HttpError(413, `decompressed body exceeds the limit of ${limit} bytes`));
+        } else reject(new HttpError(400, `invalid gzip body: ${err.message}`));
+      });
+    });
+  } finally {
+    // Until here this body's bytes (read, then being gunzipped) are held by this request alone.
+    if (budget) budget.bytes -= held;
+  }
 }

@@ -11,7 +11,7 @@ import {
 import { otlpTypes } from '../otlp/proto.js';
 import { scanLogsProtobuf, scanTracesProtobuf } from '../otlp/scan.js';
 import { bearerAuth } from './auth.js';
-import { type BodyPool, HttpError, readBody } from './body.js';
+import { type BodyPool, HttpError, ReadingBudget, readBody } from './body.js';
 
 /**
  * What the receiver hands requests to. With `acceptsRaw()` true, a protobuf body is only validated
@@ -32,6 +32,11 @@ export interface OtlpHttpReceiverConfig {
   consumer: ReceiverConsumer;
   /** Max body bytes, compressed and decompressed. */
   maxBodyBytes: number;
+  /**
+   * Max bytes of the request bodies being read at once (all requests together); beyond it a request
+   * gets 429 with Retry-After. Default the larger of 64 MiB and 4 × `maxBodyBytes`.
+   */
+  maxReadingBytes?: number;
   /** Bearer token for /v1/*. Default none. */
   authToken?: string;
   metrics?: CollectorMetrics;
@@ -46,6 +51,26 @@ export interface OtlpHttpReceiverConfig {
 const RPC_INVALID_ARGUMENT = 3;
 const RPC_RESOURCE_EXHAUSTED = 8;
 const RPC_UNAVAILABLE = 14;
+
+/**
+ * Runs a decode or scan of a request body. The body is all it reads, so whatever it throws is the
+ * request's fault: a value the decoder cannot convert (`{"toString": 1}` as a name, a null
+ * `bytesValue`) throws a TypeError, not an `OtlpDecodeError`, and would otherwise be answered 503
+ * (retryable: the exporter sends the same body again and again) instead of 400.
+ */
+function decoding<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof OtlpDecodeError) throw err;
+    throw new OtlpDecodeError(`invalid request: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+const UNSUPPORTED_MEDIA_TYPE = JSON.stringify({
+  code: RPC_INVALID_ARGUMENT,
+  message: 'Content-Type must be application/json or application/x-protobuf',
+});
 
 function encodingOf(req: Request): OtlpEncoding | undefined {
   const ct = String(req.headers['content-type'] ?? '')
@@ -204,19 +229,14 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
   router.use('/v1', bearerAuth(config.authToken));
 
   const sizes = new ItemSizes();
+  const reading = new ReadingBudget(
+    config.maxReadingBytes ?? Math.max(64 * 1024 * 1024, 4 * config.maxBodyBytes),
+  );
   const handler = (kind: 'traces' | 'logs') => async (req: Request, res: Response) => {
     const encoding = encodingOf(req);
     if (!encoding) {
       req.resume();
-      res
-        .status(415)
-        .type('application/json')
-        .send(
-          JSON.stringify({
-            code: RPC_INVALID_ARGUMENT,
-            message: 'Content-Type must be application/json or application/x-protobuf',
-          }),
-        );
+      res.status(415).type('application/json').send(UNSUPPORTED_MEDIA_TYPE);
       return;
     }
     let count = 0;
@@ -229,14 +249,16 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
         req.resume();
         throw new PipelineError('too many spans in flight', true, 1);
       }
-      const body = await readBody(req, config.maxBodyBytes, config.bodyPool);
+      const body = await readBody(req, config.maxBodyBytes, config.bodyPool, reading);
       unclaimed = body;
       const consumer = config.consumer;
       if ((encoding === 'protobuf' || kind === 'traces') && consumer.consumeRaw && consumer.acceptsRaw?.()) {
         // Validate and count only; the loader decodes the body (once) off the acknowledgement path.
         // (OTLP/JSON log bodies, rare, are still decoded here.)
         if (kind === 'traces') {
-          const scanned = encoding === 'protobuf' ? scanTracesProtobuf(body) : scanTracesJson(body);
+          const scanned = decoding(() =>
+            encoding === 'protobuf' ? scanTracesProtobuf(body) : scanTracesJson(body),
+          );
           count = scanned.spans;
           config.metrics?.spansReceived.inc(count);
           if (scanned.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, scanned.rejected);
@@ -244,7 +266,7 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
           unclaimed = undefined;
           sendSuccess(res, encoding, kind, scanned.rejected, scanned.rejectReason);
         } else {
-          count = scanLogsProtobuf(body).logs;
+          count = decoding(() => scanLogsProtobuf(body)).logs;
           config.metrics?.logsReceived.inc(count);
           await consumer.consumeRaw(kind, { body, encoding }, count);
           unclaimed = undefined;
@@ -253,7 +275,7 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
         return;
       }
       if (kind === 'traces') {
-        const decoded = decodeTraces(body, encoding);
+        const decoded = decoding(() => decodeTraces(body, encoding));
         count = decoded.spans.length;
         config.metrics?.spansReceived.inc(count);
         if (decoded.rejected) config.metrics?.spansRejected.inc({ reason: 'invalid' }, decoded.rejected);
@@ -261,7 +283,7 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
         unclaimed = undefined;
         sendSuccess(res, encoding, kind, decoded.rejected, decoded.rejectReason);
       } else {
-        const decoded = decodeLogs(body, encoding);
+        const decoded = decoding(() => decodeLogs(body, encoding));
         count = decoded.logs.length;
         config.metrics?.logsReceived.inc(count);
         await config.consumer.consumeLogs({ logs: decoded.logs, raw: { body, encoding } });
@@ -284,7 +306,7 @@ export function otlpHttpReceiver(config: OtlpHttpReceiverConfig): Router {
     const encoding = encodingOf(req);
     req.resume();
     if (!encoding) {
-      res.status(415).end();
+      res.status(415).type('application/json').send(UNSUPPORTED_MEDIA_TYPE);
       return;
     }
     if (encoding === 'json') res.status(200).type('application/json').send('{}');
