@@ -1,98 +1,13 @@
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CollectorMetrics, OtlpForwarder, type OtlpForwarderConfig, type SpanRecord } from '../dist/index.js';
+import { Downstream, type Received } from './downstream.js';
 import { COLLECTOR_DIR, randomHex, spanRecord, tmpDir, waitFor } from './helpers.js';
 
 const root = protobuf.loadSync(path.join(COLLECTOR_DIR, 'proto', 'otlp.proto'));
-const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.ExportTraceServiceRequest');
 const ExportTraceServiceResponse = root.lookupType('opentelemetry.proto.ExportTraceServiceResponse');
-
-interface Received {
-  at: number;
-  headers: http.IncomingHttpHeaders;
-  spanIds: string[];
-}
-
-interface Reply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: Buffer | string;
-  delayMs?: number;
-}
-
-/**
- * A downstream OTLP/HTTP receiver whose answers a test scripts (`reply`). It decodes each body by its
- * content type and answers 400 to one it cannot decode, like a real receiver.
- */
-class Downstream {
-  readonly received: Received[] = [];
-  reply: (r: Received) => Reply = () => ({ status: 200 });
-  private _server?: http.Server;
-  port = 0;
-
-  async start(): Promise<void> {
-    this._server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        let spanIds: string[];
-        try {
-          spanIds = decodeSpanIds(body, req.headers['content-type']);
-        } catch {
-          res.writeHead(400).end();
-          return;
-        }
-        const r: Received = { at: Date.now(), headers: req.headers, spanIds };
-        this.received.push(r);
-        const out = this.reply(r);
-        const send = (): void => {
-          if (!res.destroyed) res.writeHead(out.status, out.headers ?? {}).end(out.body ?? '');
-        };
-        if (out.delayMs) setTimeout(send, out.delayMs);
-        else send();
-      });
-    });
-    await new Promise<void>((resolve) => this._server?.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this._server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    const s = this._server;
-    if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/v1/traces`;
-  }
-
-  get spanIds(): string[] {
-    return this.received.flatMap((r) => r.spanIds);
-  }
-}
-
-function decodeSpanIds(body: Buffer, contentType: string | undefined): string[] {
-  const ids: string[] = [];
-  const msg: any =
-    contentType === 'application/json'
-      ? JSON.parse(body.toString())
-      : ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), { bytes: String });
-  for (const rs of msg.resourceSpans ?? [])
-    for (const ss of rs.scopeSpans ?? [])
-      for (const s of ss.spans ?? [])
-        ids.push(
-          contentType === 'application/json' ? s.spanId : Buffer.from(s.spanId, 'base64').toString('hex'),
-        );
-  return ids;
-}
 
 const forwarders: OtlpForwarder[] = [];
 const downstreams: Downstream[] = [];

@@ -1,71 +1,9 @@
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import * as protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../dist/index.js';
-import { COLLECTOR_DIR, jsonRequest, post, startTestCollector, tmpDir, waitFor } from './helpers.js';
-
-const root = protobuf.loadSync(path.join(COLLECTOR_DIR, 'proto', 'otlp.proto'));
-const ExportTraceServiceRequest = root.lookupType('opentelemetry.proto.ExportTraceServiceRequest');
-
-/** A downstream OTLP/HTTP receiver (like Jaeger's) that records span ids and attributes; can stop and restart on its port. */
-class Downstream {
-  readonly spans = new Map<string, Record<string, unknown>>();
-  requests = 0;
-  private _server?: http.Server;
-  port = 0;
-
-  async start(): Promise<void> {
-    this._server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.requests++;
-        const body = Buffer.concat(chunks);
-        const msg: any =
-          req.headers['content-type'] === 'application/json'
-            ? JSON.parse(body.toString())
-            : ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), {
-                longs: String,
-                bytes: String,
-              });
-        for (const rs of msg.resourceSpans ?? []) {
-          for (const ss of rs.scopeSpans ?? []) {
-            for (const s of ss.spans ?? []) {
-              const id =
-                req.headers['content-type'] === 'application/json'
-                  ? s.spanId
-                  : Buffer.from(s.spanId, 'base64').toString('hex');
-              const attrs: Record<string, unknown> = {};
-              for (const kv of s.attributes ?? [])
-                attrs[kv.key] =
-                  kv.value?.stringValue ?? kv.value?.doubleValue ?? kv.value?.intValue ?? kv.value?.boolValue;
-              this.spans.set(id, attrs);
-            }
-          }
-        }
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => this._server?.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this._server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    const s = this._server;
-    if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/v1/traces`;
-  }
-}
+import { Downstream } from './downstream.js';
+import { jsonRequest, post, startTestCollector, tmpDir, waitFor } from './helpers.js';
 
 const collectors: RunningCollector[] = [];
 const downstreams: Downstream[] = [];
