@@ -87,20 +87,33 @@ export function observeAPIPromise(
   // HTTP errors (after the SDK's retries) and connection errors reject `responsePromise`.
   promise.responsePromise.then(undefined, (error: unknown) => call.end(error));
 
-  const originalAsResponse = promise.asResponse;
-  promise.asResponse = function asResponse(this: unknown, ...args: unknown[]) {
-    const out = originalAsResponse.apply(this, args as []);
-    out.then(
-      () =>
-        // `withResponse()` parses too: its parse starts in the same turn. Only a bare `asResponse()`
-        // (the caller reads the body) ends the call here, with what is known, body unread.
-        setImmediate(() => {
-          if (!parsed && !call.ended) call.end();
-        }),
-      () => undefined,
-    );
-    return out;
+  // The promises the helpers derive with `_thenUnwrap` outside `create` (`chat.completions.parse`,
+  // `responses.parse`) share the response: their `asResponse()` ends the call too.
+  const watchRaw = (p: APIPromiseLike): void => {
+    const originalAsResponse = p.asResponse;
+    p.asResponse = function asResponse(this: unknown, ...args: unknown[]) {
+      const out = originalAsResponse.apply(this, args as []);
+      out.then(
+        () =>
+          // `withResponse()` parses too: its parse starts in the same turn. Only a bare `asResponse()`
+          // (the caller reads the body) ends the call here, with what is known, body unread.
+          setImmediate(() => {
+            if (!parsed && !call.ended) call.end();
+          }),
+        () => undefined,
+      );
+      return out;
+    };
+    const originalThenUnwrap = p._thenUnwrap;
+    if (typeof originalThenUnwrap === 'function') {
+      p._thenUnwrap = function _thenUnwrap(this: unknown, ...args: unknown[]) {
+        const derived = originalThenUnwrap.apply(this, args);
+        if (isAPIPromise(derived)) watchRaw(derived);
+        return derived;
+      };
+    }
   };
+  watchRaw(promise);
 }
 
 /** Wraps the iterator factory of the SDK's `Stream`, so `for await`, `tee()` and `toReadableStream()` are observed. */

@@ -6,10 +6,13 @@ import {
   ATTR_OPENAI_REQUEST_SERVICE_TIER,
   ATTR_OPENAI_RESPONSE_SERVICE_TIER,
   ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+  type BlobPart,
+  dataUrlToBlobPart,
   GEN_AI_OUTPUT_TYPE_VALUES,
   GEN_AI_PROVIDER_NAME_VALUES,
   OPENAI_REQUEST_SERVICE_TIER_VALUES,
   serverFromUrl,
+  type UriPart,
   type Usage,
 } from '@genai-ops/core';
 import type { AttributeValue } from '@opentelemetry/api';
@@ -23,9 +26,26 @@ export interface ClientTarget {
   provider: string;
   serverAddress?: string;
   serverPort?: number;
+  /** The endpoint answers 400 to `stream_options` (older Azure api-versions): never ask for stream usage. */
+  rejectsStreamOptions?: true;
 }
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * The first Azure OpenAI api-version (GA) that accepts `stream_options`; older ones answer 400
+ * ("Unrecognized request argument supplied: stream_options").
+ */
+const AZURE_STREAM_OPTIONS_API_VERSION = '2024-10-21';
+
+/** Whether an Azure client's dated api-version predates `stream_options` (`preview`/`latest`/none do not). */
+function azureRejectsStreamOptions(client: OpenAIClientLike | undefined): boolean {
+  const query = client?._options?.defaultQuery;
+  const version = str(client?.apiVersion) ?? (isRecord(query) ? str(query['api-version']) : undefined);
+  return (
+    version !== undefined && /^\d{4}-\d{2}-\d{2}/.test(version) && version < AZURE_STREAM_OPTIONS_API_VERSION
+  );
+}
 
 /**
  * Constants read on every call, copied once at load: the CommonJS re-exports of `@genai-ops/core` are
@@ -53,11 +73,13 @@ export function clientTarget(client: OpenAIClientLike | undefined): ClientTarget
   const { address, port } = serverFromUrl(baseURL);
   const azure = client?.constructor?.name === 'AzureOpenAI' || isAzureHost(address);
   if (azure) {
-    return {
+    const target: ClientTarget = {
       provider: GEN_AI_PROVIDER_NAME_VALUES.AZURE_AI_OPENAI,
       serverAddress: address,
       serverPort: port === 443 ? undefined : port,
     };
+    if (azureRejectsStreamOptions(client)) target.rejectsStreamOptions = true;
+    return target;
   }
   return { provider: GEN_AI_PROVIDER_NAME_VALUES.OPENAI, serverAddress: address, serverPort: port };
 }
@@ -76,6 +98,15 @@ export function int(v: unknown): number | undefined {
 
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * Inline file data (`file_data`): a data URL, or bare base64, which is a blob part too (never a `uri`
+ * part), so core elides it unless media capture is on.
+ */
+export function fileDataPart(data: string): BlobPart | UriPart {
+  if (data.startsWith('data:')) return dataUrlToBlobPart(data, 'document');
+  return { type: 'blob', modality: 'document', mime_type: null, content: data };
 }
 
 /** `stop`: a string or an array of strings -> string[]. */

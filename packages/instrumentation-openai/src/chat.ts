@@ -37,6 +37,7 @@ import type { ApiMapping, OpenAIStreamReducer, StreamSetup } from './api.js';
 import { sourceOfRole } from './api.js';
 import {
   type AttributeMap,
+  fileDataPart,
   int,
   isRecord,
   num,
@@ -122,7 +123,7 @@ function chatPart(part: unknown): MessagePart | undefined {
       const id = str(file.file_id);
       if (id) return { type: 'file', modality: 'document', file_id: id };
       const data = str(file.file_data);
-      return data ? dataUrlToBlobPart(data, 'document') : undefined;
+      return data ? fileDataPart(data) : undefined;
     }
     default:
       return typeof part.type === 'string' ? { type: part.type } : undefined;

@@ -120,7 +120,12 @@ export function createWrapper(
 
       let injectedUsage = false;
       try {
-        if (mapping.prepareStream !== undefined && mapping.streams(params) && host.injectStreamUsage()) {
+        if (
+          mapping.prepareStream !== undefined &&
+          target.rejectsStreamOptions !== true &&
+          mapping.streams(params) &&
+          host.injectStreamUsage()
+        ) {
           const prepared = mapping.prepareStream(params);
           params = prepared.params;
           injectedUsage = prepared.injectedUsage;

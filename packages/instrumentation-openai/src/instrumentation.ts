@@ -72,31 +72,51 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
       new InstrumentationNodeModuleDefinition(
         'openai',
         SUPPORTED_VERSIONS,
+        // A failed patch is a warning: `require('openai')` must still return the module.
         (moduleExports) => {
-          const OpenAIClass = openAIClassOf(moduleExports);
-          if (OpenAIClass) this.patchClass(OpenAIClass);
+          try {
+            const OpenAIClass = openAIClassOf(moduleExports);
+            if (OpenAIClass) this.patchClass(OpenAIClass);
+          } catch (err) {
+            diag.warn('genai-ops openai: could not patch the openai module', err);
+          }
           return moduleExports;
         },
         (moduleExports) => {
-          const OpenAIClass = openAIClassOf(moduleExports);
-          if (OpenAIClass) this.unpatchClass(OpenAIClass);
+          try {
+            const OpenAIClass = openAIClassOf(moduleExports);
+            if (OpenAIClass) this.unpatchClass(OpenAIClass);
+          } catch (err) {
+            diag.warn('genai-ops openai: could not unpatch the openai module', err);
+          }
         },
       ),
     ];
   }
 
-  /** Patches the `create` methods reachable from an `OpenAI` class. Patching twice is a no-op. */
+  /**
+   * Patches the `create` methods reachable from an `OpenAI` class. Patching twice is a no-op. A prototype
+   * that cannot be patched (frozen, say) is a warning, and the other APIs are still patched.
+   */
   patchClass(OpenAIClass: OpenAIClassLike): void {
     for (const [proto, mapping] of targetsOf(OpenAIClass)) {
       if (isWrapped(proto.create)) continue;
-      this._wrap(proto, 'create', createWrapper(mapping, this._host) as never);
+      try {
+        this._wrap(proto, 'create', createWrapper(mapping, this._host) as never);
+      } catch (err) {
+        diag.warn(`genai-ops openai: could not patch ${mapping.operation} create`, err);
+      }
     }
   }
 
   /** Undoes {@link patchClass}. */
   unpatchClass(OpenAIClass: OpenAIClassLike): void {
-    for (const [proto] of targetsOf(OpenAIClass)) {
-      if (isWrapped(proto.create)) this._unwrap(proto, 'create');
+    for (const [proto, mapping] of targetsOf(OpenAIClass)) {
+      try {
+        if (isWrapped(proto.create)) this._unwrap(proto, 'create');
+      } catch (err) {
+        diag.warn(`genai-ops openai: could not unpatch ${mapping.operation} create`, err);
+      }
     }
   }
 }

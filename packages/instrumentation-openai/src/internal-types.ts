@@ -9,6 +9,10 @@ import type { AbortSignalLike } from '@genai-ops/core';
 export interface OpenAIClientLike {
   baseURL?: string;
   constructor: { name?: string };
+  /** `AzureOpenAI` only. */
+  apiVersion?: string;
+  /** The client options (an Azure api-version may come as `defaultQuery['api-version']`). */
+  _options?: { defaultQuery?: unknown };
 }
 
 /** A resource instance (`client.chat.completions`, `client.responses`, `client.embeddings`). */
@@ -37,6 +41,8 @@ export interface APIPromiseLike {
   parseResponse: (...args: unknown[]) => unknown;
   asResponse: () => Promise<unknown>;
   withResponse?: () => Promise<unknown>;
+  /** A new `APIPromise` on the same response, with a transformed parse (the SDK's helpers use it). */
+  _thenUnwrap?: (...args: unknown[]) => unknown;
 }
 
 /** `Stream` (https://github.com/openai/openai-node/blob/master/src/core/streaming.ts). */

@@ -34,6 +34,7 @@ import type { ApiMapping, OpenAIStreamReducer, StreamSetup } from './api.js';
 import { sourceOfRole } from './api.js';
 import {
   type AttributeMap,
+  fileDataPart,
   int,
   isRecord,
   num,
@@ -63,6 +64,8 @@ const REASONING_LEVEL_KEY = ATTR_GEN_AI_REQUEST_REASONING_LEVEL;
 const PREVIOUS_RESPONSE_ID_KEY = ATTR_GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID;
 const CONVERSATION_ID_KEY = ATTR_GEN_AI_CONVERSATION_ID;
 const STREAM_KEY = ATTR_GEN_AI_REQUEST_STREAM;
+/** The conventions' fallback `error.type`. */
+const ERROR_TYPE_OTHER = '_OTHER';
 
 /** Request attributes of a Responses call (GUIDE.md §2.1, §9), only those the request sets. */
 export function responsesRequestAttributes(params: AnyRecord): AttributeMap {
@@ -100,7 +103,7 @@ function inputPart(part: unknown): MessagePart | undefined {
       const url = str(part.file_url);
       if (url) return { type: 'uri', modality: 'document', uri: url };
       const data = str(part.file_data);
-      return data ? dataUrlToBlobPart(data, 'document') : undefined;
+      return data ? fileDataPart(data) : undefined;
     }
     case 'input_audio': {
       const audio = isRecord(part.input_audio) ? part.input_audio : {};
@@ -165,7 +168,14 @@ export function responsesInputMessages(input: unknown): InputMessage[] {
       case 'custom_tool_call_output':
         out.push({
           role: 'tool',
-          parts: [{ type: 'tool_call_response', id: str(item.call_id) ?? null, response: item.output ?? '' }],
+          parts: [
+            {
+              type: 'tool_call_response',
+              id: str(item.call_id) ?? null,
+              // A list of text, image and file items: mapped as content, so inline media is elided.
+              response: Array.isArray(item.output) ? contentParts(item.output) : (item.output ?? ''),
+            },
+          ],
         });
         break;
       case 'reasoning':
@@ -356,6 +366,15 @@ function recordResponseObject(call: GenAICall, response: AnyRecord): void {
   if (usage) call.setUsage(usage);
 }
 
+/**
+ * `error.type` of a failed response (`status: failed`): its error code, or `_OTHER`. Undefined when the
+ * response did not fail.
+ */
+function failedResponseType(response: AnyRecord | undefined): string | undefined {
+  if (response?.status !== 'failed') return undefined;
+  return (isRecord(response.error) ? str(response.error.code) : undefined) ?? ERROR_TYPE_OTHER;
+}
+
 /** Records a non-streaming response; applies output-guard replacements to it. */
 export function recordResponsesResponse(
   call: GenAICall,
@@ -366,6 +385,8 @@ export function recordResponsesResponse(
   if (outputGuard) guardResponseOutput(body, outputGuard);
   recordResponseObject(call, body);
   if (call.capturesContent) call.recordOutput(() => responsesOutputMessages(body));
+  const failed = failedResponseType(body);
+  if (failed !== undefined) call.end(undefined, { errorType: failed });
 }
 
 const RESPONSE_EVENTS = new Set([
@@ -382,6 +403,8 @@ class ResponsesStreamReducer implements OpenAIStreamReducer<AnyRecord> {
   private _response: AnyRecord | undefined;
   private _text = '';
   private _final = false;
+  /** `error.type` of an `error` event (v5+ SDKs yield it as an event instead of throwing). */
+  private _errorType: string | undefined;
 
   constructor(private readonly _setup: StreamSetup) {}
 
@@ -399,21 +422,30 @@ class ResponsesStreamReducer implements OpenAIStreamReducer<AnyRecord> {
       this._response = event.response;
       this._final =
         type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed';
+    } else if (type === 'error') {
+      this._errorType = str(event.code) ?? ERROR_TYPE_OTHER;
     }
   }
 
   finish(call: GenAICall, outcome: StreamOutcome): void {
     const response = this._response;
     if (this._setup.outputGuard && this._text !== '') this._setup.outputGuard.finish([this._text]);
-    if (!response) return;
-    recordResponseObject(call, response);
-    if (!call.capturesContent) return;
-    call.recordOutput(() => {
-      if (this._final) return responsesOutputMessages(response);
-      // The stream stopped early: what was received.
-      const parts: MessagePart[] = this._text !== '' ? [{ type: 'text', content: this._text }] : [];
-      return [{ role: 'assistant', parts, finish_reason: outcome.error !== undefined ? 'error' : 'stop' }];
-    });
+    // A failed response or an error event ends a stream that looks complete: the call failed.
+    const errorType =
+      outcome.error === undefined ? (failedResponseType(response) ?? this._errorType) : undefined;
+    if (response) {
+      recordResponseObject(call, response);
+      if (call.capturesContent) {
+        call.recordOutput(() => {
+          if (this._final) return responsesOutputMessages(response);
+          // The stream stopped early: what was received.
+          const parts: MessagePart[] = this._text !== '' ? [{ type: 'text', content: this._text }] : [];
+          const failed = outcome.error !== undefined || errorType !== undefined;
+          return [{ role: 'assistant', parts, finish_reason: failed ? 'error' : 'stop' }];
+        });
+      }
+    }
+    if (errorType !== undefined) call.end(undefined, { errorType });
   }
 }
 

@@ -26,6 +26,23 @@ describe('clientTarget', () => {
       { baseURL: 'http://127.0.0.1:8080/openai', constructor: { name: 'AzureOpenAI' } },
       { provider: 'azure.ai.openai', serverAddress: '127.0.0.1', serverPort: 8080 },
     ],
+    // Azure api-versions before 2024-10-21 answer 400 to `stream_options`.
+    [
+      {
+        baseURL: 'https://my.openai.azure.com/openai/deployments/d',
+        constructor: { name: 'OpenAI' },
+        _options: { defaultQuery: { 'api-version': '2024-06-01' } },
+      },
+      { provider: 'azure.ai.openai', serverAddress: 'my.openai.azure.com', rejectsStreamOptions: true },
+    ],
+    [
+      {
+        baseURL: 'https://my.openai.azure.com/openai',
+        constructor: { name: 'AzureOpenAI' },
+        apiVersion: 'preview',
+      },
+      { provider: 'azure.ai.openai', serverAddress: 'my.openai.azure.com', serverPort: undefined },
+    ],
   ])('%j -> %j', (client, expected) => {
     expect(clientTarget(client as never)).toEqual(expected);
   });

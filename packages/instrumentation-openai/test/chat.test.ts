@@ -96,6 +96,28 @@ describe('chat message JSON', () => {
     ]);
   });
 
+  it('file data is a blob part (elided by core), data URL or raw base64', () => {
+    expect(
+      chatInputMessages([
+        {
+          role: 'user',
+          content: [
+            { type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBERi0x' } },
+            { type: 'file', file: { filename: 'b.pdf', file_data: 'JVBERi0y' } },
+          ],
+        },
+      ]),
+    ).toEqual([
+      {
+        role: 'user',
+        parts: [
+          { type: 'blob', modality: 'document', mime_type: 'application/pdf', content: 'JVBERi0x' },
+          { type: 'blob', modality: 'document', mime_type: null, content: 'JVBERi0y' },
+        ],
+      },
+    ]);
+  });
+
   it('maps choices to one output message each', () => {
     expect(
       chatOutputMessages([

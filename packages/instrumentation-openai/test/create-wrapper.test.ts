@@ -1,3 +1,4 @@
+import { isWrapped } from '@opentelemetry/instrumentation';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -86,6 +87,35 @@ describe('the create wrapper', () => {
       true,
       true,
     ]);
+  });
+
+  it('a prototype that cannot be patched is a warning on the module hook path, not a crash', () => {
+    const instrumentation = new OpenAIInstrumentation();
+    instrumentations.push(instrumentation);
+    class Completions {
+      create(): string {
+        return 'frozen';
+      }
+    }
+    Object.freeze(Completions.prototype);
+    class Embeddings {
+      create(): string {
+        return 'embeddings';
+      }
+    }
+    const moduleExports = { OpenAI: { Chat: { Completions }, Embeddings } };
+    // What `require('openai')` runs through the hook: it must return the exports, never throw.
+    const [definition] = instrumentation.getModuleDefinitions();
+    let patched: unknown;
+    expect(() => {
+      patched = definition!.patch!(moduleExports, '6.0.0');
+    }).not.toThrow();
+    expect(patched).toBe(moduleExports);
+    expect(new Completions().create()).toBe('frozen');
+    // The other resources are still patched.
+    expect(isWrapped(Embeddings.prototype.create)).toBe(true);
+    expect(() => definition!.unpatch!(moduleExports, '6.0.0')).not.toThrow();
+    expect(isWrapped(Embeddings.prototype.create)).toBe(false);
   });
 
   it('calls the original without telemetry when disabled', () => {

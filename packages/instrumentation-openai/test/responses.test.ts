@@ -78,6 +78,42 @@ describe('Responses content', () => {
     });
   });
 
+  it('inline media in tool outputs and raw base64 file data become blob parts (elided by core)', () => {
+    expect(
+      responsesInputContent({
+        input: [
+          {
+            type: 'function_call_output',
+            call_id: 'c1',
+            output: [
+              { type: 'input_text', text: 'see' },
+              { type: 'input_image', image_url: 'data:image/png;base64,QUJD' },
+            ],
+          },
+          { role: 'user', content: [{ type: 'input_file', filename: 'a.pdf', file_data: 'JVBERi0x' }] },
+        ],
+      }).inputMessages,
+    ).toEqual([
+      {
+        role: 'tool',
+        parts: [
+          {
+            type: 'tool_call_response',
+            id: 'c1',
+            response: [
+              { type: 'text', content: 'see' },
+              { type: 'blob', modality: 'image', mime_type: 'image/png', content: 'QUJD' },
+            ],
+          },
+        ],
+      },
+      {
+        role: 'user',
+        parts: [{ type: 'blob', modality: 'document', mime_type: null, content: 'JVBERi0x' }],
+      },
+    ]);
+  });
+
   it.each([
     [{ status: 'completed', output: [] }, 'stop'],
     [{ status: 'completed', output: [{ type: 'function_call' }] }, 'tool_call'],
