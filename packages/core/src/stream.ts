@@ -201,14 +201,24 @@ class ObservedStream<TChunk> implements AsyncIterableIterator<TChunk> {
  * The call ends exactly once: on completion, on early `break` (the caller's `return()` is passed to the
  * source, so the SDK aborts its request as it would without us), on error, on abort. An error from the
  * source is rethrown unchanged; errors in our own code are swallowed. The source's iterator is created
- * when the caller first asks for a chunk.
+ * when the caller first asks for a chunk; with `abort`, a stream aborted before that ends its call at the
+ * abort (see {@link observeIteratorFactory}).
  */
 export function observeStream<TChunk>(
   source: AsyncIterable<TChunk>,
   call: GenAICall,
   reducer: StreamReducer<TChunk>,
+  abort?: AbortWatch,
 ): AsyncIterableIterator<TChunk> {
-  return new ObservedStream(source, undefined, call, reducer);
+  const unwatch = abort ? endCallOnAbortBeforeRead(call, abort) : undefined;
+  if (unwatch === undefined) return new ObservedStream(source, undefined, call, reducer);
+  const watched: AsyncIterable<TChunk> = {
+    [Symbol.asyncIterator](): AsyncIterator<TChunk> {
+      unwatch();
+      return source[Symbol.asyncIterator]();
+    },
+  };
+  return new ObservedStream(watched, undefined, call, reducer);
 }
 
 /**

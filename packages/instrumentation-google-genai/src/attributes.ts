@@ -47,8 +47,15 @@ import type {
 
 type AttributeMap = Record<string, AttributeValue | undefined>;
 
-/** Provider and server of a `Models` instance: Vertex AI or the Gemini API, from the SDK's own client. */
-export function backendOf(models: GeminiModelsLike | undefined): {
+/**
+ * Provider and server of a `Models` instance: Vertex AI or the Gemini API, from the SDK's own client.
+ * `config` is the call's config: its `httpOptions.baseUrl`, when set, is where the SDK sends this request
+ * (it patches the client's HTTP options per request), so it wins over the client's base URL.
+ */
+export function backendOf(
+  models: GeminiModelsLike | undefined,
+  config?: unknown,
+): {
   provider: string;
   serverAddress?: string;
   serverPort?: number;
@@ -62,7 +69,10 @@ export function backendOf(models: GeminiModelsLike | undefined): {
         ? GEN_AI_PROVIDER_NAME_VALUES.GCP_VERTEX_AI
         : GEN_AI_PROVIDER_NAME_VALUES.GCP_GEMINI;
     }
-    if (typeof client?.getBaseUrl === 'function') baseUrl = client.getBaseUrl();
+    const requestBaseUrl =
+      isRecord(config) && isRecord(config.httpOptions) ? config.httpOptions.baseUrl : undefined;
+    if (typeof requestBaseUrl === 'string' && requestBaseUrl !== '') baseUrl = requestBaseUrl;
+    else if (typeof client?.getBaseUrl === 'function') baseUrl = client.getBaseUrl();
   } catch {
     // An SDK whose client changed shape: keep the generic provider.
   }
@@ -248,17 +258,18 @@ function int(v: unknown): number | undefined {
 export function outputTypeOf(config: GeminiGenerateContentConfig | undefined): string | undefined {
   if (!config) return undefined;
   const mime = config.responseMimeType;
+  // A schema with a text mime type asks for text: `text/x.enum` answers with one of the schema's values.
+  const textMime = typeof mime === 'string' && mime.startsWith('text/');
   if (
     mime === 'application/json' ||
-    config.responseSchema !== undefined ||
-    config.responseJsonSchema !== undefined
+    (!textMime && (config.responseSchema !== undefined || config.responseJsonSchema !== undefined))
   ) {
     return GEN_AI_OUTPUT_TYPE_VALUES.JSON;
   }
   const modalities = (config.responseModalities ?? []).map((m) => String(m).toUpperCase());
   if (modalities.includes('IMAGE')) return GEN_AI_OUTPUT_TYPE_VALUES.IMAGE;
   if (modalities.includes('AUDIO')) return GEN_AI_OUTPUT_TYPE_VALUES.SPEECH;
-  if (typeof mime === 'string' && mime.startsWith('text/')) return GEN_AI_OUTPUT_TYPE_VALUES.TEXT;
+  if (textMime) return GEN_AI_OUTPUT_TYPE_VALUES.TEXT;
   return undefined;
 }
 
@@ -327,14 +338,46 @@ export function usageOf(u: GeminiUsageMetadata | undefined): Usage | undefined {
   };
 }
 
-/** Finish reasons, one per candidate in order, mapped by core's policy. */
-export function finishReasonsOf(candidates: GeminiCandidate[] | undefined): string[] {
-  return (candidates ?? []).map((c) => mapFinishReason(c.finishReason));
+/**
+ * The finish reason of a prompt the API blocked (`promptFeedback.blockReason`: SAFETY, BLOCKLIST,
+ * PROHIBITED_CONTENT, ...): `content_filter`, as the candidates' safety reasons map. Undefined when
+ * nothing was blocked.
+ */
+export function blockedFinishReason(
+  feedback: GeminiGenerateContentResponse['promptFeedback'],
+): string | undefined {
+  const reason = isRecord(feedback) ? feedback.blockReason : undefined;
+  if (typeof reason !== 'string' || reason === '' || reason === 'BLOCKED_REASON_UNSPECIFIED')
+    return undefined;
+  return mapFinishReason('content_filter');
 }
 
-/** One output message per candidate (GUIDE.md §4). */
-export function toOutputMessages(candidates: GeminiCandidate[] | undefined): OutputMessage[] {
-  return (candidates ?? []).map((c) => ({
+/**
+ * Finish reasons, one per candidate in order, mapped by core's policy. A blocked prompt has no
+ * candidates: its block is the one finish reason.
+ */
+export function finishReasonsOf(r: GeminiGenerateContentResponse): string[] {
+  const candidates = r.candidates ?? [];
+  if (candidates.length === 0) {
+    const blocked = blockedFinishReason(r.promptFeedback);
+    return blocked ? [blocked] : [];
+  }
+  return candidates.map((c) => mapFinishReason(c.finishReason));
+}
+
+/**
+ * One output message per candidate (GUIDE.md §4); for a blocked prompt (no candidates) one empty message
+ * with the block as its finish reason, matching `gen_ai.response.finish_reasons`.
+ */
+export function toOutputMessages(
+  candidates: GeminiCandidate[] | undefined,
+  feedback?: GeminiGenerateContentResponse['promptFeedback'],
+): OutputMessage[] {
+  if (!candidates || candidates.length === 0) {
+    const blocked = blockedFinishReason(feedback);
+    return blocked ? [{ role: 'assistant', parts: [], finish_reason: blocked }] : [];
+  }
+  return candidates.map((c) => ({
     role: 'assistant',
     parts: partsOf(c.content),
     finish_reason: mapFinishReason(c.finishReason),
@@ -347,7 +390,7 @@ export function responseInfoOf(r: GeminiGenerateContentResponse): {
   model?: string;
   finishReasons: string[];
 } {
-  return { id: r.responseId, model: r.modelVersion, finishReasons: finishReasonsOf(r.candidates) };
+  return { id: r.responseId, model: r.modelVersion, finishReasons: finishReasonsOf(r) };
 }
 
 /** The visible (non-thought) text parts of a response, in candidate then part order. */

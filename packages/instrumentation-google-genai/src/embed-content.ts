@@ -21,7 +21,7 @@ export function wrapEmbedContent(
     let call: GenAICall;
     try {
       const params = (args[0] ?? {}) as GeminiEmbedContentParams;
-      const backend = backendOf(owner ?? (this as GeminiModelsLike));
+      const backend = backendOf(owner ?? (this as GeminiModelsLike), params.config);
       call = new GenAICall(ctx.telemetry(), {
         operation: GEN_AI_OPERATION_NAME_VALUES.EMBEDDINGS,
         provider: backend.provider,

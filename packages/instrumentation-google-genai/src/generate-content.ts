@@ -3,6 +3,7 @@
  * and `Chat.sendMessageStream` call these once per message, so a chat turn is one span too.
  */
 import {
+  type AbortSignalLike,
   type CallGuard,
   endCallWhenCollected,
   GEN_AI_OPERATION_NAME_VALUES,
@@ -24,6 +25,7 @@ import {
 import { context, diag } from '@opentelemetry/api';
 import {
   backendOf,
+  blockedFinishReason,
   generateRequestAttributes,
   inputTextSlots,
   outputTextParts,
@@ -64,7 +66,7 @@ function start(
   let guard: CallGuard | undefined;
   try {
     params = (args[0] ?? {}) as GeminiGenerateContentParams;
-    const backend = backendOf(owner);
+    const backend = backendOf(owner, params.config);
     call = new GenAICall(ctx.telemetry(), {
       operation: GEN_AI_OPERATION_NAME_VALUES.GENERATE_CONTENT,
       provider: backend.provider,
@@ -139,7 +141,7 @@ function finishResponse(
     call.setResponse(responseInfoOf(response));
     const usage = usageOf(response.usageMetadata);
     if (usage) call.setUsage(usage);
-    call.recordOutput(() => toOutputMessages(response.candidates));
+    call.recordOutput(() => toOutputMessages(response.candidates, response.promptFeedback));
   } catch (err) {
     diag.debug('genai-ops google-genai: could not read the response', err);
   }
@@ -215,6 +217,7 @@ export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerat
   private _id: string | undefined;
   private _model: string | undefined;
   private _usage: GeminiUsageMetadata | undefined;
+  private _blocked: string | undefined;
   /** The first candidate seen: almost always the only one. */
   private _first: CandidateState | undefined;
   private _others: Map<number, CandidateState> | undefined;
@@ -225,6 +228,7 @@ export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerat
     this._id ??= chunk.responseId;
     if (chunk.modelVersion) this._model = chunk.modelVersion;
     if (chunk.usageMetadata) this._usage = chunk.usageMetadata;
+    if (chunk.promptFeedback) this._blocked ??= blockedFinishReason(chunk.promptFeedback);
     const candidates = chunk.candidates;
     if (!candidates) return;
     for (let i = 0; i < candidates.length; i++) {
@@ -264,9 +268,16 @@ export class GenerateContentStreamReducer implements StreamReducer<GeminiGenerat
     const ordered = this._ordered();
     const finishReasons: string[] = [];
     for (const s of ordered) if (s.finishReason) finishReasons.push(mapFinishReason(s.finishReason));
+    // A blocked prompt streams no candidates, only its promptFeedback.
+    const blocked = ordered.length === 0 ? this._blocked : undefined;
+    if (blocked) finishReasons.push(blocked);
     call.setResponse({ id: this._id, model: this._model, finishReasons });
     const usage = usageOf(this._usage);
     if (usage) call.setUsage(usage);
+    if (blocked) {
+      call.recordOutput(() => [{ role: 'assistant', parts: [], finish_reason: blocked }]);
+      return;
+    }
     call.recordOutput(() =>
       ordered.map(
         (s): OutputMessage => ({
@@ -305,6 +316,9 @@ function finishOf(reason: string | undefined, outcome: StreamOutcome): string {
   return outcome.error !== undefined ? 'error' : 'cancelled';
 }
 
+/** `error.type` of a caller abort: the name of the error the SDK's fetch rejects with (a DOMException). */
+const ABORT_ERROR_TYPE = 'AbortError';
+
 /** The visible text deltas of a stream chunk, for the output guard. */
 function chunkTextDeltas(chunk: GeminiGenerateContentResponse): string[] {
   return outputTextParts(chunk).map((p) => p.text ?? '');
@@ -339,11 +353,16 @@ export function wrapGenerateContentStream(
       (generator) => {
         try {
           let source = generator as AsyncIterable<GeminiGenerateContentResponse>;
+          const config = (started.args[0] as GeminiGenerateContentParams | undefined)?.config;
+          // Aborted before it is read, the stream's call ends at the abort: nothing reads the SDK's
+          // generator to see it, and a caller that keeps the stream object would keep the span open.
+          const signal = config?.abortSignal as AbortSignalLike | undefined;
           if (outputGuard) source = guardOutputStream(source, outputGuard, chunkTextDeltas);
           const observed = observeStream(
             source,
             call,
             new GenerateContentStreamReducer(call.capturesContent),
+            { signal, errorType: ABORT_ERROR_TYPE },
           );
           endCallWhenCollected(observed, call);
           return observed;

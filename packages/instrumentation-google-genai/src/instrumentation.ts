@@ -80,11 +80,19 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
       return exports;
     }
     for (const [name, factory] of METHODS) {
-      const own = Object.getOwnPropertyDescriptor(proto, name);
-      if (own && typeof own.value === 'function') {
-        this._wrap(proto, name, (original: unknown) => factory(this._ctx, original as AsyncFunction));
-      } else if (!own) {
-        this._installAccessor(proto, name, factory);
+      // A prototype that cannot be patched (frozen, say) is a warning: the require or the call goes on.
+      try {
+        const own = Object.getOwnPropertyDescriptor(proto, name);
+        if (own && typeof own.value === 'function') {
+          this._wrap(proto, name, (original: unknown) => factory(this._ctx, original as AsyncFunction));
+        } else if (!own) {
+          this._installAccessor(proto, name, factory);
+        }
+      } catch (err) {
+        diag.warn(
+          `genai-ops google-genai: could not patch Models.${name}; its calls are not instrumented`,
+          err,
+        );
       }
     }
     return exports;

@@ -7,6 +7,7 @@ import {
   normalizeContents,
   outputTypeOf,
   reasoningLevelOf,
+  responseInfoOf,
   roleOf,
   toMessagePart,
   toOutputMessages,
@@ -147,6 +148,8 @@ describe('outputTypeOf / reasoningLevelOf', () => {
     [{ responseModalities: ['IMAGE', 'TEXT'] }, 'image'],
     [{ responseModalities: ['AUDIO'] }, 'speech'],
     [{ responseMimeType: 'text/plain' }, 'text'],
+    [{ responseMimeType: 'text/x.enum', responseSchema: { type: 'STRING', enum: ['a', 'b'] } }, 'text'],
+    [{ responseSchema: { type: 'OBJECT' } }, 'json'],
     [{}, undefined],
   ])('output type %j -> %s', (config, expected) => {
     expect(outputTypeOf(config)).toBe(expected);
@@ -201,6 +204,21 @@ describe('toOutputMessages', () => {
       { role: 'assistant', parts: [], finish_reason: 'content_filter' },
     ]);
   });
+
+  it.each([
+    [undefined, [], []],
+    [{}, [], []],
+    [{ blockReason: 'BLOCKED_REASON_UNSPECIFIED' }, [], []],
+    [
+      { blockReason: 'PROHIBITED_CONTENT' },
+      ['content_filter'],
+      [{ role: 'assistant', parts: [], finish_reason: 'content_filter' }],
+    ],
+  ])('a prompt blocked with %j and no candidates', (promptFeedback, finishReasons, messages) => {
+    expect(responseInfoOf({ responseId: 'r', promptFeedback }).finishReasons).toEqual(finishReasons);
+    expect(toOutputMessages(undefined, promptFeedback)).toEqual(messages);
+    expect(toOutputMessages([], promptFeedback)).toEqual(messages);
+  });
 });
 
 describe('toToolDefinitions', () => {
@@ -250,6 +268,22 @@ describe('backendOf', () => {
     [{}, 'gcp.gen_ai', undefined, undefined],
   ])('%#', (models, provider, serverAddress, serverPort) => {
     expect(backendOf(models)).toEqual({ provider, serverAddress, serverPort });
+  });
+
+  it("a request's httpOptions.baseUrl wins over the client's base URL (the SDK sends the request there)", () => {
+    const models = {
+      apiClient: { isVertexAI: () => true, getBaseUrl: () => 'https://aiplatform.googleapis.com/' },
+    };
+    expect(backendOf(models, { httpOptions: { baseUrl: 'https://proxy.example.com:8443/v' } })).toEqual({
+      provider: 'gcp.vertex_ai',
+      serverAddress: 'proxy.example.com',
+      serverPort: 8443,
+    });
+    expect(backendOf(models, { httpOptions: { timeout: 5 } })).toEqual({
+      provider: 'gcp.vertex_ai',
+      serverAddress: 'aiplatform.googleapis.com',
+      serverPort: 443,
+    });
   });
 });
 

@@ -267,6 +267,59 @@ describe('GoogleGenAIInstrumentation (@google/genai 2.x, CommonJS)', () => {
     expect(out.spans[0]!.attributes['error.type']).toBe('AbortError');
   });
 
+  it('abort mid-stream (config.abortSignal): AbortError reaches the caller and is the error.type', async () => {
+    const out = await run('stream-abort-mid', { captureContent: true });
+    expect(out.error?.message).toMatch(/abort/i);
+    expect(out.spans).toHaveLength(1);
+    const attrs = out.spans[0]!.attributes;
+    expect(out.spans[0]!.status.code).toBe(2);
+    expect(attrs['error.type']).toBe('AbortError');
+    expect(JSON.parse(attrs['gen_ai.output.messages'] as string)[0].finish_reason).toBe('error');
+  });
+
+  it('abort before the stream is read, stream kept and never read: the span ends at the abort', async () => {
+    const out = await run('stream-abort-before-read');
+    expect(out.result).toEqual({ kept: 'function' });
+    expect(out.spans).toHaveLength(1);
+    expect(out.spans[0]!.status.code).toBe(2);
+    expect(normalize(out.spans[0]!.attributes)).toEqual({
+      ...BASE,
+      'gen_ai.request.stream': true,
+      'error.type': 'AbortError',
+    });
+  });
+
+  it('a per-request httpOptions.baseUrl is the server.address (not the client base URL)', async () => {
+    const out = await run('request-base-url');
+    expect(out.result?.text).toMatch(/^Echo: Hello/);
+    expect(out.spans).toHaveLength(1);
+    const attrs = out.spans[0]!.attributes;
+    expect({ address: attrs['server.address'], port: attrs['server.port'] }).toEqual({
+      address: '127.0.0.1',
+      port: fake.port,
+    });
+  });
+
+  it.each(['blocked', 'blocked-stream'])(
+    '%s: a prompt blocked by promptFeedback (no candidates) finishes as content_filter',
+    async (scenario) => {
+      const out = await run(scenario, { captureContent: true });
+      expect(out.error).toBeUndefined();
+      expect(out.result).toEqual(
+        scenario === 'blocked' ? { text: null, blockReason: 'PROHIBITED_CONTENT' } : { chunks: 1 },
+      );
+      expect(out.spans).toHaveLength(1);
+      const attrs = out.spans[0]!.attributes;
+      expect(out.spans[0]!.status.code).toBe(0);
+      expect(attrs['gen_ai.response.finish_reasons']).toEqual(['content_filter']);
+      expect(JSON.parse(attrs['gen_ai.output.messages'] as string)).toEqual([
+        { role: 'assistant', parts: [], finish_reason: 'content_filter' },
+      ]);
+      expect(attrs['gen_ai.usage.input_tokens']).toBe(6);
+      expectValid(attrs);
+    },
+  );
+
   it.each(['400', '500'])(
     'HTTP %s: ApiError to the caller, span status ERROR with error.type',
     async (status) => {
@@ -412,6 +465,8 @@ describe('module systems and versions', () => {
     }
     const esm = await run('stream', { sdkDir: v1Dir, esm: true });
     expect(esm.spans).toHaveLength(1);
+    const aborted = await run('stream-abort-before-read', { sdkDir: v1Dir });
+    expect(aborted.spans.map((s) => s.attributes['error.type'])).toEqual(['AbortError']);
   });
 
   it('a version outside the range (0.15.0, ESM: its CommonJS entry does not load on Node 20) is left alone: the call works, no span', async () => {

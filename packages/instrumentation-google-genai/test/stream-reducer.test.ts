@@ -103,4 +103,28 @@ describe('GenerateContentStreamReducer', () => {
       { role: 'assistant', finish_reason: 'error', parts: [{ type: 'text', content: 'Hel' }] },
     ]);
   });
+
+  it('a blocked prompt (promptFeedback, no candidates) finishes as content_filter', () => {
+    const attrs = fold(
+      [
+        {
+          responseId: 'r1',
+          promptFeedback: { blockReason: 'SAFETY' },
+          usageMetadata: { promptTokenCount: 6 },
+        },
+      ],
+      true,
+    );
+    expect(attrs).toEqual({
+      ...BASE,
+      'gen_ai.response.id': 'r1',
+      'gen_ai.response.finish_reasons': ['content_filter'],
+      'gen_ai.usage.input_tokens': 6,
+      'gen_ai.output.messages': [{ role: 'assistant', finish_reason: 'content_filter', parts: [] }],
+    });
+    // Feedback without a block reason, or alongside candidates, changes nothing.
+    expect(
+      fold([{ promptFeedback: {} }, text('a', 0, 'STOP')], true)['gen_ai.response.finish_reasons'],
+    ).toEqual(['stop']);
+  });
 });
