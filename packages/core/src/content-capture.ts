@@ -106,37 +106,78 @@ export function resolveContentPolicy(config: ContentCaptureConfig = {}): Content
 const REDACTION_FAILED = '[REDACTION_FAILED]';
 const TRUNCATION_MARK = '…[truncated]';
 
+/** Keys of the conventions' messages and parts whose string values are structure, not content. */
+const STRUCTURAL_KEYS: ReadonlySet<string> = new Set(['type', 'role', 'mime_type', 'modality']);
 /**
- * Deep-copies `value`, applying redaction to every string leaf and eliding inline media (`blob` parts),
- * without touching the caller's objects.
+ * Keys whose value is still the conventions' structure (parts, a server tool call's own `type`). Below any
+ * other key (tool arguments and results, tool parameters, generic fields) every key and leaf is content.
+ */
+const STRUCTURAL_CONTAINERS: ReadonlySet<string> = new Set([
+  'parts',
+  'server_tool_call',
+  'server_tool_call_response',
+]);
+/** A `data:` URL (inline content), whatever its case or leading whitespace. */
+const DATA_URL = /^\s*data:/i;
+
+/** The elided form of inline media: its size is kept, its bytes are not. */
+function elidedBlob(rest: Record<string, unknown>, data: string): Record<string, unknown> {
+  return { ...rest, type: 'blob', content: '', elided: true, size: Math.floor((data.length * 3) / 4) };
+}
+
+/**
+ * Deep-copies `value`, applying redaction to every string leaf and eliding inline media (`blob` parts,
+ * and `data:` URLs left in `uri` parts), without touching the caller's objects. Inside free-form values
+ * (tool arguments and results) object keys and numbers go through redaction too: they are content.
  */
 export function sanitizeContent(value: unknown, policy: ContentPolicy, attribute: string): unknown {
   const redact = policy.redact ?? globalRedact;
-  const visit = (v: unknown, role: string | undefined, key: string | undefined): unknown => {
-    if (typeof v === 'string') {
-      if (!redact || key === 'type' || key === 'role' || key === 'mime_type' || key === 'modality') return v;
-      try {
-        return redact(v, { attribute, role });
-      } catch {
-        return REDACTION_FAILED;
-      }
+  const redactText = (text: string, role: string | undefined): string => {
+    try {
+      return (redact as RedactHook)(text, { attribute, role });
+    } catch {
+      return REDACTION_FAILED;
     }
-    if (Array.isArray(v)) return v.map((item) => visit(item, role, undefined));
+  };
+  // `free`: the value sits inside free-form content, where no key is structural.
+  const visit = (v: unknown, role: string | undefined, key: string | undefined, free: boolean): unknown => {
+    if (typeof v === 'string') {
+      if (!redact || (!free && key !== undefined && STRUCTURAL_KEYS.has(key))) return v;
+      return redactText(v, role);
+    }
+    if (typeof v === 'number') {
+      // A phone or card number in tool arguments is still PII; kept a number when nothing matched.
+      if (!redact || !free || !Number.isFinite(v)) return v;
+      const text = String(v);
+      const out = redactText(text, role);
+      return out === text ? v : out;
+    }
+    const inner = free || (key !== undefined && !STRUCTURAL_CONTAINERS.has(key));
+    if (Array.isArray(v)) return v.map((item) => visit(item, role, undefined, inner));
     if (v !== null && typeof v === 'object') {
       const obj = v as Record<string, unknown>;
       const nextRole = typeof obj.role === 'string' ? obj.role : role;
-      if (obj.type === 'blob' && typeof obj.content === 'string' && !policy.captureMedia) {
+      if (!policy.captureMedia) {
         // Inline media is elided by default: it is large and rarely wanted in traces.
-        const { content, ...rest } = obj;
-        return { ...rest, content: '', elided: true, size: Math.floor((content.length * 3) / 4) };
+        if (obj.type === 'blob' && typeof obj.content === 'string') {
+          const { content, ...rest } = obj;
+          return elidedBlob(rest, content);
+        }
+        // The conventions want data URLs as blobs; one left in a uri part is inline media all the same.
+        if (obj.type === 'uri' && typeof obj.uri === 'string' && DATA_URL.test(obj.uri)) {
+          const { uri, ...rest } = obj;
+          const comma = uri.indexOf(',');
+          return elidedBlob(rest, comma === -1 ? uri : uri.slice(comma + 1));
+        }
       }
       const out: Record<string, unknown> = {};
-      for (const [k, child] of Object.entries(obj)) out[k] = visit(child, nextRole, k);
+      for (const [k, child] of Object.entries(obj))
+        out[inner && redact ? redactText(k, nextRole) : k] = visit(child, nextRole, k, inner);
       return out;
     }
     return v;
   };
-  return visit(value, undefined, undefined);
+  return visit(value, undefined, undefined, false);
 }
 
 /** Result of serializing content under a size cap. */
@@ -171,12 +212,16 @@ export function serializeWithCap(value: unknown, maxLength: number): SerializedC
   return { json: Array.isArray(value) ? '[]' : 'null', truncated: true };
 }
 
-/** Cuts string leaves evenly until the JSON fits; undefined when strings alone cannot make it fit. */
+/**
+ * Cuts string leaves evenly until the JSON fits; undefined when strings alone cannot make it fit. Lengths
+ * are JSON-encoded lengths (a quote or a newline takes two characters, a control character six), so text
+ * heavy in escapes is cut to fit rather than dropped.
+ */
 function truncateToFit(value: unknown, maxLength: number): string | undefined {
   let current = value;
   for (let attempt = 0; attempt < 4; attempt++) {
     const leaves: number[] = [];
-    collectStringLengths(current, leaves);
+    collectStringLengths(current, leaves, undefined);
     if (leaves.length === 0) return undefined;
     const overhead = (JSON.stringify(current) ?? '').length - leaves.reduce((a, b) => a + b + 2, 0);
     const budget = maxLength - overhead - leaves.length * (TRUNCATION_MARK.length + 8);
@@ -188,17 +233,21 @@ function truncateToFit(value: unknown, maxLength: number): string | undefined {
   return undefined;
 }
 
-function collectStringLengths(v: unknown, out: number[]): void {
-  if (typeof v === 'string') out.push(v.length);
-  else if (Array.isArray(v)) for (const x of v) collectStringLengths(x, out);
+/** Collects the encoded length of each string leaf that may be cut (`type` and `role` never are). */
+function collectStringLengths(v: unknown, out: number[], key: string | undefined): void {
+  if (typeof v === 'string') {
+    if (key !== 'type' && key !== 'role') out.push(JSON.stringify(v).length - 2);
+  } else if (Array.isArray(v)) for (const x of v) collectStringLengths(x, out, undefined);
   else if (v !== null && typeof v === 'object')
-    for (const x of Object.values(v)) collectStringLengths(x, out);
+    for (const [k, x] of Object.entries(v)) collectStringLengths(x, out, k);
 }
 
 /** The largest per-string length `limit` such that the sum of min(len, limit) fits `budget`. */
 function fitLimit(lengths: number[], budget: number): number {
   let lo = 0;
-  let hi = Math.max(...lengths);
+  // A loop, not Math.max(...lengths): spreading ~200k arguments overflows the stack.
+  let hi = 0;
+  for (const l of lengths) if (l > hi) hi = l;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
     let sum = 0;
@@ -209,14 +258,39 @@ function fitLimit(lengths: number[], budget: number): number {
   return lo;
 }
 
+/**
+ * End of the longest prefix of `s` whose JSON encoding (without quotes) takes at most `limit` characters;
+ * a surrogate pair is never split (JSON.stringify would escape the lone half into six characters).
+ */
+function encodedPrefixEnd(s: string, limit: number): number {
+  let used = 0;
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    let width = 1;
+    let step = 1;
+    if (c < 0x20) width = c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 2 : 6;
+    else if (c === 0x22 || c === 0x5c) width = 2;
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = s.charCodeAt(i + 1);
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        width = 2;
+        step = 2;
+      } else width = 6;
+    }
+    if (used + width > limit) break;
+    used += width;
+    i += step;
+  }
+  return i;
+}
+
 function truncateStrings(v: unknown, limit: number): unknown {
   if (typeof v === 'string') {
-    if (v.length <= limit) return v;
-    // Do not split a surrogate pair.
-    let end = limit;
-    const code = v.charCodeAt(end - 1);
-    if (code >= 0xd800 && code <= 0xdbff) end--;
-    return v.slice(0, end) + TRUNCATION_MARK;
+    // No character encodes to more than six.
+    if (v.length * 6 <= limit) return v;
+    const end = encodedPrefixEnd(v, limit);
+    return end === v.length ? v : v.slice(0, end) + TRUNCATION_MARK;
   }
   if (Array.isArray(v)) return v.map((x) => truncateStrings(x, limit));
   if (v !== null && typeof v === 'object') {

@@ -4,6 +4,8 @@ import {
   type CallGuard,
   type GuardCallInfo,
   type GuardTextSegment,
+  getCallGuard,
+  getGlobalRedactHook,
   type InputGuardResult,
   type OutputGuard,
   setCallGuard,
@@ -106,6 +108,9 @@ function evaluateAll(
     ...(blocking ? { blocking } : {}),
   };
 }
+
+/** What replaces captured text when redaction could not be done (the same placeholder core uses). */
+const REDACTION_FAILED = '[REDACTION_FAILED]';
 
 /** Marks an engine error as a guard block for the instrumentations (see core `isGuardError`). */
 function violation(verdict: Verdict): GuardrailViolationError {
@@ -293,7 +298,7 @@ export class PolicyCallGuard implements CallGuard {
 export interface InstalledGuardrails {
   guard: PolicyCallGuard;
   policy: Policy;
-  /** Removes the guard and the content redaction hook. */
+  /** Removes the guard and the content redaction hook it installed (unless since replaced by others). */
   uninstall(): void;
 }
 
@@ -314,27 +319,33 @@ export function installGuardrails(
   const loaded = policy instanceof Policy ? policy : loadPolicy(policy);
   const guard = new PolicyCallGuard(loaded, config);
   setCallGuard(guard);
-  if (config.redactCapturedContent !== false) setGlobalRedactHook(createContentRedactor(loaded));
+  const redactor = config.redactCapturedContent !== false ? createContentRedactor(loaded) : undefined;
+  if (redactor) setGlobalRedactHook(redactor);
   return {
     guard,
     policy: loaded,
     uninstall() {
-      setCallGuard(undefined);
-      setGlobalRedactHook(undefined);
+      // Only what this installation put in place: not an app's own hook, nor a later installation's.
+      if (getCallGuard() === guard) setCallGuard(undefined);
+      if (redactor && getGlobalRedactHook() === redactor) setGlobalRedactHook(undefined);
     },
   };
 }
 
 /**
  * A redaction hook for captured telemetry content: replaces every PII and secret value the policy's
- * detectors find (input section, whatever its action) with its typed placeholder.
+ * detectors find (input section, whatever its action or per-type action) with its typed placeholder. When
+ * a detector fails, the whole text becomes `[REDACTION_FAILED]`.
  */
 export function createContentRedactor(policy: Policy): (text: string) => string {
   const cfg = policy.config.input ?? {};
+  // Per-type actions (`typeActions: { CREDIT_CARD: block }`) are for the request path: in telemetry every
+  // type is redacted (a `block` or `flag` type would leave the verdict without redacted text).
+  const { typeActions: _typeActions, ...pii } = cfg.pii ?? {};
   const telemetry = loadPolicy({
     name: `${policy.name}:telemetry`,
     input: {
-      pii: { ...(cfg.pii ?? {}), action: 'redact' },
+      pii: { ...pii, action: 'redact' },
       secrets: { ...(cfg.secrets ?? {}), action: 'redact' },
     },
     ...(policy.config.redaction ? { redaction: policy.config.redaction } : {}),
@@ -342,6 +353,8 @@ export function createContentRedactor(policy: Policy): (text: string) => string 
   return (text: string) => {
     if (text.length < 5) return text;
     const v = telemetry.evaluate(text, { direction: 'input' });
+    // A detector that threw found nothing it could vouch for: fail closed, as core does for a hook that throws.
+    if (v.errors !== undefined && v.errors.length > 0) return REDACTION_FAILED;
     return v.redactedText ?? text;
   };
 }

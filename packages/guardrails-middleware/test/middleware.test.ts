@@ -1,12 +1,12 @@
-import { getCallGuard, getGlobalRedactHook, setCallGuard } from '@genai-ops/core';
-import { GuardrailViolationError, loadPolicy } from '@genai-ops/guardrails';
+import { getCallGuard, getGlobalRedactHook, setCallGuard, setGlobalRedactHook } from '@genai-ops/core';
+import { GuardrailViolationError, loadPolicy, Policy } from '@genai-ops/guardrails';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { afterEach, describe, expect, it } from 'vitest';
-import { installGuardrails, PolicyCallGuard } from '../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createContentRedactor, installGuardrails, PolicyCallGuard } from '../src/index.js';
 
 const policy = loadPolicy({
   name: 'support-bot',
@@ -35,7 +35,11 @@ function setup() {
   return { guard, call, finish, callSpan };
 }
 
-afterEach(() => setCallGuard(undefined));
+afterEach(() => {
+  setCallGuard(undefined);
+  setGlobalRedactHook(undefined);
+  vi.restoreAllMocks();
+});
 
 describe('PolicyCallGuard input', () => {
   it('redacts PII into new texts and records the check without raw values', () => {
@@ -165,5 +169,62 @@ describe('installGuardrails', () => {
     expect(() => installGuardrails({ name: 'bad', input: { pii: { action: 'explode' } } } as never)).toThrow(
       /input\/pii\/action/,
     );
+  });
+});
+
+describe('createContentRedactor', () => {
+  it('redacts every PII type the policy detects, whatever its per-type action', () => {
+    const redact = createContentRedactor(
+      loadPolicy({
+        name: 'p',
+        input: {
+          pii: { action: 'redact', typeActions: { IP_ADDRESS: 'flag', CREDIT_CARD: 'block' } },
+          secrets: { action: 'block' },
+        },
+      }),
+    );
+    expect(redact('card 4111 1111 1111 1111, mail ana@example.org')).toBe('card [CREDIT_CARD], mail [EMAIL]');
+    expect(redact('the server is at 10.1.2.3 today')).toBe('the server is at [IP_ADDRESS] today');
+  });
+
+  it('fails closed when a detector throws', () => {
+    const redact = createContentRedactor(loadPolicy({ name: 'p', input: { pii: { action: 'flag' } } }));
+    const evaluate = Policy.prototype.evaluate;
+    vi.spyOn(Policy.prototype, 'evaluate').mockImplementation(function (this: Policy, text, ctx) {
+      // What a pii detector that threw leaves: no findings, the error recorded, nothing redacted.
+      const v = evaluate.call(this, text, ctx);
+      return {
+        ...v,
+        action: 'allow',
+        findings: [],
+        counts: {},
+        redactedText: undefined,
+        errors: [{ detector: 'pii', error: 'RangeError' }],
+      };
+    });
+    expect(redact('mail me at ana@example.org')).not.toContain('ana@example.org');
+  });
+});
+
+describe('uninstall', () => {
+  it('removes only what this installation put in place', () => {
+    const own = (t: string) => t.toUpperCase();
+    setGlobalRedactHook(own);
+    const installed = installGuardrails(
+      { name: 'p', input: { pii: { action: 'flag' } } },
+      { redactCapturedContent: false },
+    );
+    expect(getGlobalRedactHook()).toBe(own);
+    installed.uninstall();
+    expect(getGlobalRedactHook()).toBe(own);
+
+    const first = installGuardrails({ name: 'a', input: { pii: { action: 'flag' } } });
+    const second = installGuardrails({ name: 'b', input: { pii: { action: 'flag' } } });
+    first.uninstall();
+    expect(getCallGuard()).toBe(second.guard);
+    expect(getGlobalRedactHook()).not.toBeUndefined();
+    second.uninstall();
+    expect(getCallGuard()).toBeUndefined();
+    expect(getGlobalRedactHook()).toBeUndefined();
   });
 });
