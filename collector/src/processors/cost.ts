@@ -396,8 +396,39 @@ function checkPriceTable(): void {
   }
   if (marker === undefined || marker !== tableMarker) {
     RESOLVED.clear();
+    TABLE_PROVIDERS.clear();
     tableMarker = marker;
   }
+}
+
+/** Whether the price table has a provider with this exact id, by `gen_ai.provider.name`; memoized. */
+const TABLE_PROVIDERS = new Map<string, boolean>();
+
+/**
+ * The price table's provider id for `gen_ai.provider.name`: our map for the conventions' names, else the
+ * name itself when the table has a provider of that id (the enum is open: `together`, `fireworks`,
+ * `openrouter`... are table ids). Undefined lets the table guess the provider from the model.
+ */
+function tableProviderId(provider: string): string | undefined {
+  const mapped = PROVIDER_IDS[provider];
+  if (mapped !== undefined) return mapped;
+  let known = TABLE_PROVIDERS.get(provider);
+  if (known === undefined) {
+    try {
+      known = findProvider({ providerId: provider })?.id === provider;
+    } catch {
+      known = false;
+    }
+    if (TABLE_PROVIDERS.size >= RESOLVED_MAX) TABLE_PROVIDERS.clear();
+    TABLE_PROVIDERS.set(provider, known);
+  }
+  return known ? provider : undefined;
+}
+
+/** `models/gemini-2.5-flash`, `publishers/google/models/...`, ARNs: the model id after the last `/`. */
+function lastPathSegment(model: string | undefined): string | undefined {
+  const i = model === undefined ? -1 : model.lastIndexOf('/');
+  return i < 0 || i === (model as string).length - 1 ? undefined : (model as string).slice(i + 1);
 }
 
 /**
@@ -493,7 +524,7 @@ function priceSpanChecked(span: SpanRecord, config: CostConfig, tableChecked: bo
   }
 
   if (!tableChecked) checkPriceTable();
-  const providerId = provider ? PROVIDER_IDS[provider] : undefined;
+  const providerId = provider ? tableProviderId(provider) : undefined;
   const tableUsage = {
     input_tokens: usage.input,
     output_tokens: usage.output,
@@ -514,6 +545,15 @@ function priceSpanChecked(span: SpanRecord, config: CostConfig, tableChecked: bo
     result = tablePrice(tableUsage, model, providerId, timestamp);
     if (!result && requestModel && requestModel !== model) {
       result = tablePrice(tableUsage, requestModel, providerId, timestamp);
+    }
+    // Resource paths the table does not list (Gemini's `models/...`, Vertex `publishers/.../models/...`).
+    if (!result) {
+      const id = lastPathSegment(model);
+      if (id) result = tablePrice(tableUsage, id, providerId, timestamp);
+    }
+    if (!result && requestModel !== model) {
+      const id = lastPathSegment(requestModel);
+      if (id) result = tablePrice(tableUsage, id, providerId, timestamp);
     }
   } catch (err) {
     diag.debug('genai-ops cost: price table rejected usage', err);

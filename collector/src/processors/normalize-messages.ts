@@ -197,6 +197,9 @@ export function unflatten(
     const value = attrs[key] as AttrValue;
     const segs = key.slice(p.length).split('.');
     if (!/^\d+$/.test(segs[0] as string)) continue;
+    // A `__proto__` segment would walk into Object.prototype and pollute it (the keys are remote input);
+    // such a key stays on the span as it was sent.
+    if (segs.includes('__proto__')) continue;
     found = true;
     let node: unknown = root;
     for (let i = 0; i < segs.length; i++) {
@@ -221,8 +224,21 @@ export function unflatten(
   return compact(root) as unknown[];
 }
 
+/** Above this length an array is walked by its present indexes, not by its length. */
+const SPARSE_LENGTH = 1024;
+
 /** Drops holes left by sparse indexes, recursively. Mutates: the structure is our own fresh copy. */
 function compact(v: unknown): unknown {
+  if (Array.isArray(v) && v.length > SPARSE_LENGTH) {
+    // One key like `gen_ai.prompt.4000000000.content` makes a huge sparse array: visit only what is
+    // there (integer keys come first, ascending), never every index up to its length.
+    const out: unknown[] = [];
+    for (const k of Object.keys(v)) {
+      const i = Number(k);
+      if (Number.isInteger(i) && i < v.length && v[i] !== undefined) out.push(compact(v[i]));
+    }
+    return out;
+  }
   if (Array.isArray(v)) {
     let holes = false;
     for (let i = 0; i < v.length; i++) {

@@ -82,8 +82,15 @@ function canonicalList(key: string, b: AttrBuilder, convert: (item: unknown) => 
   if (value === undefined) return;
   if (isObj(value)) value = [value];
   if (!Array.isArray(value)) return;
-  const list = value.map(convert).filter((x) => x !== undefined);
-  b.replace(key, canonicalJson(list));
+  // A string array AnyValue often holds one JSON message per item (an attribute cannot hold a list of maps).
+  const items: unknown[] = value;
+  const list = items.map((item) => convert(typeof item === 'string' ? (parseJsonValue(item) ?? item) : item));
+  // An item we cannot convert is never dropped (null holds nothing): the value is kept as sent, as JSON text.
+  if (list.some((x, i) => x === undefined && items[i] !== null)) {
+    if (typeof b.get(key) !== 'string') b.replace(key, canonicalJson(items));
+    return;
+  }
+  b.replace(key, canonicalJson(list.filter((x) => x !== undefined)));
 }
 
 /**

@@ -53,6 +53,7 @@ import {
   someKey,
   toInputMessage,
   toOutputMessage,
+  toolCallsToParts,
   toToolDefinition,
   unflatten,
 } from '../normalize-messages.js';
@@ -143,6 +144,13 @@ function oiMessage(entry: unknown): Record<string, unknown> | undefined {
     for (const c of m.contents) {
       const mc = isObj(c) && isObj(c.message_content) ? c.message_content : undefined;
       if (!mc) continue;
+      // Anthropic `tool_use` blocks: the call is under the content's `tool_call.*` and, again, under the
+      // message's `tool_calls` (taken below); a text-less block of its own would be an empty tool call.
+      if (mc.type === 'tool_use') {
+        if (!Array.isArray(m.tool_calls) && isObj(c.tool_call))
+          parts.push(...toolCallsToParts([c.tool_call]));
+        continue;
+      }
       const image = isObj(mc.image) && isObj(mc.image.image) ? mc.image.image.url : undefined;
       if (mc.type === 'image' && typeof image === 'string') {
         parts.push(...contentToParts([{ type: 'image_url', image_url: { url: image } }]));

@@ -43,7 +43,6 @@ import type { AttrValue, SpanRecord } from '../../model.js';
 import { type AttrBuilder, int, num, strAttr } from '../normalize-builder.js';
 import {
   canonicalJson,
-  contentToParts,
   isObj,
   parseJsonValue,
   someKey,
@@ -145,7 +144,8 @@ function applyResponse(b: AttrBuilder, a: Record<string, AttrValue>): void {
   const finish = strAttr(a[VERCEL.RESPONSE_FINISH_REASON]);
   const parts: MessagePart[] = [];
   if (reasoning) parts.push({ type: 'reasoning', content: reasoning });
-  if (text) parts.push(...contentToParts(text));
+  // The model's text as it is: a reply that happens to be a JSON array is not a list of content blocks.
+  if (text) parts.push({ type: 'text', content: text });
   parts.push(...toolCallsToParts(calls));
   if (parts.length) {
     const msg: OutputMessage = { role: 'assistant', parts, finish_reason: mapFinishReason(finish) };
