@@ -29,8 +29,19 @@ function intArg(v: string): number {
   return n;
 }
 
-function httpBackend(url: string): Backend {
-  const token = process.env.GENAI_OPS_API_TOKEN;
+function positiveIntArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function formatArg(v: string): string {
+  if (!['table', 'json', 'csv'].includes(v)) throw new InvalidArgumentError('must be table, json or csv');
+  return v;
+}
+
+/** `token`: the API's bearer token (`api.authToken` of the config, or `GENAI_OPS_API_TOKEN`). */
+function httpBackend(url: string, token: string | undefined): Backend {
   const call = async (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(new URL(p, url), {
       method,
@@ -42,7 +53,8 @@ function httpBackend(url: string): Backend {
       signal: AbortSignal.timeout(120_000),
     });
     const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-    if (!res.ok) throw new Error(String(json.error ?? `HTTP ${res.status}`));
+    // The API's errors are `{error}`; the bearer check answers 401 with an OTLP-style `{message}`.
+    if (!res.ok) throw new Error(String(json.error ?? json.message ?? `HTTP ${res.status}`));
     return json;
   };
   return {
@@ -93,16 +105,48 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Whether the collector that wrote a lock file answers at its URL. The pid alone is not enough: after
+ * a crash and a reboot another process may have it, and the CLI then failed with `fetch failed`
+ * instead of opening the file. A 401 is a collector too (one that wants a token).
+ */
+async function lockHolderAnswers(url: string, pid: number, token: string | undefined): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/api/health', url), {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (res.status === 401) return true;
+    const body = (await res.json().catch(() => ({}))) as { pid?: unknown };
+    return res.ok && body.pid === pid;
+  } catch {
+    return false;
+  }
+}
+
 /** --url / GENAI_OPS_URL, else a live collector's lock file, else the DuckDB file itself. */
 async function backend(opts: CommonOpts): Promise<Backend> {
   const explicit = opts.url ?? process.env.GENAI_OPS_URL;
-  if (explicit) return httpBackend(explicit);
+  if (explicit) {
+    const token =
+      process.env.GENAI_OPS_API_TOKEN ??
+      (opts.config ? loadConfig({ file: opts.config }).api.authToken : undefined);
+    return httpBackend(explicit, token);
+  }
   const cfg = loadConfig({ file: opts.config, overrides: opts.data ? { dataDir: opts.data } : {} });
   const paths = resolvePaths(cfg);
+  const token = cfg.api.authToken;
+  let lock: { url?: unknown; pid?: unknown } | undefined;
   try {
-    const lock = JSON.parse(fs.readFileSync(paths.lockFile, 'utf8')) as { url?: string; pid?: number };
-    if (lock.url && lock.pid && pidAlive(lock.pid)) return httpBackend(lock.url);
+    lock = JSON.parse(fs.readFileSync(paths.lockFile, 'utf8')) as { url?: unknown; pid?: unknown };
   } catch {}
+  if (
+    typeof lock?.url === 'string' &&
+    typeof lock.pid === 'number' &&
+    pidAlive(lock.pid) &&
+    (await lockHolderAnswers(lock.url, lock.pid, token))
+  )
+    return httpBackend(lock.url, token);
   if (!fs.existsSync(paths.dbPath))
     throw new Error(`no collector running and no database at ${paths.dbPath}`);
   await loadIngestBacklog(cfg);
@@ -145,21 +189,27 @@ function fmtCost(v: unknown): string {
   return typeof v === 'number' ? `$${v.toFixed(6)}` : 'unpriced';
 }
 
+/** Indentation stops growing here (a trace can nest thousands of spans deep); the depth is then printed. */
+const MAX_INDENT = 32;
+
 function printTrace(spans: Record<string, unknown>[], full: boolean): void {
   const ids = new Set(spans.map((s) => s.span_id));
   const children = new Map<string, Record<string, unknown>[]>();
   const roots: Record<string, unknown>[] = [];
   for (const s of spans) {
     const p = String(s.parent_span_id ?? '');
-    if (p && ids.has(p)) children.set(p, [...(children.get(p) ?? []), s]);
-    else roots.push(s);
+    if (p && ids.has(p)) {
+      const list = children.get(p);
+      if (list) list.push(s);
+      else children.set(p, [s]);
+    } else roots.push(s);
   }
   const clip = (t: unknown): string => {
     const s = typeof t === 'string' ? t : JSON.stringify(t);
     return full || s.length <= 300 ? s : `${s.slice(0, 299)}…`;
   };
-  const walk = (s: Record<string, unknown>, depth: number): void => {
-    const pad = '  '.repeat(depth);
+  const print = (s: Record<string, unknown>, depth: number): void => {
+    const pad = depth > MAX_INDENT ? `${'  '.repeat(MAX_INDENT)}(depth ${depth}) ` : '  '.repeat(depth);
     const dur = typeof s.duration_ms === 'number' ? `${s.duration_ms.toFixed(1)} ms` : '';
     const err = Number(s.status_code) === 2 ? `  ERROR ${s.error_type ?? ''}` : '';
     process.stdout.write(`${pad}${s.name}  [${s.service_name ?? ''}]  ${dur}${err}\n`);
@@ -179,9 +229,24 @@ function printTrace(spans: Record<string, unknown>[], full: boolean): void {
       if (s[key] !== null && s[key] !== undefined)
         process.stdout.write(`${pad}  ${label}: ${clip(s[key])}\n`);
     }
-    for (const c of children.get(String(s.span_id)) ?? []) walk(c, depth + 1);
   };
-  for (const r of roots) walk(r, 0);
+  // Depth-first without recursion (a deep trace overflowed the stack), each span once: spans whose
+  // parents form a cycle (or a span that is its own parent) have no root above them and are printed
+  // from the first of them, instead of not at all.
+  const printed = new Set<unknown>();
+  const walk = (root: Record<string, unknown>): void => {
+    const stack: Array<[Record<string, unknown>, number]> = [[root, 0]];
+    for (let top = stack.pop(); top; top = stack.pop()) {
+      const [s, depth] = top;
+      if (printed.has(s.span_id)) continue;
+      printed.add(s.span_id);
+      print(s, depth);
+      const kids = children.get(String(s.span_id)) ?? [];
+      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i] as Record<string, unknown>, depth + 1]);
+    }
+  };
+  for (const r of roots) walk(r);
+  for (const s of spans) if (!printed.has(s.span_id)) walk(s);
 }
 
 async function withBackend(opts: CommonOpts, fn: (b: Backend) => Promise<void>): Promise<void> {
@@ -239,10 +304,8 @@ export function buildProgram(): Command {
 
   common(program.command('sql').argument('<query>', 'one read-only statement'))
     .description('run a read-only SQL query')
-    .option('--format <f>', 'table | json | csv', 'table')
+    .option('--format <f>', 'table | json | csv', formatArg, 'table')
     .action(async (query: string, o: CommonOpts & { format: string }) => {
-      if (!['table', 'json', 'csv'].includes(o.format))
-        throw new InvalidArgumentError('format must be table, json or csv');
       await withBackend(o, async (b) => {
         const r = await b.sql(query);
         printRows(o.format, r.columns, r.rows);
@@ -252,10 +315,10 @@ export function buildProgram(): Command {
 
   common(program.command('traces'))
     .description('list recent traces')
-    .option('--limit <n>', 'how many (default 20)', intArg, 20)
+    .option('--limit <n>', 'how many (default 20)', positiveIntArg, 20)
     .option('--service <name>', 'only traces touching this service')
     .option('--since <when>', 'ISO time or duration (e.g. 24h)')
-    .option('--format <f>', 'table | json | csv', 'table')
+    .option('--format <f>', 'table | json | csv', formatArg, 'table')
     .action(async (o: CommonOpts & { limit: number; service?: string; since?: string; format: string }) => {
       await withBackend(o, async (b) => {
         const rows = await b.traces({ limit: o.limit, service: o.service, since: o.since });
@@ -280,7 +343,11 @@ export function buildProgram(): Command {
     .description("show a trace's span tree with each LLM call's model, tokens, cost, latency and messages")
     .option('--full', 'do not shorten messages')
     .option('--json', 'print the raw span rows as JSON')
-    .action(async (id: string, o: CommonOpts & { full?: boolean; json?: boolean }) => {
+    .action(async (arg: string, o: CommonOpts & { full?: boolean; json?: boolean }) => {
+      const id = arg.trim();
+      // Checked here, so both backends answer alike (the file found nothing, the API refused it) and
+      // the id never becomes part of the API's URL path unchecked.
+      if (!/^[0-9a-fA-F]{32}$/.test(id)) throw new InvalidArgumentError('trace id must be 32 hex characters');
       await withBackend(o, async (b) => {
         const spans = await b.trace(id);
         if (!spans.length) {

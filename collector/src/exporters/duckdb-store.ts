@@ -25,10 +25,11 @@ import type { Attributes, LogRecordRecord, SpanRecord } from '../model.js';
 import type { FoldedMessages } from '../processors-loader.js';
 import { MIGRATIONS } from './duckdb-schema.js';
 import type { CollectorMetrics } from './metrics.js';
-import { ATTR_SERVICE_NAME, spanColumns } from './span-columns.js';
+import { ATTR_SERVICE_NAME, nsBigInt, spanColumns, wellFormedJson } from './span-columns.js';
 import {
   dedupeEnrichments,
   type EnrichmentRow,
+  int32,
   type PreparedSpans,
   prepareSpans,
   SPAN_ROW_TYPES,
@@ -122,8 +123,8 @@ function discardAppender(appender: DuckDBAppender | undefined): void {
 }
 
 function nsValue(ns: string): DuckDBTimestampNanosecondsValue | null {
-  if (!ns || ns === '0') return null;
-  return new DuckDBTimestampNanosecondsValue(BigInt(ns));
+  const v = nsBigInt(ns);
+  return v === null ? null : new DuckDBTimestampNanosecondsValue(v);
 }
 
 /**
@@ -443,20 +444,27 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       await this._resetAppenders();
     }
     if (!fast) {
-      if (spans.length) await this._writeSpansSlow(spans, receivedAt);
-      if (enrichments.length) await this.addEnrichments(enrichments);
-      if (logs.length) {
-        const app = this._logAppender as DuckDBAppender;
-        try {
+      // One transaction too: the log records (no key to dedupe them) and the sequence number commit
+      // together, so a crash in between cannot replay the records a second time.
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        if (spans.length) await this._writeSpansSlow(spans, receivedAt);
+        if (enrichments.length) await this.addEnrichments(enrichments);
+        if (logs.length) {
+          const app = this._logAppender as DuckDBAppender;
           for (const l of logs) appendLog(app, l, receivedAt);
           app.flushSync();
-        } catch (err) {
-          await this._resetAppenders();
-          throw err;
         }
+        if (seq)
+          await writer.run('UPDATE ingest_state SET loaded_seq = greatest(loaded_seq, $1) WHERE id = 1', [
+            seq,
+          ]);
+        await writer.run('COMMIT');
+      } catch (err) {
+        await writer.run('ROLLBACK').catch(() => undefined);
+        await this._resetAppenders();
+        throw err;
       }
-      if (seq)
-        await writer.run('UPDATE ingest_state SET loaded_seq = greatest(loaded_seq, $1) WHERE id = 1', [seq]);
     }
     if (logs.length) await this._applyLegacyEvents(logs);
     this._config.metrics?.dbWriteLatency.observe((performance.now() - t0) / 1000);
@@ -471,7 +479,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     this._logAppender = await writer.createAppender('log_records');
   }
 
-  /** Spans through `spans_staging` and `INSERT OR IGNORE ... SELECT DISTINCT ON` in one transaction. */
+  /** Spans through `spans_staging` and `INSERT OR IGNORE ... SELECT DISTINCT ON`, in the caller's transaction. */
   private async _writeSpansSlow(spans: SpanRow[], receivedAt: DuckDBTimestampValue): Promise<void> {
     const writer = this._writer as DuckDBConnection;
     await writer.run('DELETE FROM spans_staging');
@@ -482,15 +490,20 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     } finally {
       discardAppender(staging);
     }
-    await this._mergeStaging();
+    await this._moveStaging();
+  }
+
+  private async _moveStaging(): Promise<void> {
+    const w = this._writer as DuckDBConnection;
+    await w.run('INSERT OR IGNORE INTO spans SELECT DISTINCT ON (trace_id, span_id) * FROM spans_staging');
+    await w.run('DELETE FROM spans_staging');
   }
 
   private async _mergeStaging(): Promise<void> {
     const w = this._writer as DuckDBConnection;
     await w.run('BEGIN TRANSACTION');
     try {
-      await w.run('INSERT OR IGNORE INTO spans SELECT DISTINCT ON (trace_id, span_id) * FROM spans_staging');
-      await w.run('DELETE FROM spans_staging');
+      await this._moveStaging();
       await w.run('COMMIT');
     } catch (err) {
       await w.run('ROLLBACK').catch(() => undefined);
@@ -635,7 +648,9 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       const reader = await prepared.runAndReadUntil(max + 1);
       const rows = rowsJson(reader);
       const truncated = rows.length > max;
-      return { columns: reader.columnNames(), rows: truncated ? rows.slice(0, max) : rows, truncated };
+      // The rows' keys: a name given twice (`SELECT * FROM a JOIN b`) is `name:1` the second time.
+      const columns = reader.deduplicatedColumnNames();
+      return { columns, rows: truncated ? rows.slice(0, max) : rows, truncated };
     });
   }
 
@@ -650,8 +665,10 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       where.push(`trace_id IN (SELECT trace_id FROM spans WHERE service_name = $${params.length})`);
     }
     if (opts.since) {
+      // Traces with a span since then, aggregated over all their spans: filtering the spans themselves
+      // left a trace that began before `since` without its root, its earlier calls' tokens and cost.
       params.push(opts.since);
-      where.push(`start_time >= $${params.length}::TIMESTAMP`);
+      where.push(`trace_id IN (SELECT trace_id FROM spans WHERE start_time >= $${params.length}::TIMESTAMP)`);
     }
     const limit = Math.min(Math.max(Math.trunc(opts.limit ?? 50), 1), 1000);
     const sql = `SELECT trace_id,
@@ -758,7 +775,7 @@ const INTEGER_TYPES = new Set([
 /** Row objects as JSON values, with 64/128-bit integers as numbers when they fit exactly (counts, token sums). */
 export function rowsJson(reader: DuckDBResultReader): Record<string, unknown>[] {
   const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
-  const names = reader.columnNames();
+  const names = reader.deduplicatedColumnNames();
   const big = reader
     .columnTypes()
     .map((t, i) => (INTEGER_TYPES.has(t.typeId) ? names[i] : undefined))
@@ -835,12 +852,14 @@ function appendLog(app: DuckDBAppender, l: LogRecordRecord, receivedAt: DuckDBTi
   vts(app, l.observedTimeUnixNano);
   app.appendVarchar(l.traceId);
   app.appendVarchar(l.spanId);
-  app.appendInteger(l.severityNumber);
+  const severity = int32(l.severityNumber);
+  if (severity === null) app.appendNull();
+  else app.appendInteger(severity);
   app.appendVarchar(l.severityText);
   app.appendVarchar(l.eventName);
-  app.appendVarchar(JSON.stringify(l.body ?? null));
-  app.appendVarchar(JSON.stringify(l.attributes));
-  app.appendVarchar(JSON.stringify(l.resource));
+  app.appendVarchar(wellFormedJson(JSON.stringify(l.body ?? null)));
+  app.appendVarchar(wellFormedJson(JSON.stringify(l.attributes)));
+  app.appendVarchar(wellFormedJson(JSON.stringify(l.resource)));
   const svc = l.resource[ATTR_SERVICE_NAME];
   vs(app, typeof svc === 'string' ? svc : null);
   app.appendVarchar(l.scopeName);

@@ -60,10 +60,33 @@ function s(v: AttrValue | undefined): string | null {
   return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/**
+ * A count for a BIGINT column. Beyond 2^53 (a 64-bit intValue arrives as a string, a double can be
+ * 1e20) it is no real count and may not fit int64, which fails the whole append: null (the attribute
+ * keeps the value).
+ */
 function n(v: AttrValue | undefined): number | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
-  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
-  return null;
+  const t =
+    typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(t) ? t : null;
+}
+
+/**
+ * A `\uD800`-`\uDFFF` escape that is not half of a pair, after an even number of backslashes (not
+ * an escaped backslash followed by text). `JSON.stringify` writes one for a lone surrogate (e.g. a
+ * string an SDK truncated between the two halves of an emoji), and DuckDB's JSON functions refuse it:
+ * one such row failed every query that reads the column with `->>` or `json_extract`.
+ */
+const LONE_SURROGATE_ESCAPE =
+  /(?<=(?:^|[^\\])(?:\\\\)*)(?:\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2})/gi;
+
+/**
+ * JSON text DuckDB's JSON functions accept: lone surrogate escapes become U+FFFD (as the UTF-8
+ * encoding of a raw lone surrogate does). The usual text has no `\ud` at all and is returned as is.
+ */
+export function wellFormedJson(text: string): string {
+  if (!text.includes('\\ud') && !text.includes('\\uD')) return text;
+  return text.replace(LONE_SURROGATE_ESCAPE, '\\ufffd');
 }
 
 /**
@@ -74,8 +97,8 @@ function n(v: AttrValue | undefined): number | null {
 function json(a: Attributes, key: string): string | null {
   const v = a[key];
   if (v === undefined || v === null) return null;
-  if (typeof v === 'string') return isRecordedJson(a, v) || isJson(v) ? v : JSON.stringify(v);
-  return JSON.stringify(v);
+  if (typeof v === 'string') return wellFormedJson(isRecordedJson(a, v) || isJson(v) ? v : JSON.stringify(v));
+  return wellFormedJson(JSON.stringify(v));
 }
 
 function isJson(text: string): boolean {
@@ -93,10 +116,25 @@ function num(v: number | null | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** Duration in ms from OTLP nanosecond strings, or null when either end is missing. */
+/** Lowest and highest int64: a TIMESTAMP_NS holds no other value. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * OTLP nanoseconds (a fixed64 string, up to 2^64-1; JSON allows any integer) as a TIMESTAMP_NS value,
+ * or null when missing or out of the int64 range (appending it would fail the whole batch).
+ */
+export function nsBigInt(ns: string): bigint | null {
+  if (!ns || ns === '0') return null;
+  const v = BigInt(ns);
+  return v < INT64_MIN || v > INT64_MAX ? null : v;
+}
+
+/** Duration in ms from OTLP nanosecond strings, or null when either end is missing or out of range. */
 export function durationMs(startNs: string, endNs: string): number | null {
-  if (startNs === '0' || endNs === '0') return null;
-  return Number(BigInt(endNs) - BigInt(startNs)) / 1e6;
+  const start = nsBigInt(startNs);
+  const end = nsBigInt(endNs);
+  return start === null || end === null ? null : Number(end - start) / 1e6;
 }
 
 /** Derives the typed columns of a span. Pure. */

@@ -5,7 +5,7 @@ import {
   ATTR_GEN_AI_TOOL_DEFINITIONS,
 } from '@genai-ops/core';
 import type { Attributes, SpanRecord } from '../model.js';
-import { spanColumns } from './span-columns.js';
+import { nsBigInt, spanColumns, wellFormedJson } from './span-columns.js';
 
 /**
  * The rows the DuckDB store writes, built from processed spans. No DuckDB import: the processing
@@ -34,10 +34,10 @@ const MESSAGE_KEYS: readonly string[] = [
   ATTR_GEN_AI_TOOL_DEFINITIONS,
 ];
 function attributesJson(a: Attributes): string {
-  if (!MESSAGE_KEYS.some((k) => k in a)) return JSON.stringify(a);
+  if (!MESSAGE_KEYS.some((k) => k in a)) return wellFormedJson(JSON.stringify(a));
   const rest: Attributes = {};
   for (const k of Object.keys(a)) if (!MESSAGE_KEYS.includes(k)) rest[k] = a[k] as Attributes[string];
-  return JSON.stringify(rest);
+  return wellFormedJson(JSON.stringify(rest));
 }
 
 /**
@@ -53,29 +53,33 @@ export interface PreparedSpans {
   enrichments: EnrichmentRow[];
 }
 
-function tsNs(ns: string): bigint | null {
-  return !ns || ns === '0' ? null : BigInt(ns);
+/**
+ * An INTEGER column's value (kind, status code): the JSON decoder takes any number, and one the
+ * appender refuses (a fraction, beyond int32) would fail the whole batch.
+ */
+export function int32(v: number): number | null {
+  return (v | 0) === v ? v : null;
 }
 
 /**
  * Builds the row of a span (typed columns, JSON text); pure, runs on any thread. `resourceJson`: the
  * span's resource already serialized (the spans of one OTLP ResourceSpans share it; see `prepareSpans`).
  */
-export function spanRow(s: SpanRecord, resourceJson = JSON.stringify(s.resource)): SpanRow {
+export function spanRow(s: SpanRecord, resourceJson = wellFormedJson(JSON.stringify(s.resource))): SpanRow {
   const c = spanColumns(s);
   return [
     s.traceId,
     s.spanId,
     s.parentSpanId,
     s.name,
-    s.kind,
+    int32(s.kind),
     c.serviceName,
     s.scopeName,
     s.scopeVersion,
-    tsNs(s.startTimeUnixNano),
-    tsNs(s.endTimeUnixNano),
+    nsBigInt(s.startTimeUnixNano),
+    nsBigInt(s.endTimeUnixNano),
     c.durationMs,
-    s.statusCode,
+    int32(s.statusCode),
     s.statusMessage,
     c.errorType ?? (s.statusCode === 2 ? '_OTHER' : null),
     c.operationName,
@@ -103,8 +107,8 @@ export function spanRow(s: SpanRecord, resourceJson = JSON.stringify(s.resource)
     c.toolDefinitions,
     attributesJson(s.attributes),
     resourceJson,
-    JSON.stringify(s.events),
-    JSON.stringify(s.links),
+    s.events.length ? wellFormedJson(JSON.stringify(s.events)) : '[]',
+    s.links.length ? wellFormedJson(JSON.stringify(s.links)) : '[]',
     enrichmentJson(s.enrichment),
     c.normalizationSource,
   ];
@@ -119,7 +123,7 @@ export function prepareSpans(spans: SpanRecord[]): PreparedSpans {
   const rows = spans.map((s) => {
     if (s.resource !== resource) {
       resource = s.resource;
-      resourceJson = JSON.stringify(resource);
+      resourceJson = wellFormedJson(JSON.stringify(resource));
     }
     return spanRow(s, resourceJson);
   });
@@ -161,7 +165,7 @@ export function enrichmentRows(spans: SpanRecord[]): EnrichmentRow[] {
         if (r.kind === kind && r.name === name) return;
       }
     }
-    rows.push({ traceId, spanId, kind, name, value: JSON.stringify(v) });
+    rows.push({ traceId, spanId, kind, name, value: wellFormedJson(JSON.stringify(v) ?? 'null') });
   };
   for (const s of spans) {
     first = rows.length;
@@ -190,10 +194,10 @@ export function enrichmentRows(spans: SpanRecord[]): EnrichmentRow[] {
 function enrichmentJson(e: SpanRecord['enrichment']): string {
   let extra = false;
   for (const k in e) if (!COLUMN_ENRICHMENTS.has(k)) extra = true;
-  if (!extra) return JSON.stringify(e);
+  if (!extra) return wellFormedJson(JSON.stringify(e));
   const out: Record<string, unknown> = {};
   for (const k of COLUMN_ENRICHMENTS) if (e[k] !== undefined) out[k] = e[k];
-  return JSON.stringify(out);
+  return wellFormedJson(JSON.stringify(out));
 }
 
 /** Value kinds of `SpanRow` columns: v varchar, i integer, b bigint, d double, t timestamp_ns, o boolean. */
