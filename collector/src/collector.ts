@@ -7,7 +7,7 @@ import express from 'express';
 import { type QueryStore, queryApi } from './api/query-api.js';
 import type { Component, SpanProcessor } from './component.js';
 import { type CollectorConfig, type CollectorConfigInput, loadConfig, resolvePaths } from './config.js';
-import { DuckDBStore } from './exporters/duckdb-store.js';
+import { DuckDBStore, type DuckDBStoreConfig } from './exporters/duckdb-store.js';
 import { CollectorMetrics } from './exporters/metrics.js';
 import { OtlpForwarder } from './exporters/otlp-forwarder.js';
 import { IngestLog } from './ingest-log.js';
@@ -49,6 +49,8 @@ export interface StartCollectorOptions {
    * restart without it). Also env `GENAI_OPS_TEST_HOLD_LOADER=1`.
    */
   holdLoader?: boolean;
+  /** @internal Test hook: writes holding these spans fail (see `DuckDBStoreConfig.faults`). */
+  storeFaults?: DuckDBStoreConfig['faults'];
 }
 
 /** The ingest log directory of a DuckDB file (none for `:memory:`). */
@@ -96,6 +98,7 @@ export async function loadIngestBacklog(cfg: CollectorConfig): Promise<void> {
     ingestLog: new IngestLog({ dir: logDir }),
     store,
     loaderBatchSpans: cfg.storage.maxBatchSpans,
+    quarantineDir: paths.quarantineDir,
   });
   const started: Component[] = [];
   try {
@@ -131,6 +134,7 @@ export async function startCollector(
     memoryLimitMb: cfg.storage.memoryLimitMb,
     threads: cfg.storage.threads,
     maxRows: cfg.api.maxRows,
+    ...(opts.storeFaults ? { faults: opts.storeFaults } : {}),
   };
   const logDir = cfg.storage.ingestLog === false ? undefined : ingestLogDir(paths.dbPath);
   // Switched off after a crash: what the log still holds is stored first.
@@ -177,6 +181,7 @@ export async function startCollector(
     ...(store ? { store } : {}),
     ...(worker ? { remote: worker } : {}),
     loaderBatchSpans: cfg.storage.maxBatchSpans,
+    quarantineDir: paths.quarantineDir,
     holdLoader: opts.holdLoader ?? env.GENAI_OPS_TEST_HOLD_LOADER === '1',
     ...(bodyPool ? { bodyPool } : {}),
   });

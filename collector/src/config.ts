@@ -17,7 +17,10 @@ export interface ForwardEndpointConfig {
 
 /** Collector configuration. Every field is optional; defaults need neither a file nor env vars. */
 export interface CollectorConfig {
-  /** Directory for the database, spool and lock file. Default `./data`. Env `GENAI_OPS_DATA_DIR`. */
+  /**
+   * Directory for the database, spool, lock file and quarantine (`<dataDir>/quarantine`: ingest-log
+   * entries DuckDB cannot store). Default `./data`. Env `GENAI_OPS_DATA_DIR`.
+   */
   dataDir: string;
   receiver: {
     /** Bind address. Default `127.0.0.1` (loopback only). Env `GENAI_OPS_HOST`. */
@@ -381,7 +384,13 @@ export function loadConfig(opts: LoadConfigOptions = {}): CollectorConfig {
 }
 
 /** Resolved file locations derived from the config. */
-export function resolvePaths(cfg: CollectorConfig): { dbPath: string; spoolDir: string; lockFile: string } {
+export function resolvePaths(cfg: CollectorConfig): {
+  dbPath: string;
+  spoolDir: string;
+  lockFile: string;
+  /** Where the loader moves ingest-log entries DuckDB cannot store (see `Pipeline`). */
+  quarantineDir: string;
+} {
   const dataDir = path.resolve(cfg.dataDir);
   return {
     // `:memory:` is DuckDB's in-memory database, not a file name.
@@ -392,5 +401,6 @@ export function resolvePaths(cfg: CollectorConfig): { dbPath: string; spoolDir: 
         : path.resolve(cfg.storage.path),
     spoolDir: cfg.forward.spoolDir ? path.resolve(cfg.forward.spoolDir) : path.join(dataDir, 'spool'),
     lockFile: path.join(dataDir, 'collector.json'),
+    quarantineDir: path.join(dataDir, 'quarantine'),
   };
 }

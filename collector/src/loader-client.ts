@@ -4,6 +4,7 @@ import { diag } from '@opentelemetry/api';
 import type { Component, SpanProcessor } from './component.js';
 import { QueryRejectedError } from './exporters/duckdb-store.js';
 import type { MetricDeltas } from './exporters/metric-deltas.js';
+import { markLoadError } from './load-errors.js';
 import type { EncodedEntry } from './loader-process.js';
 import type { LoaderWorkerData, WireEntry, WorkerReply, WorkerRequest } from './loader-worker.js';
 import type { LogRecordRecord, SpanRecord } from './model.js';
@@ -85,7 +86,7 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
       if (r.ok) call.resolve(r.value);
       else {
         const err = r.name === 'QueryRejectedError' ? new QueryRejectedError(r.error) : new Error(r.error);
-        call.reject(err);
+        call.reject(r.permanent === undefined ? err : markLoadError(err, r.permanent));
       }
     });
     this._worker.on('error', (err) => {
@@ -127,7 +128,10 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
       if (!call) return;
       this._procCalls.delete(r.id);
       if (r.ok) call.resolve(r.value as ProcessReply);
-      else call.reject(new Error(r.error));
+      else {
+        const err = new Error(r.error);
+        call.reject(r.permanent === undefined ? err : markLoadError(err, r.permanent));
+      }
     });
     w.once('exit', (code) => notReady(new Error(`processing worker exited (${code}) while starting`)));
     const channel = new MessageChannel();

@@ -13,6 +13,7 @@ import type { SpanProcessor } from './component.js';
 import { DuckDBStore, type DuckDBStoreConfig } from './exporters/duckdb-store.js';
 import { type MetricDeltas, metricDeltas } from './exporters/metric-deltas.js';
 import { unpackPrepared } from './exporters/span-rows.js';
+import { isPermanentLoadError, markLoadError } from './load-errors.js';
 import {
   encodeEntries,
   type ProcessEntriesRequest,
@@ -54,12 +55,15 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: string; name: string };
+  /** `permanent`: `isPermanentLoadError` of the error, classified here where its name and cause are known. */
+  | { id: number; ok: false; error: string; name: string; permanent?: boolean };
 
 const errors: string[] = [];
 const NO_DELTAS: MetricDeltas = { tokens: [], cost: [], latency: [], verdicts: [], findings: [] };
 
-type Arrival = { packed: Uint8Array; logs: LogRecordRecord[]; spans: number } | { error: string };
+type Arrival =
+  | { packed: Uint8Array; logs: LogRecordRecord[]; spans: number }
+  | { error: string; permanent?: boolean };
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -144,7 +148,7 @@ async function main(): Promise<void> {
       const a = await rows;
       if ('error' in a) {
         poisoned = true;
-        throw new Error(a.error);
+        throw markLoadError(new Error(a.error), a.permanent === true);
       }
       // The metric increments went to the main thread with the processing worker's reply.
       return write(
@@ -226,6 +230,7 @@ async function main(): Promise<void> {
           ok: false,
           error: (err as Error)?.message ?? String(err),
           name: (err as Error)?.name ?? 'Error',
+          permanent: isPermanentLoadError(err),
         } satisfies WorkerReply),
     );
   });

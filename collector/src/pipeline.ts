@@ -15,9 +15,12 @@ import {
 import type { MetricDeltas } from './exporters/metric-deltas.js';
 import type { CollectorMetrics } from './exporters/metrics.js';
 import type { IngestEncoding, IngestEntry, IngestKind, IngestLog } from './ingest-log.js';
+import { isPermanentLoadError, markLoadError, PERMANENT_ATTEMPTS } from './load-errors.js';
 import type { RemoteLoader } from './loader-client.js';
+import type { EncodedEntry } from './loader-process.js';
 import type { LogRecordRecord, SpanRecord } from './model.js';
 import { decodeLogs, decodeTraces } from './otlp/decode.js';
+import { writeQuarantine } from './quarantine.js';
 import type { BodyPool } from './receiver/body.js';
 
 export interface PipelineConfig {
@@ -56,6 +59,12 @@ export interface PipelineConfig {
    * entries as received instead of running `processors` and `store` here.
    */
   remote?: RemoteLoader;
+  /**
+   * Where the loader moves an ingest-log entry DuckDB can never store (a data error, see
+   * `isPermanentLoadError`), so that it stops holding back every later one. Without it, a failing
+   * commit is retried until it succeeds, whatever the error.
+   */
+  quarantineDir?: string;
 }
 
 interface QueuedEntry {
@@ -63,9 +72,15 @@ interface QueuedEntry {
   spans: SpanRecord[];
   logs: LogRecordRecord[];
   n: number;
-  /** The entry as logged (remote loader only: it decodes it again). */
+  /** The entry as logged (the remote loader decodes it again; the quarantine keeps it). */
   wire?: { kind: IngestKind; encoding: IngestEncoding; body: Buffer };
+  /** Every forwarder has it (a retried commit does not send it again). */
+  forwarded?: boolean;
+  /** Written to the quarantine directory: loaded as an empty entry (only its position is stored). */
+  quarantined?: boolean;
 }
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /** Spans processed per slice before the loader yields to the event loop (HTTP, acknowledgements). */
 const PROCESS_SLICE = 128;
@@ -88,6 +103,10 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
   private _loadedSeq = 0;
   private _loadWaiters: Array<{ seq: number; resolve: () => void }> = [];
   private _abortLoader = false;
+  /** Consecutive permanent commit failures of the group starting at `seq` (the queue's head). */
+  private _failing?: { seq: number; count: number };
+  /** Entries up to this sequence number are loaded one per group (isolating a failing group). */
+  private _isolateThrough = 0;
 
   constructor(private readonly _config: PipelineConfig) {
     if (_config.ingestLog && !_config.store && !_config.remote)
@@ -259,8 +278,9 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     }
     if (seq > this._ackedSeq) this._ackedSeq = seq;
     // With a remote loader only the body is kept (it decodes it again): less memory per queued span.
+    // The local loader keeps the records and the body (written to the quarantine if it cannot be stored).
     if (this._config.remote) this._enqueue({ seq, spans: [], logs: [], n, wire });
-    else this._enqueue({ seq, spans, logs, n });
+    else this._enqueue({ seq, spans, logs, n, wire });
     this._kick();
   }
 
@@ -289,7 +309,7 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
       else logs = decodeLogs(e.body, e.encoding).logs;
       const n = spans.length + logs.length;
       if (this._config.remote) return { seq: e.seq, spans: [], logs: [], n, wire: e };
-      return { seq: e.seq, spans, logs, n };
+      return { seq: e.seq, spans, logs, n, wire: e };
     } catch (err) {
       this._config.metrics?.errors.inc({ component: 'ingest-log' });
       diag.error(
@@ -316,7 +336,9 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
   /**
    * Takes queued entries (up to `loaderBatchSpans`), runs the processors in slices that yield to the
    * event loop, hands the result to the forwarders, then to the store with the last entry's sequence
-   * number; retries with back-off until it succeeds (the entries stay in the log meanwhile).
+   * number; retries with back-off until it succeeds (the entries stay in the log meanwhile), except
+   * that a group failing again and again on its data is isolated and its unstorable entry
+   * quarantined (see `_onLoadFailure`).
    */
   private async _loadLoop(): Promise<void> {
     const store = this._config.store as IngestConsumer & TracesConsumer;
@@ -328,24 +350,32 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
       const processed: Array<{ spans: SpanRecord[]; logs: LogRecordRecord[] }> = [];
       for (const e of group) {
         processed.push({
-          spans: e.spans.length ? await this._processSpans(e.spans, true) : [],
-          logs: e.logs.length ? await this._processLogs(e.logs) : [],
+          spans: e.spans.length && !e.quarantined ? await this._processSpans(e.spans, true) : [],
+          logs: e.logs.length && !e.quarantined ? await this._processLogs(e.logs) : [],
         });
       }
       const spans = processed.length === 1 ? (processed[0]?.spans ?? []) : processed.flatMap((p) => p.spans);
       const logs = processed.length === 1 ? (processed[0]?.logs ?? []) : processed.flatMap((p) => p.logs);
       const seq = (group.at(-1) as QueuedEntry).seq;
-      let forwarded = others.length === 0 ? processed.length : 0;
+      let regroup = false;
       for (let attempt = 0; ; attempt++) {
         try {
-          for (; forwarded < processed.length; forwarded++) {
-            const p = processed[forwarded] as { spans: SpanRecord[]; logs: LogRecordRecord[] };
-            await Promise.all(
-              others.flatMap((e) => [
-                p.spans.length ? e.consumeTraces({ spans: p.spans }) : undefined,
-                p.logs.length && e.consumeLogs ? e.consumeLogs({ logs: p.logs }) : undefined,
-              ]),
-            );
+          for (let i = 0; i < group.length && others.length; i++) {
+            const e = group[i] as QueuedEntry;
+            const p = processed[i] as { spans: SpanRecord[]; logs: LogRecordRecord[] };
+            if (e.forwarded || e.quarantined) continue;
+            try {
+              await Promise.all(
+                others.flatMap((x) => [
+                  p.spans.length ? x.consumeTraces({ spans: p.spans }) : undefined,
+                  p.logs.length && x.consumeLogs ? x.consumeLogs({ logs: p.logs }) : undefined,
+                ]),
+              );
+            } catch (err) {
+              // A forwarder's failure is never a data error of the store.
+              throw markLoadError(asError(err), false);
+            }
+            e.forwarded = true;
           }
           await store.consumeIngest(spans, logs, seq);
           break;
@@ -353,21 +383,82 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
           this._config.metrics?.errors.inc({ component: 'loader' });
           diag.error(`genai-ops collector: loading ingest-log entries failed: ${(err as Error).message}`);
           if (this._abortLoader) return;
+          if (await this._onLoadFailure(group, err)) {
+            // Isolating or quarantining: the entries go back to the queue and are taken again.
+            this._queue.unshift(...group);
+            regroup = true;
+            break;
+          }
           await sleep(Math.min(5000, 100 * 2 ** attempt));
         }
       }
+      if (regroup) continue;
       if (spans.length)
         for (const o of this._config.observers ?? []) o.consumeTraces({ spans }).catch(() => undefined);
       this._loaded(group, n);
     }
   }
 
-  /** Takes the next entries from the queue, up to `loaderBatchSpans` spans (at least one entry). */
+  /**
+   * After a failed commit of `group` (taken from the head of the queue): counts consecutive
+   * permanent failures (`isPermanentLoadError`) of the group at the head; at `PERMANENT_ATTEMPTS`, a
+   * group of several entries is isolated (they are then loaded one per group), a single entry is
+   * written to the quarantine directory and marked so that only its position is stored. True when
+   * the plan changed (the caller puts the group back and takes it again, without back-off).
+   */
+  private async _onLoadFailure(group: QueuedEntry[], err: unknown): Promise<boolean> {
+    const dir = this._config.quarantineDir;
+    const head = group[0] as QueuedEntry;
+    if (!dir || head.quarantined || !isPermanentLoadError(err)) {
+      this._failing = undefined;
+      return false;
+    }
+    const failing = this._failing?.seq === head.seq ? this._failing : { seq: head.seq, count: 0 };
+    failing.count++;
+    this._failing = failing;
+    if (failing.count < PERMANENT_ATTEMPTS) return false;
+    const last = (group.at(-1) as QueuedEntry).seq;
+    if (group.length > 1) {
+      diag.warn(
+        `genai-ops collector: ingest-log entries ${head.seq}..${last} failed to load ${failing.count} times on their data; loading them one by one`,
+      );
+      this._failing = undefined;
+      this._isolateThrough = Math.max(this._isolateThrough, last);
+      return true;
+    }
+    const message = (err as Error)?.message ?? String(err);
+    const wire = head.wire;
+    if (!wire) return false;
+    try {
+      const file = await writeQuarantine(dir, { seq: head.seq, ...wire, records: head.n }, message);
+      head.quarantined = true;
+      this._failing = undefined;
+      this._config.metrics?.quarantined.inc({ kind: wire.kind }, head.n);
+      this._config.metrics?.errors.inc({ component: 'quarantine' });
+      diag.error(
+        `genai-ops collector: ingest-log entry ${head.seq} (${head.n} ${wire.kind === 'traces' ? 'spans' : 'log records'}) cannot be stored and was moved to ${file}: ${message}`,
+      );
+      return true;
+    } catch (qerr) {
+      // Not quarantined (e.g. disk full): the entry stays first in line and is tried again.
+      this._config.metrics?.errors.inc({ component: 'quarantine' });
+      diag.error(
+        `genai-ops collector: ingest-log entry ${head.seq} could not be quarantined: ${(qerr as Error).message}`,
+      );
+      return false;
+    }
+  }
+
+  /**
+   * Takes the next entries from the queue, up to `loaderBatchSpans` spans (at least one entry); a
+   * single one while the entries are isolated (`_isolateThrough`).
+   */
   private _takeGroup(): { group: QueuedEntry[]; n: number } {
     const max = this._config.loaderBatchSpans ?? 4096;
+    const single = (this._queue[0] as QueuedEntry).seq <= this._isolateThrough;
     const group: QueuedEntry[] = [];
     let n = 0;
-    while (this._queue.length && (n === 0 || n + (this._queue[0] as QueuedEntry).n <= max)) {
+    while (this._queue.length && (n === 0 || (!single && n + (this._queue[0] as QueuedEntry).n <= max))) {
       const e = this._queue.shift() as QueuedEntry;
       group.push(e);
       n += e.n;
@@ -379,6 +470,7 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
   private _loaded(group: QueuedEntry[], n: number): void {
     const seq = (group.at(-1) as QueuedEntry).seq;
     this._loadedSeq = seq;
+    this._failing = undefined;
     this._queuedSpans -= n;
     this._config.metrics?.storageQueue.set(this._queuedSpans);
     this._release(n);
@@ -398,7 +490,10 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
    * a failed commit, fails every later one until `discard`, so the stored position never skips a
    * group. Forwarders, when configured, get the processed batches (one per entry) before the commit.
    * On a failure the uncommitted groups go back to the front of the queue, in order, and are sent
-   * again after a back-off (forwarders may then see a batch twice: at least once).
+   * again after a back-off (an entry every forwarder took is not forwarded again; one a forwarder
+   * refused may reach the others twice: at least once). A group failing again and again on its data
+   * is isolated and its unstorable entry quarantined (`_onLoadFailure`); the quarantined entry then
+   * goes through as an empty group, in order, so only its position is committed.
    */
   private async _loadRemoteLoop(others: Array<TracesConsumer & Partial<LogsConsumer>>): Promise<void> {
     const remote = this._config.remote as RemoteLoader;
@@ -418,12 +513,38 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
         diag.error(`genai-ops collector: ${e}`);
       }
     };
+    /** Forwards one processed entry (as export bodies, or as records) to every forwarder. */
+    const forward = async (
+      enc: EncodedEntry | undefined,
+      p: { spans: SpanRecord[]; logs: LogRecordRecord[] } | undefined,
+    ): Promise<void> => {
+      if (enc) {
+        await Promise.all(
+          (others as EncodedTracesConsumer[]).map((e) => {
+            const body = enc.bodies[e.encoding];
+            return enc.spans && body ? e.consumeEncoded(body, enc.spans) : undefined;
+          }),
+        );
+      }
+      if (p) {
+        await Promise.all(
+          others.flatMap((e) => [
+            p.spans.length ? e.consumeTraces({ spans: p.spans }) : undefined,
+            p.logs.length && e.consumeLogs ? e.consumeLogs({ logs: p.logs }) : undefined,
+          ]),
+        );
+      }
+    };
     while ((this._queue.length || outstanding.length) && !this._abortLoader) {
       if (this._queue.length && outstanding.length < 2) {
         const { group, n } = this._takeGroup();
-        const entries = group.map((e) => ({ seq: e.seq, ...(e.wire as NonNullable<QueuedEntry['wire']>) }));
+        // A quarantined entry is not sent: an empty group commits its position.
+        const live = group.filter((e) => !e.quarantined);
+        const entries = live.map((e) => ({ seq: e.seq, ...(e.wire as NonNullable<QueuedEntry['wire']>) }));
         const seq = (group.at(-1) as QueuedEntry).seq;
         let result: Promise<Result>;
+        // (Not `load` for a group with nothing left to forward: `load` and `process` + `commit` reach
+        // the worker's commit order at different times, so one loop run uses one of them only.)
         if (others.length === 0) result = remote.load(entries, seq);
         else {
           const t = ++token;
@@ -431,21 +552,16 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
           // back); the others get the processed spans.
           result = remote.process(t, entries, !encodeFor, encodeFor).then(async (r) => {
             report(r.errors);
-            for (const p of r.encoded ?? []) {
-              await Promise.all(
-                (others as EncodedTracesConsumer[]).map((e) => {
-                  const body = p.bodies[e.encoding];
-                  return p.spans && body ? e.consumeEncoded(body, p.spans) : undefined;
-                }),
-              );
-            }
-            for (const p of r.perEntry ?? []) {
-              await Promise.all(
-                others.flatMap((e) => [
-                  p.spans.length ? e.consumeTraces({ spans: p.spans }) : undefined,
-                  p.logs.length && e.consumeLogs ? e.consumeLogs({ logs: p.logs }) : undefined,
-                ]),
-              );
+            try {
+              for (let i = 0; i < live.length; i++) {
+                const e = live[i] as QueuedEntry;
+                if (e.forwarded) continue;
+                await forward(r.encoded?.[i], r.perEntry?.[i]);
+                e.forwarded = true;
+              }
+            } catch (err) {
+              // A forwarder's failure is never a data error of the store.
+              throw markLoadError(asError(err), false);
             }
             return remote.commit(t, seq);
           });
@@ -475,7 +591,11 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
         for (const g of groups.slice(1)) await g.result.catch(() => undefined);
         this._queue.unshift(...groups.flatMap((g) => g.group));
         await remote.discard().catch(() => undefined);
-        if (!this._abortLoader) await sleep(Math.min(5000, 100 * 2 ** attempt++));
+        if (this._abortLoader) break;
+        // The oldest group's error is its own: after a failure the worker fails every later commit
+        // until `discard`, and nothing is sent between a failure and its `discard`.
+        if (await this._onLoadFailure(oldest.group, err)) attempt = 0;
+        else await sleep(Math.min(5000, 100 * 2 ** attempt++));
       }
     }
   }

@@ -13,6 +13,7 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { SpanProcessor } from './component.js';
 import { type MetricDeltas, metricDeltas } from './exporters/metric-deltas.js';
 import { packPrepared, prepareSpans } from './exporters/span-rows.js';
+import { isPermanentLoadError } from './load-errors.js';
 import {
   type EncodedEntry,
   encodeEntries,
@@ -49,7 +50,8 @@ export type PreparedMessage =
       logs: LogRecordRecord[];
       spans: number;
     }
-  | { token: number; error: string };
+  /** `permanent`: the rows cannot be built from these records (`isPermanentLoadError`). */
+  | { token: number; error: string; permanent?: boolean };
 
 function main(): void {
   const port = parentPort;
@@ -90,8 +92,9 @@ function main(): void {
         port.postMessage({ id: m.id, ok: true, value: reply });
       } catch (err) {
         const error = (err as Error)?.message ?? String(err);
-        loader?.postMessage({ token: m.token, error } satisfies PreparedMessage);
-        port.postMessage({ id: m.id, ok: false, error, name: (err as Error)?.name ?? 'Error' });
+        const permanent = isPermanentLoadError(err);
+        loader?.postMessage({ token: m.token, error, permanent } satisfies PreparedMessage);
+        port.postMessage({ id: m.id, ok: false, error, name: (err as Error)?.name ?? 'Error', permanent });
       }
     });
   });

@@ -72,6 +72,13 @@ export interface DuckDBStoreConfig {
    */
   readBarrier?: () => Promise<void>;
   foldLegacyEvents?: (logs: LogRecordRecord[]) => FoldedMessages[];
+  /**
+   * @internal Test hook (plain data, so it reaches the loader worker): a write holding a span named
+   * `spanName` fails with `new Error(error)` (e.g. a DuckDB-shaped "Conversion Error: ..."), thrown
+   * inside the transaction after the rows are appended, on the fast and the slow path alike, so the
+   * real rollback and retry paths run; `times`: only that many writes fail (default: every one).
+   */
+  faults?: Array<{ spanName: string; error: string; times?: number }>;
 }
 
 /** Thrown for a query the read-only SQL endpoint refuses. */
@@ -93,6 +100,8 @@ const DEFAULT_CHECKPOINT_MB = 64;
 const DEFAULT_MEMORY_LIMIT_MB = 512;
 /** Default `rowGroupSize`. */
 const DEFAULT_ROW_GROUP_SIZE = 16384;
+/** Index of the span name in a `SpanRow` (see `spanRow`). */
+const SPAN_NAME = 3;
 /** The name the database file is attached under (the default database of every connection). */
 const STORE_CATALOG = 'genai_ops';
 
@@ -350,6 +359,8 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
           this._config.metrics?.errors.inc({ component: 'duckdb' });
           diag.error(`genai-ops collector: DuckDB write failed: ${(err as Error).message}`);
           const e = new PipelineError(`storage write failed: ${(err as Error).message}`, true, 1);
+          // The original error (its name: a TypeError from a value) classifies the failure for the loader.
+          e.cause = err;
           for (const w of waiters) w.reject(e);
         },
       )
@@ -417,12 +428,14 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     const receivedAt = new DuckDBTimestampValue(BigInt(Date.now()) * 1000n);
     const writer = this._writer as DuckDBConnection;
     let fast = true;
+    const fault = this._fault(spans);
     await writer.run('BEGIN TRANSACTION');
     try {
       if (spans.length) {
         const app = this._spanAppender as DuckDBAppender;
         for (const r of spans) appendSpanRow(app, r, receivedAt);
         app.flushSync();
+        if (fault) throw fault;
       }
       if (enrichments.length) {
         const app = this._enrichmentAppender as DuckDBAppender;
@@ -449,6 +462,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
       await writer.run('BEGIN TRANSACTION');
       try {
         if (spans.length) await this._writeSpansSlow(spans, receivedAt);
+        if (fault) throw fault;
         if (enrichments.length) await this.addEnrichments(enrichments);
         if (logs.length) {
           const app = this._logAppender as DuckDBAppender;
@@ -468,6 +482,17 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     }
     if (logs.length) await this._applyLegacyEvents(logs);
     this._config.metrics?.dbWriteLatency.observe((performance.now() - t0) / 1000);
+  }
+
+  /** The error a test fault (`DuckDBStoreConfig.faults`) makes this write fail with, if any. */
+  private _fault(spans: SpanRow[]): Error | undefined {
+    for (const f of this._config.faults ?? []) {
+      if (f.times !== undefined && f.times <= 0) continue;
+      if (!spans.some((r) => r[SPAN_NAME] === f.spanName)) continue;
+      if (f.times !== undefined) f.times--;
+      return new Error(f.error);
+    }
+    return undefined;
   }
 
   /** Replaces the three appenders (after a failed flush; see `discardAppender`). */

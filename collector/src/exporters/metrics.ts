@@ -30,6 +30,12 @@ export class CollectorMetrics implements Component, TracesConsumer {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly quarantined = new Counter({
+    name: 'genai_ops_quarantined_records_total',
+    help: 'Acknowledged spans (kind=traces) and log records (kind=logs) DuckDB cannot store, moved with their request to the quarantine directory',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   readonly logsReceived = new Counter({
     name: 'genai_ops_log_records_received_total',
     help: 'Log records received',

@@ -375,6 +375,8 @@ export class OtlpForwarder implements Component, EncodedTracesConsumer {
       }
       // A failure while shutting down: the segment stays spooled for the next start.
       if (this._stopped) return;
+      // The segment was kept over the limit while it was being sent: it is the oldest, now droppable.
+      this._enforceLimit();
       attempt++;
       const backoff = Math.min(cap, initial * 2 ** Math.min(attempt - 1, 20));
       const jittered = Math.random() * backoff;
