@@ -103,7 +103,8 @@ export function resolveContentPolicy(config: ContentCaptureConfig = {}): Content
   };
 }
 
-const REDACTION_FAILED = '[REDACTION_FAILED]';
+/** What replaces a text whose redaction failed (fail closed). */
+export const REDACTION_FAILED = '[REDACTION_FAILED]';
 const TRUNCATION_MARK = '…[truncated]';
 
 /** Keys of the conventions' messages and parts whose string values are structure, not content. */

@@ -15,6 +15,7 @@ export {
   ENV_CAPTURE_MEDIA,
   ENV_CAPTURE_MESSAGE_CONTENT,
   getGlobalRedactHook,
+  REDACTION_FAILED,
   type RedactContext,
   type RedactHook,
   resolveContentPolicy,

@@ -8,6 +8,7 @@ import {
   getGlobalRedactHook,
   type InputGuardResult,
   type OutputGuard,
+  REDACTION_FAILED,
   setCallGuard,
   setGlobalRedactHook,
 } from '@genai-ops/core';
@@ -108,9 +109,6 @@ function evaluateAll(
     ...(blocking ? { blocking } : {}),
   };
 }
-
-/** What replaces captured text when redaction could not be done (the same placeholder core uses). */
-const REDACTION_FAILED = '[REDACTION_FAILED]';
 
 /** Marks an engine error as a guard block for the instrumentations (see core `isGuardError`). */
 function violation(verdict: Verdict): GuardrailViolationError {

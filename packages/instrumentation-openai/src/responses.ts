@@ -15,6 +15,7 @@ import {
   ATTR_OPENAI_API_TYPE,
   type CallContent,
   dataUrlToBlobPart,
+  ERROR_TYPE_VALUE_OTHER,
   GEN_AI_OPERATION_NAME_VALUES,
   type GenAICall,
   type GuardTextSegment,
@@ -64,8 +65,8 @@ const REASONING_LEVEL_KEY = ATTR_GEN_AI_REQUEST_REASONING_LEVEL;
 const PREVIOUS_RESPONSE_ID_KEY = ATTR_GEN_AI_REQUEST_PREVIOUS_RESPONSE_ID;
 const CONVERSATION_ID_KEY = ATTR_GEN_AI_CONVERSATION_ID;
 const STREAM_KEY = ATTR_GEN_AI_REQUEST_STREAM;
-/** The conventions' fallback `error.type`. */
-const ERROR_TYPE_OTHER = '_OTHER';
+/** The conventions' fallback `error.type` (copied once at load, as in attributes.ts). */
+const ERROR_TYPE_OTHER = ERROR_TYPE_VALUE_OTHER;
 
 /** Request attributes of a Responses call (GUIDE.md §2.1, §9), only those the request sets. */
 export function responsesRequestAttributes(params: AnyRecord): AttributeMap {
