@@ -230,3 +230,45 @@ export function pinNote() {
   const cpu = pinnedCpu();
   return cpu === undefined ? 'children not pinned' : `children pinned to CPU ${cpu} (taskset)`;
 }
+
+/** The name of the floor variant every replay benchmark runs (see `spanFloor`). */
+export const SPAN_FLOOR = 'span-floor';
+
+/**
+ * The least any span-per-call instrumentation pays: one span of the registered SDK (BatchSpanProcessor,
+ * as `discardingProviders` sets up) made active with `context.with` around the call and ended after it; no
+ * attributes, no metrics, no parsing. `wrap(fn)` returns a function that calls `fn` bare while the floor is
+ * off and inside the span while it is on (a plain function when off, so the off side pays no extra
+ * promise); `toggle` switches it, for `pairedCpu`. The targets are absolute, but an instrumentation cannot
+ * add less than this floor on the same machine, and what ours adds above it is what its own code costs.
+ * Call after `discardingProviders()`, with the tracer provider it returned.
+ */
+export function spanFloor(tracerProvider) {
+  const require = createRequire(import.meta.url);
+  const api = require('@opentelemetry/api');
+  const tracer = tracerProvider.getTracer(SPAN_FLOOR);
+  let on = true;
+  const inSpan = async (fn, self, args) => {
+    const parent = api.context.active();
+    const span = tracer.startSpan(SPAN_FLOOR, { kind: api.SpanKind.CLIENT }, parent);
+    try {
+      return await api.context.with(api.trace.setSpan(parent, span), fn, self, ...args);
+    } finally {
+      span.end();
+    }
+  };
+  return {
+    wrap: (fn) =>
+      function floored(...args) {
+        return on ? inSpan(fn, this, args) : fn.apply(this, args);
+      },
+    toggle: {
+      on: () => {
+        on = true;
+      },
+      off: () => {
+        on = false;
+      },
+    },
+  };
+}

@@ -23,6 +23,8 @@ import {
   perChunkSlope,
   pinNote,
   replayResponse,
+  SPAN_FLOOR,
+  spanFloor,
   streamBlock,
 } from './_harness.mjs';
 
@@ -110,21 +112,33 @@ function median(values) {
   return s[Math.floor(s.length / 2)];
 }
 
-/** The paired figures of both scenarios: our instrumentation disabled/enabled in alternating blocks. */
-async function pairedChild(content, recorded) {
+/**
+ * The paired figures of both scenarios: our instrumentation disabled/enabled in alternating blocks
+ * (`mode` 'off' or 'content': content capture), or the span floor (`SPAN_FLOOR`, bench/_harness.mjs) off and
+ * on around the same calls.
+ */
+async function pairedChild(mode, recorded) {
   const { tracerProvider, meterProvider } = providers(false);
-  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-  const { AnthropicInstrumentation } = require('@genai-ops/instrumentation-anthropic');
-  const instrumentation = new AnthropicInstrumentation({ captureMessageContent: content });
-  registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
+  let toggle;
+  let wrap = (fn) => fn;
+  if (mode === SPAN_FLOOR) {
+    const floor = spanFloor(tracerProvider);
+    toggle = floor.toggle;
+    wrap = floor.wrap;
+  } else {
+    const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+    const { AnthropicInstrumentation } = require('@genai-ops/instrumentation-anthropic');
+    const instrumentation = new AnthropicInstrumentation({ captureMessageContent: mode === 'content' });
+    registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
+    toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
+  }
   const scenarios = [
     ['non-streaming', 200],
     [SHORT, 80],
     ['stream 50 chunks', 40],
     [LONG, streamBlock(LONG_CHUNKS)],
-  ].map(([name, block]) => ({ name, fn: replayClient(recorded, name), block }));
+  ].map(([name, block]) => ({ name, fn: wrap(replayClient(recorded, name)), block }));
   for (const s of scenarios) for (let i = 0; i < 300; i++) await s.fn();
-  const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
   const added = await pairedCpu(toggle, scenarios, 21);
   const out = {};
   for (const s of scenarios) out[s.name] = { added: added[s.name], events: await s.fn() };
@@ -180,7 +194,7 @@ async function child(mode, scenario, recorded, calls) {
 if (process.argv[2] === '--paired') {
   const [, , , content, file] = process.argv;
   const recorded = JSON.parse(require('node:fs').readFileSync(file, 'utf8'));
-  const r = await pairedChild(content === 'content', recorded);
+  const r = await pairedChild(content, recorded);
   process.stdout.write(`${JSON.stringify(r)}\n`);
   process.exit(0);
 } else if (process.argv[2] === '--child') {
@@ -220,9 +234,9 @@ if (process.argv[2] === '--paired') {
     }
   }
   // Three rounds, the two modes interleaved; the median of the rounds.
-  const pairedRuns = { off: [], content: [] };
+  const pairedRuns = { off: [], content: [], [SPAN_FLOOR]: [] };
   for (let round = 0; round < 3; round++) {
-    for (const content of ['off', 'content']) {
+    for (const content of Object.keys(pairedRuns)) {
       const r = spawnSync(...nodeCommand([self, '--paired', content, file]), {
         encoding: 'utf8',
         timeout: 300_000,
@@ -267,6 +281,7 @@ if (process.argv[2] === '--paired') {
   for (const [content, name] of [
     ['off', 'genai-ops'],
     ['content', 'genai-ops+content'],
+    [SPAN_FLOOR, SPAN_FLOOR],
   ]) {
     const p = paired[content];
     if (!p) continue;
@@ -274,6 +289,14 @@ if (process.argv[2] === '--paired') {
     const slope = perChunkSlope(p[SHORT].added, p[LONG].added, p[SHORT].events, p[LONG].events);
     console.log(
       `| ${name} | ${p['non-streaming'].added.toFixed(1)} | ${p[SHORT].added.toFixed(1)} | ${s.added.toFixed(1)} | ${p[LONG].added.toFixed(1)} | ${(s.added / s.events).toFixed(2)} | ${slope.toFixed(2)} |`,
+    );
+  }
+  const ours = paired.off;
+  const fl = paired[SPAN_FLOOR];
+  if (ours && fl) {
+    const above = (sc) => (ours[sc].added - fl[sc].added).toFixed(1);
+    console.log(
+      `\nAbove the span floor (genai-ops paired minus ${SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine): non-streaming ${above('non-streaming')} µs, ${SHORT} ${above(SHORT)} µs, stream 50 chunks ${above('stream 50 chunks')} µs.`,
     );
   }
 }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as harness from './_harness.mjs';
 
 const require = createRequire(import.meta.url);
-const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content'];
+const VARIANTS = ['uninstrumented', 'genai-ops', 'genai-ops+content', harness.SPAN_FLOOR];
 const CHUNKS = 50;
 /** The two stream lengths of the per-chunk slope (paired figures only). */
 const SHORT = 10;
@@ -28,6 +28,7 @@ function setupOtel(variant) {
   if (variant === 'uninstrumented') return undefined;
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
   const { tracerProvider, meterProvider } = harness.discardingProviders();
+  if (variant === harness.SPAN_FLOOR) return harness.spanFloor(tracerProvider);
   const { GoogleGenAIInstrumentation } = require('../packages/instrumentation-google-genai/dist/index.js');
   const instrumentation = new GoogleGenAIInstrumentation({
     captureMessageContent: variant.endsWith('+content'),
@@ -72,6 +73,9 @@ const WARM_UP = 10_000;
 
 async function child(variant, recorded, calls) {
   const instrumentation = setupOtel(variant);
+  // The span floor (bench/_harness.mjs) wraps every scenario function; the others run them as they are.
+  const floor = variant === harness.SPAN_FLOOR ? instrumentation : undefined;
+  const scenario = floor ? floor.wrap : (fn) => fn;
   // Calls run one at a time, so the stream length of the call in flight selects the reply.
   let chunks = CHUNKS;
   globalThis.fetch = async (input) => {
@@ -80,17 +84,19 @@ async function child(variant, recorded, calls) {
   };
   const { GoogleGenAI } = require('@google/genai');
   const ai = new GoogleGenAI({ apiKey: 'bench', httpOptions: { baseUrl: 'http://127.0.0.1:9' } });
-  const generate = () =>
-    ai.models.generateContent({ model: MODEL, contents: CONTENTS, config: { temperature: 0.2 } });
-  const streamOf = (n) => async () => {
-    chunks = n;
-    const s = await ai.models.generateContentStream({ model: MODEL, contents: CONTENTS });
-    let seen = 0;
-    for await (const _c of s) seen++;
-    return seen;
-  };
+  const generate = scenario(() =>
+    ai.models.generateContent({ model: MODEL, contents: CONTENTS, config: { temperature: 0.2 } }),
+  );
+  const streamOf = (n) =>
+    scenario(async () => {
+      chunks = n;
+      const s = await ai.models.generateContentStream({ model: MODEL, contents: CONTENTS });
+      let seen = 0;
+      for await (const _c of s) seen++;
+      return seen;
+    });
   const stream = streamOf(CHUNKS);
-  const embed = () => ai.models.embedContent({ model: 'text-embedding-004', contents: CONTENTS });
+  const embed = scenario(() => ai.models.embedContent({ model: 'text-embedding-004', contents: CONTENTS }));
   const time = harness.medianWallUs;
   const result = {
     generate: await time(generate, calls, WARM_UP),
@@ -101,7 +107,9 @@ async function child(variant, recorded, calls) {
   if (instrumentation) {
     const short = streamOf(SHORT);
     const long = streamOf(LONG);
-    const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
+    const toggle = floor
+      ? floor.toggle
+      : { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
     const p = await harness.pairedCpu(
       toggle,
       [
@@ -193,6 +201,11 @@ async function main() {
       `| ${v} | ${f(r.pairedGenerate)} | ${f(r.pairedShort)} | ${f(r.pairedStream)} | ${f(r.pairedLong)} | ${(r.pairedStream / r.chunksSeen).toFixed(2)} | ${slope.toFixed(2)} | ${f(r.pairedEmbed)} |`,
     );
   }
+  const fl = rows[harness.SPAN_FLOOR];
+  const ours = rows['genai-ops'];
+  console.log(
+    `\nAbove the span floor (genai-ops paired minus ${harness.SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine): generateContent ${f(ours.pairedGenerate - fl.pairedGenerate)} µs, stream(${SHORT}) ${f(ours.pairedShort - fl.pairedShort)} µs, stream(${CHUNKS}) ${f(ours.pairedStream - fl.pairedStream)} µs, embedContent ${f(ours.pairedEmbed - fl.pairedEmbed)} µs.`,
+  );
 }
 
 await harness.childOrMain(child, main);

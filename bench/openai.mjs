@@ -24,6 +24,7 @@ const ALL_VARIANTS = [
   'genai-ops+content',
   'genai-ops-no-chunk-metric',
   'genai-ops-no-usage-request',
+  harness.SPAN_FLOOR,
   'otel-contrib@0.21.0',
   'traceloop@0.27.0',
 ];
@@ -49,6 +50,7 @@ function setupOtel(variant) {
   if (variant === 'uninstrumented') return;
   const { registerInstrumentations } = require('@opentelemetry/instrumentation');
   const { tracerProvider, meterProvider } = harness.discardingProviders();
+  if (variant === harness.SPAN_FLOOR) return harness.spanFloor(tracerProvider);
   let instrumentation;
   if (variant.startsWith('genai-ops')) {
     const { OpenAIInstrumentation } = require('../packages/instrumentation-openai/dist/index.js');
@@ -119,6 +121,9 @@ async function record(url) {
 
 async function child(variant, recorded, calls) {
   const instrumentation = setupOtel(variant);
+  // The span floor (bench/_harness.mjs) wraps every scenario function; the others run them as they are.
+  const floor = variant === harness.SPAN_FLOOR ? instrumentation : undefined;
+  const scenario = floor ? floor.wrap : (fn) => fn;
   const OpenAI = require('openai');
   const replay = async (input, init) => {
     const chunks = new Headers(init.headers).get('x-fake-chunks');
@@ -133,13 +138,15 @@ async function child(variant, recorded, calls) {
     fetch: replay,
   });
   const messages = MESSAGES;
-  const chat = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages, temperature: 0.2 });
+  const chat = scenario(() =>
+    client.chat.completions.create({ model: 'gpt-4o-mini', messages, temperature: 0.2 }),
+  );
   // The caller asks for usage itself (only the uninstrumented child's "usage bytes" pairs switch it on).
   let callerUsage = false;
   const withUsage = { include_usage: true };
   const streamOf = (chunks) => {
     const options = { headers: { 'x-fake-chunks': String(chunks) } };
-    return async () => {
+    return scenario(async () => {
       const s = await client.chat.completions.create(
         callerUsage
           ? { model: 'gpt-4o-mini', messages, stream: true, stream_options: withUsage }
@@ -149,11 +156,12 @@ async function child(variant, recorded, calls) {
       let n = 0;
       for await (const _c of s) n++;
       return n;
-    };
+    });
   };
   const stream = streamOf(CHUNKS);
-  const embed = () =>
-    client.embeddings.create({ model: 'text-embedding-3-small', input: 'The quick brown fox' });
+  const embed = scenario(() =>
+    client.embeddings.create({ model: 'text-embedding-3-small', input: 'The quick brown fox' }),
+  );
   // CPU time (user + system) per call, median over blocks of BLOCK calls: wall time is dominated by
   // other processes on a loaded machine, CPU time is what the instrumentation costs. WARM_UP untimed calls
   // first: the JIT and the heap's sizing settle over the first thousands of calls (see WARM_UP).
@@ -176,10 +184,12 @@ async function child(variant, recorded, calls) {
   // Paired figures (ours only): the same process with the instrumentation switched off and on in
   // alternating blocks (bench/_harness.mjs), so load from other processes hits both sides alike; streams
   // of two more lengths give the per-chunk slope.
-  if (variant.startsWith('genai-ops')) {
+  if (variant.startsWith('genai-ops') || floor) {
     const short = streamOf(SHORT);
     const long = streamOf(LONG);
-    const toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
+    const toggle = floor
+      ? floor.toggle
+      : { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
     const p = await harness.pairedCpu(
       toggle,
       [
@@ -317,12 +327,19 @@ async function main() {
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const f2 = (n) => (typeof n === 'number' ? n.toFixed(2) : '-');
-  for (const v of VARIANTS.filter((x) => x.startsWith('genai-ops'))) {
+  for (const v of VARIANTS.filter((x) => x.startsWith('genai-ops') || x === harness.SPAN_FLOOR)) {
     const r = rows[v];
     if (r.error) continue;
     const slope = harness.perChunkSlope(r.pairedShort, r.pairedLong, r.shortSeen, r.longSeen);
     console.log(
       `| ${v} | ${f(r.pairedChat)} | ${f(r.pairedShort)} | ${f(r.pairedStream)} | ${f(r.pairedLong)} | ${f2(r.pairedStream / CHUNKS)} | ${f2(slope)} |`,
+    );
+  }
+  const fl = rows[harness.SPAN_FLOOR];
+  const ours = rows['genai-ops'];
+  if (fl && !fl.error && ours && !ours.error) {
+    console.log(
+      `\nAbove the span floor (genai-ops paired minus ${harness.SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine): chat ${f(ours.pairedChat - fl.pairedChat)} µs, stream(${SHORT}) ${f(ours.pairedShort - fl.pairedShort)} µs, stream(${CHUNKS}) ${f(ours.pairedStream - fl.pairedStream)} µs.`,
     );
   }
   const u = rows.uninstrumented;

@@ -139,6 +139,36 @@ describe('GenAIMetricsAggregator', () => {
     });
   }
 
+  it('keeps runs of repeated and nearly repeated attribute sets apart, as the SDK does', async () => {
+    // The recorder reuses the previous call's series when the attributes repeat; each of these differs
+    // from the one before it in one way only (a value, a type, a key more or less, an undefined value).
+    const { sdkReader, sdkMetrics, fastReader, fastMetrics } = twoWays(AggregationTemporality.CUMULATIVE);
+    const withModel = { ...BASE, 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18' };
+    const sequence: Attributes[] = [
+      BASE,
+      { ...BASE },
+      { ...BASE, 'server.port': '443' },
+      withModel,
+      { ...withModel, 'gen_ai.response.model': 'gpt-4o-mini-2024-08-06' },
+      { ...BASE, 'server.port': 443, 'error.type': '429' },
+      Object.fromEntries(Object.entries(BASE).slice(1)),
+      { ...BASE, 'gen_ai.request.stop_sequences': ['a'] },
+      { ...BASE, 'gen_ai.request.stop_sequences': ['b'] },
+      { ...BASE, 'gen_ai.request.stop_sequences': ['b'] },
+      BASE,
+    ];
+    sequence.forEach((attrs, i) => {
+      for (let k = 0; k < 3; k++) {
+        const obs = { duration: i + k / 10, inputTokens: i, outputTokens: k };
+        sdkMetrics.recordCall(attrs, obs);
+        fastMetrics.recordCall(attrs, obs);
+      }
+    });
+    const fast = points(await fastReader.collect());
+    expect(fast.filter((p) => p.name.endsWith('.operation.duration/s')).length).toBe(8);
+    expect(fast).toEqual(points(await sdkReader.collect()));
+  });
+
   it('folds attribute sets past the cardinality limit into one otel.metric.overflow series, as the SDK does', async () => {
     const { sdkReader, sdkMetrics, fastReader, fastMetrics } = twoWays(AggregationTemporality.CUMULATIVE, 4);
     for (let i = 0; i < 9; i++) {
