@@ -210,11 +210,11 @@ export function observeStream<TChunk>(
   reducer: StreamReducer<TChunk>,
   abort?: AbortWatch,
 ): AsyncIterableIterator<TChunk> {
-  const unwatch = abort ? endCallOnAbortBeforeRead(call, abort) : undefined;
-  if (unwatch === undefined) return new ObservedStream(source, undefined, call, reducer);
+  const watch = abort ? endCallOnAbortBeforeRead(call, abort) : undefined;
+  if (watch === undefined) return new ObservedStream(source, undefined, call, reducer);
   const watched: AsyncIterable<TChunk> = {
     [Symbol.asyncIterator](): AsyncIterator<TChunk> {
-      unwatch();
+      watch.stop();
       return source[Symbol.asyncIterator]();
     },
   };
@@ -234,12 +234,12 @@ export function observeIteratorFactory<TChunk>(
   abort?: AbortWatch,
 ): () => AsyncIterator<TChunk> {
   let used = false;
-  const unwatch = abort ? endCallOnAbortBeforeRead(call, abort) : undefined;
+  const watch = abort ? endCallOnAbortBeforeRead(call, abort) : undefined;
   return function observedIterator(this: unknown): AsyncIterator<TChunk> {
     const iterator = factory.call(this);
     if (used) return iterator;
     used = true;
-    unwatch?.();
+    watch?.stop();
     return new ObservedStream(undefined, iterator, call, reducer, this);
   };
 }
@@ -260,29 +260,82 @@ export interface AbortSignalLike {
 /**
  * A stream aborted before anyone reads it (`stream.controller.abort()`, the caller's signal) ends its
  * call at the abort: nothing else would, but the collection of the stream object. Once the stream is
- * read, the observed iterator sees how it ends, so the returned function removes the listener.
+ * read, the observed iterator sees how it ends, and `stop()` drops the watch.
+ *
+ * The abort listener is added only a macrotask after the stream was handed over (one `setImmediate` for
+ * all the streams created in the same turn), if the stream was not read meanwhile. A caller nearly always
+ * starts reading in the same turn (`for await (const c of await client.create(...))`), and adding then
+ * removing a listener on the SDK's `AbortSignal` (Node's EventTarget) cost ≈ 14 µs of the ≈ 100 µs a
+ * 10-chunk OpenAI stream added above a bare span (2026-11-27, docs/bench/openai.md). A signal that aborted
+ * before the listener was added ends the call when the watch is attached, one macrotask after the stream
+ * was created at most.
  */
 function endCallOnAbortBeforeRead(
   call: GenAICall,
   { signal, errorType }: AbortWatch,
-): (() => void) | undefined {
+): AbortWatcher | undefined {
   if (call.ended || signal === undefined || typeof signal.addEventListener !== 'function') return undefined;
-  const onAbort = (): void => call.end(undefined, { errorType });
   if (signal.aborted === true) {
-    onAbort();
+    call.end(undefined, { errorType });
     return undefined;
   }
-  try {
-    signal.addEventListener('abort', onAbort, { once: true });
-  } catch (err) {
-    diag.debug('genai-ops: could not watch the stream request signal', err);
-    return undefined;
-  }
-  return () => {
+  const watch = new AbortWatcher(call, signal, errorType);
+  deferredWatches.push(watch);
+  if (deferredWatches.length === 1) setImmediate(attachDeferredWatches);
+  return watch;
+}
+
+/** Watches waiting for the macrotask that attaches their listeners (see endCallOnAbortBeforeRead). */
+let deferredWatches: AbortWatcher[] = [];
+
+function attachDeferredWatches(): void {
+  const watches = deferredWatches;
+  deferredWatches = [];
+  for (const watch of watches) watch.attach();
+}
+
+/** The abort watch of one unread stream. */
+class AbortWatcher {
+  private _stopped = false;
+  private _listener: (() => void) | undefined;
+
+  constructor(
+    private readonly _call: GenAICall,
+    private readonly _signal: AbortSignalLike,
+    private readonly _errorType: string,
+  ) {}
+
+  /** Starts listening, unless the stream was read or its call ended meanwhile; ends the call if aborted. */
+  attach(): void {
+    if (this._stopped || this._call.ended) return;
+    if (this._signal.aborted === true) {
+      this._abort();
+      return;
+    }
+    const listener = (): void => this._abort();
     try {
-      signal.removeEventListener?.('abort', onAbort);
+      this._signal.addEventListener?.('abort', listener, { once: true });
+      this._listener = listener;
+    } catch (err) {
+      diag.debug('genai-ops: could not watch the stream request signal', err);
+    }
+  }
+
+  /** The stream is being read (or is no longer watched): no listener from now on. */
+  stop(): void {
+    this._stopped = true;
+    const listener = this._listener;
+    if (listener === undefined) return;
+    this._listener = undefined;
+    try {
+      this._signal.removeEventListener?.('abort', listener);
     } catch {}
-  };
+  }
+
+  private _abort(): void {
+    if (this._stopped) return;
+    this._call.end(undefined, { errorType: this._errorType });
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -315,6 +316,73 @@ describe('observeStream', () => {
       // consume
     }
     expect((timed as unknown as { _chunkGaps?: number[] })._chunkGaps).toHaveLength(4);
+  });
+});
+
+describe('the abort watch of an unread stream', () => {
+  const macrotask = () => new Promise((resolve) => setImmediate(resolve));
+  const watch = (signal: AbortSignal) => ({ signal, errorType: 'AbortError' });
+
+  it('ends the call of a stream aborted before anyone reads it, with the watch error type', async () => {
+    const { exporter, call } = setup();
+    const controller = new AbortController();
+    const c = call();
+    observeStream(source(5), c, reducer().r, watch(controller.signal));
+    controller.abort();
+    await macrotask();
+    expect(c.ended).toBe(true);
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.attributes['error.type']).toBe('AbortError');
+  });
+
+  it('listens from the next macrotask on: an abort later still ends the unread stream', async () => {
+    const { exporter, call } = setup();
+    const controller = new AbortController();
+    const c = call();
+    observeIteratorFactory(() => source(5), c, reducer().r, watch(controller.signal));
+    await macrotask();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    expect(c.ended).toBe(false);
+    controller.abort();
+    expect(c.ended).toBe(true);
+    expect(exporter.getFinishedSpans()[0]!.attributes['error.type']).toBe('AbortError');
+  });
+
+  it('never listens to a stream read in the turn it was handed over, and lets the stream end the call', async () => {
+    const { exporter, call } = setup();
+    const controller = new AbortController();
+    const { r, finishes } = reducer();
+    const stream = observeStream(source(3), call(), r, watch(controller.signal));
+    let n = 0;
+    for await (const _c of stream) n++;
+    await macrotask();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    controller.abort();
+    expect(n).toBe(3);
+    expect(finishes).toEqual([{ completed: true }]);
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes['error.type']).toBeUndefined();
+  });
+
+  it('removes its listener once the stream is read after the watch was attached', async () => {
+    const { call } = setup();
+    const controller = new AbortController();
+    const factory = observeIteratorFactory(() => source(2), call(), reducer().r, watch(controller.signal));
+    await macrotask();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    const iterator = factory();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect((await iterator.next()).value).toBe(0);
+  });
+
+  it('ends the call at once when the signal had already aborted', () => {
+    const { call } = setup();
+    const controller = new AbortController();
+    controller.abort();
+    const c = call();
+    observeStream(source(1), c, reducer().r, watch(controller.signal));
+    expect(c.ended).toBe(true);
   });
 });
 
