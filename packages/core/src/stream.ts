@@ -281,17 +281,32 @@ function endCallOnAbortBeforeRead(
   }
   const watch = new AbortWatcher(call, signal, errorType);
   deferredWatches.push(watch);
-  if (deferredWatches.length === 1) setImmediate(attachDeferredWatches);
+  if (deferredWatches.length === 1) nextMacrotask(attachDeferredWatches);
+  // Code that creates stream after stream without ever yielding to the event loop (replayed or mocked
+  // responses) would otherwise keep every call in this list until it does: past the bound the pending
+  // watches attach now, as they would have without the deferral.
+  else if (deferredWatches.length >= MAX_DEFERRED_WATCHES) attachDeferredWatches();
   return watch;
 }
 
 /** Watches waiting for the macrotask that attaches their listeners (see endCallOnAbortBeforeRead). */
 let deferredWatches: AbortWatcher[] = [];
+const MAX_DEFERRED_WATCHES = 1024;
 
+const nextMacrotask: (fn: () => void) => unknown =
+  typeof setImmediate === 'function' ? setImmediate : (fn) => setTimeout(fn, 0);
+
+/** Runs on its own macrotask: nothing may escape it (an uncaught error there would end the process). */
 function attachDeferredWatches(): void {
   const watches = deferredWatches;
   deferredWatches = [];
-  for (const watch of watches) watch.attach();
+  for (const watch of watches) {
+    try {
+      watch.attach();
+    } catch (err) {
+      diag.debug('genai-ops: could not watch the stream request signal', err);
+    }
+  }
 }
 
 /** The abort watch of one unread stream. */

@@ -376,6 +376,50 @@ describe('the abort watch of an unread stream', () => {
     expect((await iterator.next()).value).toBe(0);
   });
 
+  it('keeps at most 1,024 watches waiting when streams are made without yielding to the event loop', async () => {
+    const { call } = setup();
+    const controller = new AbortController();
+    // Read at once, as callers do: no listener is needed for them.
+    for (let i = 0; i < 1023; i++) {
+      const s = observeStream(source(0), call(), reducer().r, watch(controller.signal));
+      for await (const _c of s);
+    }
+    // The 1,024th watch is attached with the others at once, before any macrotask: it is not read.
+    const unread = call();
+    observeStream(source(1), unread, reducer().r, watch(controller.signal));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort();
+    expect(unread.ended).toBe(true);
+    await macrotask();
+  });
+
+  it('survives a signal whose aborted getter throws once the watch attaches', async () => {
+    const { call } = setup();
+    let reads = 0;
+    const signal = {
+      get aborted(): boolean {
+        if (++reads > 1) throw new Error('broken polyfill');
+        return false;
+      },
+      addEventListener() {},
+      removeEventListener() {},
+    };
+    const c = call();
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    try {
+      observeStream(source(1), c, reducer().r, { signal, errorType: 'AbortError' });
+      await macrotask();
+      await macrotask();
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    expect(reads).toBe(2);
+    expect(errors).toEqual([]);
+    expect(c.ended).toBe(false);
+  });
+
   it('ends the call at once when the signal had already aborted', () => {
     const { call } = setup();
     const controller = new AbortController();
