@@ -324,16 +324,19 @@ export class GenAICall {
     if (!this._eventAttributes || !logger) return;
     const policy = this._telemetry.content;
     const attributes: Record<string, unknown> = { ...this._eventAttributes };
+    let truncated = false;
     const add = (key: string, value: unknown) => {
-      if (value !== undefined)
-        attributes[key] = JSON.parse(
-          serializeWithCap(sanitizeContent(value, policy, key), policy.maxLength).json,
-        );
+      if (value === undefined) return;
+      const capped = serializeWithCap(sanitizeContent(value, policy, key), policy.maxLength);
+      attributes[key] = JSON.parse(capped.json);
+      if (capped.truncated) truncated = true;
     };
     add(ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, this._content?.systemInstructions);
     add(ATTR_GEN_AI_INPUT_MESSAGES, this._content?.inputMessages);
     add(ATTR_GEN_AI_TOOL_DEFINITIONS, this._content?.toolDefinitions);
     add(ATTR_GEN_AI_OUTPUT_MESSAGES, this._output);
+    // As on the span: a reader of the event can tell content cut to fit the cap from content as sent.
+    if (truncated) attributes[ATTR_GENAI_OPS_CONTENT_TRUNCATED] = true;
     logger.emit({
       eventName: EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS,
       context: this.context,

@@ -135,6 +135,8 @@ export function mapFinishReason(reason: string | null | undefined): string {
     case 'PROHIBITED_CONTENT':
     case 'SPII':
     case 'IMAGE_SAFETY':
+    case 'IMAGE_PROHIBITED_CONTENT':
+    case 'IMAGE_RECITATION':
       return 'content_filter';
     case 'error':
     case 'ERROR':

@@ -21,7 +21,8 @@ export function serverFromUrl(url: string | URL | undefined): { address?: string
   }
 }
 
-const DATA_URL = /^data:([^;,]+)?(?:;[^,]*)?;base64,/;
+/** A base64 `data:` URL; the scheme and the `base64` token are case-insensitive (RFC 2397, RFC 3986). */
+const DATA_URL = /^data:([^;,]+)?(?:;[^,]*)?;base64,/i;
 
 /** Turns a `data:` URL into a blob part (the conventions: uri parts must not hold data URLs). */
 export function dataUrlToBlobPart(url: string, modality: string): BlobPart | UriPart {

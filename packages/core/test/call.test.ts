@@ -106,6 +106,30 @@ describe('GenAICall', () => {
     expect(record!.attributes['gen_ai.usage.input_tokens']).toBe(10);
   });
 
+  it('marks content cut to the size cap on the event as on the span, and only then', () => {
+    const long = 'x'.repeat(400);
+    for (const mode of ['EVENT_ONLY', 'SPAN_AND_EVENT'] as const) {
+      const { spans, logs, telemetry } = setup({ captureMessageContent: mode, maxContentLength: 200 });
+      const call = new GenAICall(telemetry, { operation: 'chat', provider: 'openai' });
+      call.recordInput(() => ({
+        inputMessages: [{ role: 'user', parts: [{ type: 'text', content: long }] }],
+      }));
+      call.end();
+      const [record] = logs.getFinishedLogRecords();
+      expect(record!.attributes['genai_ops.content.truncated']).toBe(true);
+      const sent = JSON.stringify(record!.attributes['gen_ai.input.messages']);
+      expect(sent.length).toBeLessThanOrEqual(200);
+      expect(sent).toContain('[truncated]');
+      const span = spans.getFinishedSpans()[0]!;
+      expect(span.attributes['genai_ops.content.truncated']).toBe(
+        mode === 'SPAN_AND_EVENT' ? true : undefined,
+      );
+    }
+    const { logs, telemetry } = setup({ captureMessageContent: 'EVENT_ONLY', maxContentLength: 200 });
+    runCall(telemetry);
+    expect(logs.getFinishedLogRecords()[0]!.attributes['genai_ops.content.truncated']).toBeUndefined();
+  });
+
   it('sets error status and error.type once', () => {
     const { spans, telemetry } = setup({});
     class RateLimitError extends Error {}

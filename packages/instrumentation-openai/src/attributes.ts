@@ -105,7 +105,7 @@ export function str(v: unknown): string | undefined {
  * part), so core elides it unless media capture is on.
  */
 export function fileDataPart(data: string): BlobPart | UriPart {
-  if (data.startsWith('data:')) return dataUrlToBlobPart(data, 'document');
+  if (/^data:/i.test(data)) return dataUrlToBlobPart(data, 'document');
   return { type: 'blob', modality: 'document', mime_type: null, content: data };
 }
 
