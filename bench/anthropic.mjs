@@ -9,6 +9,8 @@
 // the uninstrumented SDK. Providers as the register entry sets them up (bench/_harness.mjs). The paired loop
 // (pairedCpu in bench/_harness.mjs) flips the off/on order every other block and also runs streams of 10 and
 // 500 text chunks: the per-event slope (added(500) - added(10)) / events difference leaves the per-call cost out.
+// The span-floor variant (spanFloor in bench/_harness.mjs: one bare SDK span made active around each call) is
+// paired the same way: what any span-per-call instrumentation adds here; ours minus it is our own code's cost.
 // Usage: npx tsc -b packages/instrumentation-anthropic packages/fake-provider && node --expose-gc bench/anthropic.mjs [calls=5000]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';

@@ -13,6 +13,8 @@
 // chunks): "per event" is a whole stream's added time over its events (the per-call part included, as in
 // the other benchmarks), "marginal per event" the difference of the two lengths over the difference of
 // their event counts (what one more event costs).
+// The span-floor variant (spanFloor in bench/_harness.mjs: one bare SDK span made active around each call) is
+// paired the same way: what any span-per-call instrumentation adds here; ours minus it is our own code's cost.
 // `node bench/bedrock.mjs probe [calls=2000]` instead times one OpenTelemetry span (start + end, real SDK
 // tracer) in place: right before each uninstrumented Converse call (i.e. right after the previous one),
 // again immediately after that, in a plain loop, and right after sweeping 32 MB of memory; it shows why a

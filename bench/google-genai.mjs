@@ -8,6 +8,8 @@
 // CPU-time figure (our instrumentation disabled/enabled in alternating blocks of the same process, the order
 // flipped every other block: pairedCpu in bench/_harness.mjs), with streams of 10, 50 and 500 chunks; the
 // per-chunk slope (added(500) - added(10)) / 490 leaves the per-call cost out.
+// The span-floor variant (spanFloor in bench/_harness.mjs: one bare SDK span made active around each call) is
+// paired the same way: what any span-per-call instrumentation adds here; ours minus it is our own code's cost.
 // Usage: npx tsc -b packages/instrumentation-google-genai packages/fake-provider && node bench/google-genai.mjs [calls=2000] [rounds=3]
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -309,27 +309,35 @@ function attachDeferredWatches(): void {
   }
 }
 
-/** The abort watch of one unread stream. */
+/**
+ * The abort watch of one unread stream. A stopped watch lets go of its call and signal at once: it may
+ * wait in the deferred list for its macrotask long after its stream ended.
+ */
 class AbortWatcher {
-  private _stopped = false;
+  private _call: GenAICall | undefined;
+  private _signal: AbortSignalLike | undefined;
   private _listener: (() => void) | undefined;
 
   constructor(
-    private readonly _call: GenAICall,
-    private readonly _signal: AbortSignalLike,
+    call: GenAICall,
+    signal: AbortSignalLike,
     private readonly _errorType: string,
-  ) {}
+  ) {
+    this._call = call;
+    this._signal = signal;
+  }
 
   /** Starts listening, unless the stream was read or its call ended meanwhile; ends the call if aborted. */
   attach(): void {
-    if (this._stopped || this._call.ended) return;
-    if (this._signal.aborted === true) {
+    const signal = this._signal;
+    if (signal === undefined || this._call?.ended !== false) return;
+    if (signal.aborted === true) {
       this._abort();
       return;
     }
     const listener = (): void => this._abort();
     try {
-      this._signal.addEventListener?.('abort', listener, { once: true });
+      signal.addEventListener?.('abort', listener, { once: true });
       this._listener = listener;
     } catch (err) {
       diag.debug('genai-ops: could not watch the stream request signal', err);
@@ -338,18 +346,19 @@ class AbortWatcher {
 
   /** The stream is being read (or is no longer watched): no listener from now on. */
   stop(): void {
-    this._stopped = true;
+    const signal = this._signal;
     const listener = this._listener;
-    if (listener === undefined) return;
+    this._call = undefined;
+    this._signal = undefined;
     this._listener = undefined;
+    if (signal === undefined || listener === undefined) return;
     try {
-      this._signal.removeEventListener?.('abort', listener);
+      signal.removeEventListener?.('abort', listener);
     } catch {}
   }
 
   private _abort(): void {
-    if (this._stopped) return;
-    this._call.end(undefined, { errorType: this._errorType });
+    this._call?.end(undefined, { errorType: this._errorType });
   }
 }
 
