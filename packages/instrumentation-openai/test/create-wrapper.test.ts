@@ -118,6 +118,36 @@ describe('the create wrapper', () => {
     expect(isWrapped(Embeddings.prototype.create)).toBe(false);
   });
 
+  it('gives a create nested in another no span of its own; one that threw leaves no nesting behind', () => {
+    exporter.reset();
+    const instrumentation = new OpenAIInstrumentation();
+    instrumentation.setTracerProvider(tracerProvider);
+    instrumentations.push(instrumentation);
+    const models: string[] = [];
+    class Completions {
+      _client = { baseURL: 'http://127.0.0.1:8080/v1', constructor: { name: 'OpenAI' } };
+      create(body: { model: string; nest?: boolean; fail?: boolean }): unknown {
+        models.push(body.model);
+        if (body.fail) throw new Error('SDK error');
+        // As a subclass calling `super.create`, or a method wrapped twice: the wrapped create runs again,
+        // synchronously, inside the first.
+        if (body.nest) return this.create({ model: `${body.model}-inner` });
+        return {};
+      }
+    }
+    instrumentation.patchClass({ Chat: { Completions } });
+    const completions = new Completions();
+    completions.create({ model: 'outer', nest: true });
+    expect(() => completions.create({ model: 'failing', fail: true })).toThrow('SDK error');
+    completions.create({ model: 'later', nest: true });
+    expect(models).toEqual(['outer', 'outer-inner', 'failing', 'later', 'later-inner']);
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([
+      'chat outer',
+      'chat failing',
+      'chat later',
+    ]);
+  });
+
   it('calls the original without telemetry when disabled', () => {
     const { instrumentation, completions, calls } = setup();
     instrumentation.disable();
