@@ -272,3 +272,23 @@ export function spanFloor(tracerProvider) {
     },
   };
 }
+
+/**
+ * What a benchmark child needs from its variant's setup (`instrumentation`: ours, a reference one, the
+ * `spanFloor()` object, or undefined when uninstrumented): `wrap` for each scenario function (the floor's, or
+ * none) and the `toggle` of `pairedCpu` (the floor's, or the instrumentation's enable/disable).
+ */
+export function pairedHooks(instrumentation) {
+  if (instrumentation === undefined) return { wrap: (fn) => fn, toggle: undefined };
+  if (typeof instrumentation.wrap === 'function') return instrumentation;
+  return {
+    wrap: (fn) => fn,
+    toggle: { on: () => instrumentation.enable(), off: () => instrumentation.disable() },
+  };
+}
+
+/** The line each benchmark prints after its paired table: `parts` are [scenario, µs above the floor]. */
+export function aboveFloorLine(parts) {
+  const list = parts.map(([name, us]) => `${name} ${us.toFixed(1)} µs`).join(', ');
+  return `\nAbove the span floor (genai-ops paired minus ${SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine): ${list}.`;
+}

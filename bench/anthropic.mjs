@@ -18,10 +18,12 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
+  aboveFloorLine,
   discardingProviders,
   LONG_CHUNKS,
   nodeCommand,
   pairedCpu,
+  pairedHooks,
   perChunkSlope,
   pinNote,
   replayResponse,
@@ -121,19 +123,15 @@ function median(values) {
  */
 async function pairedChild(mode, recorded) {
   const { tracerProvider, meterProvider } = providers(false);
-  let toggle;
-  let wrap = (fn) => fn;
-  if (mode === SPAN_FLOOR) {
-    const floor = spanFloor(tracerProvider);
-    toggle = floor.toggle;
-    wrap = floor.wrap;
-  } else {
+  let instrumentation;
+  if (mode === SPAN_FLOOR) instrumentation = spanFloor(tracerProvider);
+  else {
     const { registerInstrumentations } = require('@opentelemetry/instrumentation');
     const { AnthropicInstrumentation } = require('@genai-ops/instrumentation-anthropic');
-    const instrumentation = new AnthropicInstrumentation({ captureMessageContent: mode === 'content' });
+    instrumentation = new AnthropicInstrumentation({ captureMessageContent: mode === 'content' });
     registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
-    toggle = { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
   }
+  const { wrap, toggle } = pairedHooks(instrumentation);
   const scenarios = [
     ['non-streaming', 200],
     [SHORT, 80],
@@ -296,9 +294,10 @@ if (process.argv[2] === '--paired') {
   const ours = paired.off;
   const fl = paired[SPAN_FLOOR];
   if (ours && fl) {
-    const above = (sc) => (ours[sc].added - fl[sc].added).toFixed(1);
     console.log(
-      `\nAbove the span floor (genai-ops paired minus ${SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine): non-streaming ${above('non-streaming')} µs, ${SHORT} ${above(SHORT)} µs, stream 50 chunks ${above('stream 50 chunks')} µs.`,
+      aboveFloorLine(
+        ['non-streaming', SHORT, 'stream 50 chunks'].map((sc) => [sc, ours[sc].added - fl[sc].added]),
+      ),
     );
   }
 }

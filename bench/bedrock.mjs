@@ -189,8 +189,7 @@ async function child(variant, recorded, calls) {
     return;
   }
   // The span floor (bench/_harness.mjs) wraps every scenario function; the others run them as they are.
-  const floor = variant === harness.SPAN_FLOOR ? instrumentation : undefined;
-  const scenario = floor ? floor.wrap : (fn) => fn;
+  const { wrap: scenario, toggle } = harness.pairedHooks(instrumentation);
   const body = JSON.stringify(INVOKE);
   const converse = scenario(() =>
     client.send(new sdk.ConverseCommand({ modelId: CONVERSE_MODEL, ...CONVERSE })),
@@ -227,9 +226,6 @@ async function child(variant, recorded, calls) {
     invokeShortEvents: await invokeStreamShort(),
   };
   if (instrumentation) {
-    const toggle = floor
-      ? floor.toggle
-      : { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
     const p = await harness.pairedCpu(
       toggle,
       [
@@ -350,7 +346,12 @@ async function main() {
   const fl = rows[harness.SPAN_FLOOR];
   const ours = rows['genai-ops'];
   console.log(
-    `\nAbove the span floor (genai-ops paired minus ${harness.SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine): Converse ${f(ours.pairedConverse - fl.pairedConverse)} µs, InvokeModel ${f(ours.pairedInvoke - fl.pairedInvoke)} µs, ConverseStream ${f(ours.pairedConverseStream - fl.pairedConverseStream)} µs, InvokeModelWithResponseStream ${f(ours.pairedInvokeStream - fl.pairedInvokeStream)} µs.`,
+    harness.aboveFloorLine([
+      ['Converse', ours.pairedConverse - fl.pairedConverse],
+      ['InvokeModel', ours.pairedInvoke - fl.pairedInvoke],
+      ['ConverseStream', ours.pairedConverseStream - fl.pairedConverseStream],
+      ['InvokeModelWithResponseStream', ours.pairedInvokeStream - fl.pairedInvokeStream],
+    ]),
   );
 }
 

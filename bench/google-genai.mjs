@@ -76,8 +76,7 @@ const WARM_UP = 10_000;
 async function child(variant, recorded, calls) {
   const instrumentation = setupOtel(variant);
   // The span floor (bench/_harness.mjs) wraps every scenario function; the others run them as they are.
-  const floor = variant === harness.SPAN_FLOOR ? instrumentation : undefined;
-  const scenario = floor ? floor.wrap : (fn) => fn;
+  const { wrap: scenario, toggle } = harness.pairedHooks(instrumentation);
   // Calls run one at a time, so the stream length of the call in flight selects the reply.
   let chunks = CHUNKS;
   globalThis.fetch = async (input) => {
@@ -109,9 +108,6 @@ async function child(variant, recorded, calls) {
   if (instrumentation) {
     const short = streamOf(SHORT);
     const long = streamOf(LONG);
-    const toggle = floor
-      ? floor.toggle
-      : { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
     const p = await harness.pairedCpu(
       toggle,
       [
@@ -206,7 +202,12 @@ async function main() {
   const fl = rows[harness.SPAN_FLOOR];
   const ours = rows['genai-ops'];
   console.log(
-    `\nAbove the span floor (genai-ops paired minus ${harness.SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine): generateContent ${f(ours.pairedGenerate - fl.pairedGenerate)} µs, stream(${SHORT}) ${f(ours.pairedShort - fl.pairedShort)} µs, stream(${CHUNKS}) ${f(ours.pairedStream - fl.pairedStream)} µs, embedContent ${f(ours.pairedEmbed - fl.pairedEmbed)} µs.`,
+    harness.aboveFloorLine([
+      ['generateContent', ours.pairedGenerate - fl.pairedGenerate],
+      [`stream(${SHORT})`, ours.pairedShort - fl.pairedShort],
+      [`stream(${CHUNKS})`, ours.pairedStream - fl.pairedStream],
+      ['embedContent', ours.pairedEmbed - fl.pairedEmbed],
+    ]),
   );
 }
 

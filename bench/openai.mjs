@@ -122,8 +122,7 @@ async function record(url) {
 async function child(variant, recorded, calls) {
   const instrumentation = setupOtel(variant);
   // The span floor (bench/_harness.mjs) wraps every scenario function; the others run them as they are.
-  const floor = variant === harness.SPAN_FLOOR ? instrumentation : undefined;
-  const scenario = floor ? floor.wrap : (fn) => fn;
+  const { wrap: scenario, toggle } = harness.pairedHooks(instrumentation);
   const OpenAI = require('openai');
   const replay = async (input, init) => {
     const chunks = new Headers(init.headers).get('x-fake-chunks');
@@ -184,12 +183,9 @@ async function child(variant, recorded, calls) {
   // Paired figures (ours only): the same process with the instrumentation switched off and on in
   // alternating blocks (bench/_harness.mjs), so load from other processes hits both sides alike; streams
   // of two more lengths give the per-chunk slope.
-  if (variant.startsWith('genai-ops') || floor) {
+  if (variant.startsWith('genai-ops') || variant === harness.SPAN_FLOOR) {
     const short = streamOf(SHORT);
     const long = streamOf(LONG);
-    const toggle = floor
-      ? floor.toggle
-      : { on: () => instrumentation.enable(), off: () => instrumentation.disable() };
     const p = await harness.pairedCpu(
       toggle,
       [
@@ -339,7 +335,11 @@ async function main() {
   const ours = rows['genai-ops'];
   if (fl && !fl.error && ours && !ours.error) {
     console.log(
-      `\nAbove the span floor (genai-ops paired minus ${harness.SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine): chat ${f(ours.pairedChat - fl.pairedChat)} µs, stream(${SHORT}) ${f(ours.pairedShort - fl.pairedShort)} µs, stream(${CHUNKS}) ${f(ours.pairedStream - fl.pairedStream)} µs.`,
+      harness.aboveFloorLine([
+        ['chat', ours.pairedChat - fl.pairedChat],
+        [`stream(${SHORT})`, ours.pairedShort - fl.pairedShort],
+        [`stream(${CHUNKS})`, ours.pairedStream - fl.pairedStream],
+      ]),
     );
   }
   const u = rows.uninstrumented;
