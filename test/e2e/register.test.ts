@@ -428,6 +428,19 @@ describe('register entry, per-signal endpoint and protocol', () => {
   });
 });
 
+/**
+ * Runs the chat fixture in a mode that ends without `beforeExit` ('exit': process.exit(0); 'crash': an
+ * unhandled rejection), its span held a minute by the batch processor: only the exit export can send it.
+ */
+function runEndingEarly(mode: 'exit' | 'crash', extra: Record<string, string> = {}): Promise<RunResult> {
+  return runNode(CHAT_USAGE, {
+    nodeArgs: REQUIRE,
+    args: [mode],
+    env: env({ OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_METRICS_EXPORTER: 'none', ...extra }),
+    timeoutMs: 45_000,
+  });
+}
+
 describe('register entry, lifecycle and environment', () => {
   it.each<NodeJS.Signals>(['SIGTERM', 'SIGINT'])(
     'flushes on %s, then dies of the signal when the app has no handler',
@@ -473,6 +486,50 @@ describe('register entry, lifecycle and environment', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[genai-ops\] \w+: telemetry export failed: /);
     expect(Date.now() - started).toBeLessThan(40_000);
+  });
+
+  it('sends the spans still pending when the app ends with process.exit() (gzip)', async () => {
+    const result = await runEndingEarly('exit', { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' });
+    expectClean(result);
+    const out = jsonLine<SdkOutput>(result.stdout);
+    // The batch processor would have held the span for a minute and process.exit() skips beforeExit: only
+    // the exit export can have sent it, and it waited for the answer, so it is here already.
+    const spans = capture.spansNamed(CHAT_SPAN);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes).toEqual(expectedChatAttributes(out));
+    expect(spans[0]!.resource['service.name']).toBe('genai-ops-test');
+  });
+
+  it('sends the span of the failed call when an unhandled rejection ends the app', async () => {
+    const result = await runEndingEarly('crash');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('InternalServerError');
+    const spans = capture.spansNamed(CHAT_SPAN);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]!.attributes['error.type']).toBe('InternalServerError');
+    expect(spans[0]!.status.code).toBe(2);
+  });
+
+  it('GENAI_OPS_EXIT_HOOKS=false leaves process.exit() as it was: the pending span is lost', async () => {
+    const result = await runEndingEarly('exit', { GENAI_OPS_EXIT_HOOKS: 'false' });
+    expectClean(result);
+    expect(capture.spans).toEqual([]);
+  });
+
+  it('process.exit() with an unreachable collector: one diagnostic line, exit within the flush timeout', async () => {
+    const port = await closedPort();
+    const started = Date.now();
+    const result = await runEndingEarly('exit', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      GENAI_OPS_FLUSH_TIMEOUT_MS: '1500',
+    });
+    expect([result.code, result.signal]).toEqual([0, null]);
+    expect(stderrLines(result.stderr)).toEqual([
+      expect.stringMatching(
+        /^\[genai-ops\] warn: telemetry export failed: genai-ops: 1 span\(s\) pending at process exit could not be sent: ECONNREFUSED/,
+      ),
+    ]);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('OTEL_SDK_DISABLED=true exports nothing and the app runs unchanged', async () => {

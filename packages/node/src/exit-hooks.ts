@@ -38,6 +38,8 @@ export interface ExitFlush {
   flush(): Promise<void>;
   /** Exports what is buffered and stops (the process is ending). */
   shutdown(): Promise<void>;
+  /** Called when the `beforeExit` shutdown ran out of time and the process is made to exit. */
+  gaveUp?(): void;
 }
 
 /**
@@ -60,7 +62,10 @@ export function installExitHooks(target: ExitFlush, timeoutMs: number): () => vo
     void shutdownOnce().then((outcome) => {
       // The app is done; only the exporters' retry timers (an unreachable collector) would keep it alive.
       // process.exit() without an argument keeps the app's process.exitCode.
-      if (outcome === 'timeout') process.exit();
+      if (outcome === 'timeout') {
+        target.gaveUp?.();
+        process.exit();
+      }
     });
   };
 

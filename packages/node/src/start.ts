@@ -5,6 +5,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 // The resources module of sdk-node's own dependency tree, so the resource we pass merges with its detectors'.
 import { NodeSDK, resources } from '@opentelemetry/sdk-node';
 import { DedupingDiagLogger } from './diag-logger.js';
+import { ExitSafeTraces, httpTraceProtocolFromEnv, installExitExport } from './exit-export.js';
 import { installExitHooks, withTimeout } from './exit-hooks.js';
 import { installGuardrailsFromEnv } from './guardrails.js';
 import { loadInstrumentationsFromEnv } from './instrumentations.js';
@@ -82,6 +83,11 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
   const uninstallGuardrails = installGuardrailsFromEnv();
   const { readers, aggregator } = metricReadersFromEnv();
+  const exitHooks = config.exitHooks ?? getEnvBoolean('GENAI_OPS_EXIT_HOOKS') ?? true;
+  // Traces over OTLP/HTTP: our own exporter and batch processor (what NodeSDK builds from the same
+  // variables), so the spans still pending at process.exit() or a crash can be sent (exit-export.ts).
+  const protocol = exitHooks ? httpTraceProtocolFromEnv() : undefined;
+  const traces = protocol ? new ExitSafeTraces(protocol) : undefined;
   // NodeSDK installs a plain console logger when OTEL_LOG_LEVEL is set, warning that it replaces ours;
   // step aside while it is built, then put ours (deduping, same level) back.
   const logLevelSet = getEnv('OTEL_LOG_LEVEL') !== undefined;
@@ -89,6 +95,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   const sdk = new NodeSDK({
     instrumentations,
     metricReaders: readers,
+    ...(traces ? { spanProcessors: [traces.processor] } : {}),
     // telemetry.distro.* tell a backend which distribution set the SDK up; env detectors still win.
     resource: resources.defaultResource().merge(
       resources.resourceFromAttributes({
@@ -114,13 +121,22 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   // global itself is shared, so hand it to them directly, or content events would go nowhere.
   const loggerProvider = logs.getLoggerProvider();
   for (const i of instrumentations) i.setLoggerProvider?.(loggerProvider);
-  const uninstall =
-    (config.exitHooks ?? getEnvBoolean('GENAI_OPS_EXIT_HOOKS') ?? true)
-      ? installExitHooks({ flush: forceFlushGlobals, shutdown: () => sdk.shutdown() }, flushTimeoutMs)
-      : undefined;
+  const uninstall = exitHooks
+    ? installExitHooks(
+        {
+          flush: forceFlushGlobals,
+          shutdown: () => sdk.shutdown(),
+          // The endpoint did not answer within the flush timeout: exiting must not wait for it again.
+          gaveUp: () => traces?.disable(),
+        },
+        flushTimeoutMs,
+      )
+    : undefined;
+  const uninstallExitExport = traces ? installExitExport(traces, flushTimeoutMs) : undefined;
   return {
     async shutdown() {
       uninstall?.();
+      uninstallExitExport?.();
       uninstallGuardrails?.();
       for (const i of instrumentations) i.disable();
       await withTimeout(() => sdk.shutdown(), flushTimeoutMs);
