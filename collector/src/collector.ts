@@ -99,6 +99,7 @@ export async function loadIngestBacklog(cfg: CollectorConfig): Promise<void> {
     store,
     loaderBatchSpans: cfg.storage.maxBatchSpans,
     quarantineDir: paths.quarantineDir,
+    quarantineMaxBytes: cfg.storage.quarantineMaxBytes,
   });
   const started: Component[] = [];
   try {
@@ -182,6 +183,7 @@ export async function startCollector(
     ...(worker ? { remote: worker } : {}),
     loaderBatchSpans: cfg.storage.maxBatchSpans,
     quarantineDir: paths.quarantineDir,
+    quarantineMaxBytes: cfg.storage.quarantineMaxBytes,
     holdLoader: opts.holdLoader ?? env.GENAI_OPS_TEST_HOLD_LOADER === '1',
     ...(bodyPool ? { bodyPool } : {}),
   });

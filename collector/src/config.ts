@@ -4,6 +4,7 @@ import Ajv from 'ajv';
 import * as YAML from 'yaml';
 import { GUARDRAIL_SCAN_CONFIG_SCHEMA, type GuardrailScanConfig } from './processors/guardrails.js';
 import { loadCostConfigSchema } from './processors-loader.js';
+import { DEFAULT_QUARANTINE_MAX_BYTES } from './quarantine.js';
 
 /** One downstream OTLP/HTTP endpoint the forwarder sends enriched spans to. */
 export interface ForwardEndpointConfig {
@@ -83,6 +84,12 @@ export interface CollectorConfig {
      * leaves. 0 keeps them at the process's priority. Default 10. Env `GENAI_OPS_LOADER_NICE`.
      */
     loaderNice: number;
+    /**
+     * Bound on the quarantine directory (`<dataDir>/quarantine`), in bytes: beyond it the oldest files are
+     * deleted and their records counted (`genai_ops_quarantine_dropped_records_total`). Default 1 GiB. Env
+     * `GENAI_OPS_QUARANTINE_MAX_BYTES`.
+     */
+    quarantineMaxBytes: number;
   };
   forward: {
     /** Downstream endpoints. Default none. Env `GENAI_OPS_FORWARD_URLS` (comma-separated). */
@@ -118,6 +125,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
     checkpointThresholdMb: 64,
     memoryLimitMb: 512,
     loaderNice: 10,
+    quarantineMaxBytes: DEFAULT_QUARANTINE_MAX_BYTES,
   },
   forward: {
     endpoints: [],
@@ -175,6 +183,7 @@ export function configSchema(costSchema: object = { type: 'object' }): object {
           memoryLimitMb: { type: 'integer', minimum: 64 },
           threads: posInt,
           loaderNice: { type: 'integer', minimum: 0, maximum: 19 },
+          quarantineMaxBytes: posInt,
           ingestLog: { type: 'boolean' },
           processWorker: { type: 'boolean' },
         },
@@ -267,6 +276,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
     memoryLimitMb: envInt(env, 'GENAI_OPS_DUCKDB_MEMORY_MB', errors),
     threads: envInt(env, 'GENAI_OPS_DUCKDB_THREADS', errors),
     loaderNice: envInt(env, 'GENAI_OPS_LOADER_NICE', errors),
+    quarantineMaxBytes: envInt(env, 'GENAI_OPS_QUARANTINE_MAX_BYTES', errors),
   });
   const urls = (env.GENAI_OPS_FORWARD_URLS ?? '')
     .split(',')

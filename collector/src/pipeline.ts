@@ -20,7 +20,7 @@ import type { RemoteLoader } from './loader-client.js';
 import type { EncodedEntry } from './loader-process.js';
 import type { LogRecordRecord, SpanRecord } from './model.js';
 import { decodeLogs, decodeTraces } from './otlp/decode.js';
-import { writeQuarantine } from './quarantine.js';
+import { DEFAULT_QUARANTINE_MAX_BYTES, Quarantine } from './quarantine.js';
 import type { BodyPool } from './receiver/body.js';
 
 export interface PipelineConfig {
@@ -65,6 +65,11 @@ export interface PipelineConfig {
    * commit is retried until it succeeds, whatever the error.
    */
   quarantineDir?: string;
+  /**
+   * Bound on the quarantine directory's bytes: beyond it the oldest files are deleted (and their records
+   * counted in `genai_ops_quarantine_dropped_records_total`). Default 1 GiB.
+   */
+  quarantineMaxBytes?: number;
 }
 
 interface QueuedEntry {
@@ -98,6 +103,7 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
   private _stopped = false;
   private _queue: QueuedEntry[] = [];
   private _queuedSpans = 0;
+  private _quarantine: Quarantine | undefined;
   private _loading?: Promise<void>;
   private _ackedSeq = 0;
   private _loadedSeq = 0;
@@ -133,6 +139,14 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
   async start(): Promise<void> {
     const log = this._config.ingestLog;
     if (!log) return;
+    // The quarantine's size (files of earlier runs count toward its bound) is known from the start.
+    const dir = this._config.quarantineDir;
+    if (dir)
+      await this._quarantineOf(dir)
+        .open()
+        .catch((err: unknown) =>
+          diag.warn(`genai-ops collector: could not read the quarantine directory ${dir}`, err),
+        );
     const loaded = await ((this._config.remote ?? this._config.store) as IngestConsumer).loadedSeq();
     this._loadedSeq = loaded;
     const replay = log.open(loaded);
@@ -399,6 +413,20 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     }
   }
 
+  /** The bounded quarantine directory (opened at start, or at the first entry to quarantine). */
+  private _quarantineOf(dir: string): Quarantine {
+    if (this._quarantine === undefined) {
+      const metrics = this._config.metrics;
+      this._quarantine = new Quarantine({
+        dir,
+        maxBytes: this._config.quarantineMaxBytes ?? DEFAULT_QUARANTINE_MAX_BYTES,
+        onDrop: (kind, records, reason) => metrics?.quarantineDropped.inc({ kind, reason }, records),
+        onSize: (bytes) => metrics?.quarantineBytes.set(bytes),
+      });
+    }
+    return this._quarantine;
+  }
+
   /**
    * After a failed commit of `group` (taken from the head of the queue): counts consecutive
    * permanent failures (`isPermanentLoadError`) of the group at the head; at `PERMANENT_ATTEMPTS`, a
@@ -430,13 +458,17 @@ export class Pipeline implements Component, TracesConsumer, LogsConsumer {
     const wire = head.wire;
     if (!wire) return false;
     try {
-      const file = await writeQuarantine(dir, { seq: head.seq, ...wire, records: head.n }, message);
+      const file = await this._quarantineOf(dir).write({ seq: head.seq, ...wire, records: head.n }, message);
       head.quarantined = true;
       this._failing = undefined;
-      this._config.metrics?.quarantined.inc({ kind: wire.kind }, head.n);
+      // Not written (larger than the bound alone): counted as dropped by the quarantine, not as quarantined.
+      if (file !== undefined) this._config.metrics?.quarantined.inc({ kind: wire.kind }, head.n);
       this._config.metrics?.errors.inc({ component: 'quarantine' });
+      const what = `ingest-log entry ${head.seq} (${head.n} ${wire.kind === 'traces' ? 'spans' : 'log records'})`;
       diag.error(
-        `genai-ops collector: ingest-log entry ${head.seq} (${head.n} ${wire.kind === 'traces' ? 'spans' : 'log records'}) cannot be stored and was moved to ${file}: ${message}`,
+        file === undefined
+          ? `genai-ops collector: ${what} cannot be stored and is larger than the quarantine bound (storage.quarantineMaxBytes); dropped: ${message}`
+          : `genai-ops collector: ${what} cannot be stored and was moved to ${file}: ${message}`,
       );
       return true;
     } catch (qerr) {

@@ -44,6 +44,7 @@ describe('loadConfig', () => {
         GENAI_OPS_DUCKDB_MEMORY_MB: '256',
         GENAI_OPS_CHECKPOINT_MB: '32',
         GENAI_OPS_LOADER_NICE: '0',
+        GENAI_OPS_QUARANTINE_MAX_BYTES: '1048576',
       },
     });
     expect(cfg.storage).toEqual({
@@ -52,8 +53,13 @@ describe('loadConfig', () => {
       memoryLimitMb: 256,
       checkpointThresholdMb: 32,
       loaderNice: 0,
+      quarantineMaxBytes: 1048576,
     });
     expect(DEFAULT_CONFIG.storage.loaderNice).toBe(10);
+    expect(DEFAULT_CONFIG.storage.quarantineMaxBytes).toBe(1024 ** 3);
+    expect(() => loadConfig({ env: { GENAI_OPS_QUARANTINE_MAX_BYTES: '0' } })).toThrow(
+      /\/storage\/quarantineMaxBytes: must be >= 1/,
+    );
     expect(() => loadConfig({ env: { GENAI_OPS_DUCKDB_THREADS: '0' } })).toThrow(
       /\/storage\/threads: must be >= 1/,
     );

@@ -254,6 +254,63 @@ describe.each([
   });
 });
 
+describe('bounded quarantine directory', () => {
+  it('keeps the newest files under storage.quarantineMaxBytes and counts what it deletes', async () => {
+    const dataDir = tmpDir();
+    const dir = path.join(dataDir, 'quarantine');
+    const bad1 = request('poison');
+    const bad2 = request('poison');
+    // Room for one quarantine file of these requests (the body in base64 plus the fields), not two.
+    const oneFile = Math.ceil(Buffer.byteLength(bad1.body) * 1.34) + 600;
+    const col = await start(
+      dataDir,
+      { storage: { quarantineMaxBytes: oneFile } },
+      { storeFaults: [{ spanName: 'poison', error: CONVERSION }] },
+    );
+    expect(await metricsText(col)).toContain('genai_ops_quarantine_bytes 0');
+    expect((await post(`${col.url}/v1/traces`, bad1.body, json)).status).toBe(200);
+    await waitFor(() => quarantined(dataDir).length === 1);
+    const ok = request();
+    expect((await post(`${col.url}/v1/traces`, bad2.body, json)).status).toBe(200);
+    expect((await post(`${col.url}/v1/traces`, ok.body, json)).status).toBe(200);
+    await waitFor(async () => (await stored(col, ok.traceId)) === 2);
+    // The second one took the first one's place.
+    const q = quarantined(dataDir);
+    expect(q.map((e) => Buffer.from(e.body, 'base64').toString())).toEqual([bad2.body]);
+    const files = fs.readdirSync(dir);
+    const bytes = fs.statSync(path.join(dir, files[0] as string)).size;
+    const text = await metricsText(col);
+    expect(text).toContain('genai_ops_quarantined_records_total{kind="traces"} 4');
+    expect(text).toContain('genai_ops_quarantine_dropped_records_total{kind="traces",reason="size_limit"} 2');
+    expect(text).toContain(`genai_ops_quarantine_bytes ${bytes}`);
+    await col.shutdown();
+
+    // After a restart the file left counts toward the bound from the start.
+    const again = await start(dataDir, { storage: { quarantineMaxBytes: oneFile } });
+    expect(await metricsText(again)).toContain(`genai_ops_quarantine_bytes ${bytes}`);
+    await again.shutdown();
+  });
+
+  it('drops an unstorable entry larger than the bound, counts it, and stores the ones after it', async () => {
+    const dataDir = tmpDir();
+    const col = await start(
+      dataDir,
+      { storage: { quarantineMaxBytes: 100 } },
+      { storeFaults: [{ spanName: 'poison', error: CONVERSION }] },
+    );
+    const bad = request('poison');
+    const ok = request();
+    expect((await post(`${col.url}/v1/traces`, bad.body, json)).status).toBe(200);
+    expect((await post(`${col.url}/v1/traces`, ok.body, json)).status).toBe(200);
+    await waitFor(async () => (await stored(col, ok.traceId)) === 2);
+    expect(quarantined(dataDir)).toEqual([]);
+    const text = await metricsText(col);
+    expect(text).toContain('genai_ops_quarantine_dropped_records_total{kind="traces",reason="too_large"} 2');
+    expect(text).not.toMatch(/genai_ops_quarantined_records_total\{kind="traces"\} [1-9]/);
+    await col.shutdown();
+  });
+});
+
 describe('quarantine with a forwarder', () => {
   it('forwards every entry once, the quarantined one included, whatever the retries', async () => {
     const down = new Downstream();

@@ -36,6 +36,17 @@ export class CollectorMetrics implements Component, TracesConsumer {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly quarantineDropped = new Counter({
+    name: 'genai_ops_quarantine_dropped_records_total',
+    help: 'Quarantined spans (kind=traces) and log records (kind=logs) deleted to keep the quarantine directory under storage.quarantineMaxBytes (reason=size_limit, oldest first), or never written because their request alone is larger (reason=too_large)',
+    labelNames: ['kind', 'reason'],
+    registers: [this.registry],
+  });
+  readonly quarantineBytes = new Gauge({
+    name: 'genai_ops_quarantine_bytes',
+    help: 'Bytes in the quarantine directory (files of earlier runs included)',
+    registers: [this.registry],
+  });
   readonly logsReceived = new Counter({
     name: 'genai_ops_log_records_received_total',
     help: 'Log records received',
