@@ -500,6 +500,27 @@ describe('register entry, lifecycle and environment', () => {
     expect(spans[0]!.resource['service.name']).toBe('genai-ops-test');
   });
 
+  it.each(['cumulative', 'delta'])(
+    'sends the GenAI histograms recorded since the last metric export at process.exit() (%s), once',
+    async (temporality) => {
+      const result = await runEndingEarly('exit', {
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_METRIC_EXPORT_INTERVAL: '60000',
+        OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: temporality,
+      });
+      expectClean(result);
+      const out = jsonLine<SdkOutput>(result.stdout);
+      const genai = capture.metrics.filter((m) => m.name.startsWith('gen_ai.'));
+      expect(metricSummary(genai)).toEqual({
+        tokens: { input: out.usage.prompt_tokens, output: out.usage.completion_tokens },
+        durationCount: 1,
+      });
+      expect(new Set(genai.map((m) => m.temporality))).toEqual(new Set([temporality === 'delta' ? 1 : 2]));
+      expect(genai[0]!.resource!['service.name']).toBe('genai-ops-test');
+      expect(capture.spansNamed(CHAT_SPAN)).toHaveLength(1);
+    },
+  );
+
   it('sends the span of the failed call when an unhandled rejection ends the app', async () => {
     const result = await runEndingEarly('crash');
     expect(result.code).toBe(1);

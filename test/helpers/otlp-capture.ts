@@ -30,6 +30,8 @@ export interface CapturedMetricPoint {
   attributes: Record<string, Value>;
   /** Instrumentation scope name. */
   scope?: string;
+  /** Attributes of the resource it was exported with. */
+  resource?: Record<string, Value>;
   /** OTLP AggregationTemporality of histograms and sums: 1 delta, 2 cumulative. */
   temporality?: number;
   /** For histograms. */
@@ -166,6 +168,7 @@ export class OtlpCapture {
 
   private _metrics(payload: any): void {
     for (const rm of payload.resourceMetrics ?? []) {
+      const resource = decodeAttributes(rm.resource?.attributes);
       for (const sm of rm.scopeMetrics ?? []) {
         for (const m of sm.metrics ?? []) {
           const hist = m.histogram?.dataPoints;
@@ -176,6 +179,7 @@ export class OtlpCapture {
               unit: m.unit ?? '',
               attributes: decodeAttributes(p.attributes),
               scope: sm.scope?.name ?? '',
+              resource,
               temporality: Number(m.histogram.aggregationTemporality),
               count: Number(p.count),
               sum: Number(p.sum),

@@ -72,6 +72,13 @@ export interface GenAIMetricsCollection {
 /** sdk-metrics' MetricProducer, structurally: pass it in a MetricReader's `metricProducers`. */
 export interface GenAIMetricProducer {
   collect(options?: { timeoutMillis?: number }): Promise<GenAIMetricsCollection>;
+  /**
+   * Whether something was recorded since this producer's last collection (what a final export at process
+   * exit would have to send). Synchronous.
+   */
+  hasUncollected(): boolean;
+  /** `collect()` done synchronously, for an `exit` listener (nothing can be awaited there). */
+  collectNow(): GenAIMetricsCollection['resourceMetrics']['scopeMetrics'];
 }
 
 interface InstrumentDef {
@@ -377,6 +384,8 @@ function msToHrTime(ms: number): HrTime {
 class Producer implements GenAIMetricProducer {
   private readonly _state = new Map<Series, Accumulation>();
   private _lastCollectMs = Date.now();
+  /** Another producer's collection drained records into this one's state since its own last collection. */
+  private _absorbed = false;
 
   constructor(
     private readonly _aggregator: GenAIMetricsAggregator,
@@ -391,6 +400,15 @@ class Producer implements GenAIMetricProducer {
       this._state.set(series, mine);
     }
     mine.mergeFrom(acc);
+    this._absorbed = true;
+  }
+
+  hasUncollected(): boolean {
+    return this._absorbed || this._aggregator.hasPending();
+  }
+
+  collectNow(): GenAIMetricsCollection['resourceMetrics']['scopeMetrics'] {
+    return this._collect();
   }
 
   async collect(): Promise<GenAIMetricsCollection> {
@@ -451,6 +469,7 @@ class Producer implements GenAIMetricProducer {
     }
     if (delta) this._state.clear();
     this._lastCollectMs = nowMs;
+    this._absorbed = false;
     const out: ScopeOut[] = [];
     for (const [scope, metrics] of scopes) {
       out.push({
@@ -500,6 +519,13 @@ export class GenAIMetricsAggregator {
     const producer = new Producer(this, temporality ?? (() => GenAIMetricTemporality.CUMULATIVE));
     this._producers.push(producer);
     return producer;
+  }
+
+  /** @internal Whether any series recorded something since the last drain. */
+  hasPending(): boolean {
+    for (const scope of this._scopes.values())
+      for (const series of scope.series) if (series.pending.count > 0) return true;
+    return false;
   }
 
   /** @internal Moves what every series recorded since the last drain into each producer's state. */

@@ -199,6 +199,32 @@ describe('GenAIMetricsAggregator', () => {
     expect(await count(delta)).toBe(1);
   });
 
+  it('tells each producer whether it has something uncollected, and collects synchronously for an exit listener', async () => {
+    const aggregator = new GenAIMetricsAggregator();
+    const a = aggregator.createProducer();
+    const b = aggregator.createProducer(() => GenAIMetricTemporality.DELTA);
+    const recorder = aggregator.recorder('s');
+    expect([a.hasUncollected(), b.hasUncollected()]).toEqual([false, false]);
+    recorder.recordCall(BASE, { duration: 1 });
+    expect([a.hasUncollected(), b.hasUncollected()]).toEqual([true, true]);
+    await a.collect();
+    // a's collection drained the record into b's state too: still uncollected for b.
+    expect([a.hasUncollected(), b.hasUncollected()]).toEqual([false, true]);
+    recorder.recordCall(BASE, { duration: 2 });
+    const now = b.collectNow();
+    const point = now[0]?.metrics.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')
+      ?.dataPoints[0];
+    expect(point?.value).toMatchObject({ count: 2, sum: 3 });
+    expect([a.hasUncollected(), b.hasUncollected()]).toEqual([true, false]);
+    // Delta: what collectNow took is not collected again.
+    expect((await b.collect()).resourceMetrics.scopeMetrics).toEqual([]);
+    expect(
+      (await a.collect()).resourceMetrics.scopeMetrics[0]?.metrics[0]?.dataPoints[0]?.value,
+    ).toMatchObject({
+      count: 2,
+    });
+  });
+
   it('is what an instrumentation records into once bound to its meter provider', () => {
     class Probe extends GenAIInstrumentationBase {
       constructor() {

@@ -1,36 +1,47 @@
 /**
- * Spans that would die with the process. The register entry flushes on `beforeExit` and on SIGTERM/SIGINT,
- * but a process that ends through `process.exit()` (CLI tools, batch jobs, test runners) or an uncaught
- * exception never gets there: its `exit` listeners run synchronously and the process ends right after, so
- * whatever the BatchSpanProcessor still holds, and the batch its exporter is sending, were lost; the span
- * of the call that failed last, the one a crash report needs, among them.
+ * Telemetry that would die with the process. The register entry flushes on `beforeExit` and on
+ * SIGTERM/SIGINT, but a process that ends through `process.exit()` (CLI tools, batch jobs, test runners)
+ * or an uncaught exception never gets there: its `exit` listeners run synchronously and the process ends
+ * right after, so whatever the BatchSpanProcessor still holds, the batch its exporter is sending, and the
+ * GenAI histograms recorded since the last metric export were lost; the span of the call that failed last,
+ * the one a crash report needs, among them.
  *
  * So the register entry builds its OTLP/HTTP trace pipeline itself (the same exporter and batch processor
- * NodeSDK would build from the same OTEL_* variables) and, on `exit`, sends the spans still pending
- * synchronously: serialized here with the exporter's own serializer, posted by a short-lived child process
- * (`spawnSync`, the only way to wait for a request inside an `exit` listener), bounded by the flush
- * timeout. Nothing runs per span; at a normal exit the SDK has shut down first and nothing is pending.
+ * NodeSDK would build from the same OTEL_* variables), and its `exit` listener sends what is still pending
+ * synchronously: the spans, serialized with the exporter's own serializer, and the GenAI histograms not
+ * yet exported (collected from the in-process aggregator, which can be read synchronously), posted by one
+ * short-lived child process (`spawnSync`, the only way to wait for a request inside an `exit` listener),
+ * bounded by the flush timeout. Nothing runs per span or per call; at a normal exit the SDK has shut down
+ * first and nothing is pending.
  */
 import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
+import type { GenAIMetricProducer } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, getStringFromEnv } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
 import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import {
+  JsonMetricsSerializer,
+  JsonTraceSerializer,
+  ProtobufMetricsSerializer,
+  ProtobufTraceSerializer,
+} from '@opentelemetry/otlp-transformer';
 import { resources } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 
-/** The OTLP/HTTP trace protocols this module builds a pipeline for (gRPC stays NodeSDK's). */
-export type HttpTraceProtocol = 'http/json' | 'http/protobuf';
+/** The OTLP/HTTP protocols the exit export speaks (gRPC stays NodeSDK's). */
+export type HttpProtocol = 'http/json' | 'http/protobuf';
+
+type Resource = ReadableSpan['resource'];
 
 /**
  * The trace protocol the environment asks for, when the register entry can build its pipeline: traces
  * exported by OTLP alone (`OTEL_TRACES_EXPORTER` unset or `otlp`) over HTTP. Anything else (gRPC, zipkin,
  * console, several exporters, `none`) is left to NodeSDK, without the exit export.
  */
-export function httpTraceProtocolFromEnv(): HttpTraceProtocol | undefined {
+export function httpTraceProtocolFromEnv(): HttpProtocol | undefined {
   const exporters = (getStringFromEnv('OTEL_TRACES_EXPORTER') ?? 'otlp')
     .split(',')
     .map((s) => s.trim())
@@ -43,57 +54,65 @@ export function httpTraceProtocolFromEnv(): HttpTraceProtocol | undefined {
   return protocol === 'http/json' || protocol === 'http/protobuf' ? protocol : undefined;
 }
 
-/** Where and how the exporter sends: resolved once at start (the exporter's headers come from a promise). */
-interface Destination {
+/** One request the exit listener makes. */
+interface ExitRequest {
   url: string;
   headers: Record<string, string>;
-  gzip: boolean;
+  body: Uint8Array;
+  /** What it carries, for the diagnostic line: "3 span(s)". */
+  what: string;
 }
 
 /**
- * Posts stdin to `U` with the headers `H` (JSON) within `T` ms. Exit code 0: accepted; 2: refused (HTTP
- * status on stderr); 3: not sent (the error on stderr). node:http rather than fetch: loading undici took
- * the sender ≈ 0.1 s longer to start.
+ * Where and how an OTLP/HTTP exporter of `signal` sends, as the exporters resolve it from
+ * OTEL_EXPORTER_OTLP_[signal_]{ENDPOINT,HEADERS,COMPRESSION}. The headers come from a promise, so this is
+ * resolved at start, long before any exit.
  */
-const SENDER = `
-const parts = [];
-process.stdin.on('data', (c) => parts.push(c));
-process.stdin.on('end', () => {
-  const url = new URL(process.env.U);
-  const body = Buffer.concat(parts);
-  const headers = { ...JSON.parse(process.env.H), 'Content-Length': String(body.length) };
-  const fail = (code, text) => { process.stderr.write(text); process.exitCode = code; };
-  const req = require(url.protocol === 'https:' ? 'node:https' : 'node:http').request(
-    url, { method: 'POST', headers, timeout: Number(process.env.T) },
-    (res) => { res.resume(); res.on('end', () => { if (res.statusCode >= 300) fail(2, 'HTTP ' + res.statusCode); }); },
-  );
-  req.on('timeout', () => req.destroy(new Error('timed out')));
-  req.on('error', (e) => fail(3, String(e.code || e.message)));
-  req.end(body);
-});`;
+class Destination {
+  private _resolved: { url: string; headers: Record<string, string>; gzip: boolean } | undefined;
 
-/** What the exit export did, for the diagnostic line and the tests. */
-export interface ExitExportOutcome {
-  spans: number;
-  sent: boolean;
-  detail?: string;
+  constructor(signal: 'TRACES' | 'METRICS', protocol: HttpProtocol) {
+    try {
+      const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+      const path = signal === 'TRACES' ? 'v1/traces' : 'v1/metrics';
+      const config = convertLegacyHttpOptions({}, signal, path, { 'Content-Type': contentType });
+      config
+        .headers()
+        .then((headers) => {
+          this._resolved = { url: config.url, headers, gzip: config.compression === 'gzip' };
+        })
+        .catch((error: unknown) => diag.debug('genai-ops: exit export has no exporter headers', error));
+    } catch (error) {
+      diag.debug('genai-ops: exit export has no exporter configuration', error);
+    }
+  }
+
+  /** The request of `body` (gzipped when the exporter would), or undefined before the configuration resolved. */
+  request(body: Uint8Array, what: string): ExitRequest | undefined {
+    const d = this._resolved;
+    if (d === undefined) return undefined;
+    const headers = { ...d.headers };
+    if (!d.gzip) return { url: d.url, headers, body, what };
+    headers['Content-Encoding'] = 'gzip';
+    return { url: d.url, headers, body: gzipSync(body), what };
+  }
 }
 
 /**
- * The trace pipeline of the register entry: `processor` goes to NodeSDK as its only span processor.
- * `exportPending()` is what the `exit` listener runs.
+ * The trace pipeline of the register entry: `processor` goes to NodeSDK as its only span processor; at
+ * exit, `request()` holds the spans still pending.
  */
 export class ExitSafeTraces {
   readonly processor: BatchSpanProcessor;
-  private readonly _protocol: HttpTraceProtocol;
+  private readonly _protocol: HttpProtocol;
+  private readonly _destination: Destination;
   /** Batches handed to the exporter whose export has not called back yet. */
   private readonly _inFlight = new Set<ReadableSpan[]>();
-  private _destination: Destination | undefined;
-  private _disabled = false;
 
   /** `exporter`: the OTLP exporter of `protocol` configured from the environment (tests pass their own). */
-  constructor(protocol: HttpTraceProtocol, exporter: SpanExporter = otlpTraceExporter(protocol)) {
+  constructor(protocol: HttpProtocol, exporter: SpanExporter = otlpTraceExporter(protocol)) {
     this._protocol = protocol;
+    this._destination = new Destination('TRACES', protocol);
     const inFlight = this._inFlight;
     const tracking: SpanExporter = {
       export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
@@ -111,7 +130,7 @@ export class ExitSafeTraces {
       shutdown: () => exporter.shutdown(),
       forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
     };
-    // As NodeSDK's createBatchSpanProcessorFromEnv: the OTEL_BSP_* variables (read by the processor).
+    // As NodeSDK's createBatchSpanProcessorFromEnv: the OTEL_BSP_* variables.
     this.processor = new BatchSpanProcessor({
       exporter: tracking,
       maxQueueSize: nonNegative('OTEL_BSP_MAX_QUEUE_SIZE'),
@@ -119,10 +138,9 @@ export class ExitSafeTraces {
       exportTimeoutMillis: nonNegative('OTEL_BSP_EXPORT_TIMEOUT'),
       maxExportBatchSize: nonNegative('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
     });
-    this._resolveDestination();
   }
 
-  /** The spans ended and not yet exported: those queued in the processor, then those being sent. */
+  /** The spans ended and not yet exported: those being sent, then those queued in the processor. */
   pending(): ReadableSpan[] {
     // The processor's queue is not public API; `_finishedSpans` is what @opentelemetry/sdk-trace 2.x keeps
     // (a test pins it). Without it only the batches in flight are known.
@@ -133,76 +151,186 @@ export class ExitSafeTraces {
     return out;
   }
 
-  /** After this, `exportPending()` does nothing (the normal shutdown gave up on an unreachable endpoint). */
-  disable(): void {
-    this._disabled = true;
-  }
-
   /**
-   * Sends the pending spans synchronously, within `timeoutMs`; never throws. Spans of a batch the exporter
-   * was sending may reach the backend twice (its request may have arrived before the process ended).
+   * The request of the pending spans, if any. Spans of a batch the exporter was sending may reach the
+   * backend twice (its request may have arrived before the process ended). `count` is set to their number
+   * even when no request can be made.
    */
-  exportPending(timeoutMs: number): ExitExportOutcome {
-    const spans = this._disabled ? [] : this.pending();
-    if (spans.length === 0) return { spans: 0, sent: false };
-    this._disabled = true;
-    const destination = this._destination;
-    if (destination === undefined)
-      return { spans: spans.length, sent: false, detail: 'exporter configuration not resolved' };
-    try {
-      const serializer = this._protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
-      let body = serializer.serializeRequest(withSettledResources(spans));
-      if (body === undefined) return { spans: spans.length, sent: false, detail: 'serialization failed' };
-      const headers = { ...destination.headers };
-      if (destination.gzip) {
-        body = gzipSync(body);
-        headers['Content-Encoding'] = 'gzip';
-      }
-      const child = spawnSync(process.execPath, ['-e', SENDER], {
-        input: body,
-        // A clean environment: no NODE_OPTIONS, so the sender does not load the register entry itself.
-        env: { U: destination.url, H: JSON.stringify(headers), T: String(timeoutMs) },
-        timeout: timeoutMs + 1000,
-        stdio: ['pipe', 'ignore', 'pipe'],
-        windowsHide: true,
-      });
-      const stderr = child.stderr?.toString().trim();
-      if (child.status === 0) return { spans: spans.length, sent: true };
-      return {
-        spans: spans.length,
-        sent: false,
-        detail: child.error?.message ?? (stderr || `sender ended with ${child.status ?? child.signal}`),
-      };
-    } catch (error) {
-      return { spans: spans.length, sent: false, detail: (error as Error)?.message ?? String(error) };
-    }
-  }
-
-  private _resolveDestination(): void {
-    try {
-      const contentType = this._protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
-      // The exporters' own resolution of OTEL_EXPORTER_OTLP_[TRACES_]{ENDPOINT,HEADERS,COMPRESSION}.
-      const config = convertLegacyHttpOptions({}, 'TRACES', 'v1/traces', { 'Content-Type': contentType });
-      config
-        .headers()
-        .then((headers) => {
-          this._destination = { url: config.url, headers, gzip: config.compression === 'gzip' };
-        })
-        .catch((error: unknown) => diag.debug('genai-ops: exit export has no exporter headers', error));
-    } catch (error) {
-      diag.debug('genai-ops: exit export has no exporter configuration', error);
-    }
+  request(count: { spans: number }): ExitRequest | undefined {
+    const spans = this.pending();
+    count.spans = spans.length;
+    if (spans.length === 0) return undefined;
+    const serializer = this._protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
+    const body = serializer.serializeRequest(withSettledResources(spans));
+    return body === undefined ? undefined : this._destination.request(body, `${spans.length} span(s)`);
   }
 }
 
-type Resource = ReadableSpan['resource'];
+/**
+ * The GenAI histograms of one OTLP/HTTP metric reader: at exit, `request()` holds what its producer has
+ * recorded since the reader's last export (in the reader's temporality: a delta producer hands out only
+ * that, a cumulative one its totals).
+ */
+export class ExitSafeMetrics {
+  private readonly _destination: Destination;
+
+  constructor(
+    private readonly _producer: GenAIMetricProducer,
+    private readonly _protocol: HttpProtocol,
+  ) {
+    this._destination = new Destination('METRICS', _protocol);
+  }
+
+  /** The request, when something was recorded since the last export and the resource is known. */
+  request(resource: Resource | undefined): ExitRequest | undefined {
+    if (resource === undefined || !this._producer.hasUncollected()) return undefined;
+    const scopeMetrics = this._producer.collectNow();
+    const points = scopeMetrics.reduce(
+      (n, s) => n + s.metrics.reduce((m, metric) => m + metric.dataPoints.length, 0),
+      0,
+    );
+    if (points === 0) return undefined;
+    const serializer = this._protocol === 'http/json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
+    const body = serializer.serializeRequest({
+      resource: settledResource(resource),
+      scopeMetrics: scopeMetrics as never,
+    });
+    return body === undefined ? undefined : this._destination.request(body, `${points} metric point(s)`);
+  }
+}
 
 /**
- * The spans with a resource whose asynchronous attributes (the host detector's `host.id`, read from a
- * file) have not settled get a copy of it holding the attributes that have: nothing can be awaited at
- * exit, and reading the pending resource's attributes logs an error. Only a process ending within
- * milliseconds of its start meets one.
+ * Posts each request of the JSON array on stdin (`url`, `headers`, base64 `body`) within `T` ms; one stderr
+ * line per failure (`<index> <reason>`), exit code 1 if any. node:http rather than fetch: loading undici
+ * took the sender ≈ 0.1 s longer to start.
  */
+const SENDER = `
+const parts = [];
+process.stdin.on('data', (c) => parts.push(c));
+process.stdin.on('end', () => {
+  const requests = JSON.parse(Buffer.concat(parts).toString());
+  const fail = (i, text) => { process.stderr.write(i + ' ' + text + '\\n'); process.exitCode = 1; };
+  requests.forEach((r, i) => {
+    const url = new URL(r.url);
+    const body = Buffer.from(r.body, 'base64');
+    const headers = { ...r.headers, 'Content-Length': String(body.length) };
+    const req = require(url.protocol === 'https:' ? 'node:https' : 'node:http').request(
+      url, { method: 'POST', headers, timeout: Number(process.env.T) },
+      (res) => { res.resume(); res.on('end', () => { if (res.statusCode >= 300) fail(i, 'HTTP ' + res.statusCode); }); },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (e) => fail(i, String(e.code || e.message)));
+    req.end(body);
+  });
+});`;
+
+/**
+ * Makes `requests` from a child process and waits for it, within `timeoutMs` (plus its start). Returns the
+ * failure of each request (undefined: sent). Never throws.
+ */
+export function sendSync(requests: ExitRequest[], timeoutMs: number): Array<string | undefined> {
+  try {
+    const input = JSON.stringify(
+      requests.map((r) => ({ url: r.url, headers: r.headers, body: Buffer.from(r.body).toString('base64') })),
+    );
+    const child = spawnSync(process.execPath, ['-e', SENDER], {
+      input,
+      // A clean environment: no NODE_OPTIONS, so the sender does not load the register entry itself.
+      env: { T: String(timeoutMs) },
+      timeout: timeoutMs + 1000,
+      stdio: ['pipe', 'ignore', 'pipe'],
+      windowsHide: true,
+    });
+    if (child.error !== undefined || (child.status !== 0 && child.status !== 1)) {
+      const reason = child.error?.message ?? `sender ended with ${child.status ?? child.signal}`;
+      return requests.map(() => reason);
+    }
+    const failures = requests.map((): string | undefined => undefined);
+    for (const line of (child.stderr?.toString() ?? '').split('\n')) {
+      const m = /^(\d+) (.*)$/.exec(line.trim());
+      if (m) failures[Number(m[1])] = m[2];
+    }
+    return failures;
+  } catch (error) {
+    return requests.map(() => (error as Error)?.message ?? String(error));
+  }
+}
+
+/** What the exit listener sends from. */
+export interface ExitSources {
+  traces?: ExitSafeTraces;
+  metrics: ExitSafeMetrics[];
+  /** The SDK's resource, for the metrics (spans carry their own). */
+  resource(): Resource | undefined;
+}
+
+/** The exit export, installed: `disable()` when the exit flush gave up on the endpoint; `uninstall()`. */
+export interface ExitExport {
+  disable(): void;
+  uninstall(): void;
+}
+
+/**
+ * Sends what is still pending when the process exits (an `exit` listener: `process.exit()`, an uncaught
+ * exception, an unhandled rejection; after a normal exit the SDK has shut down and nothing is pending).
+ * Failures are one line through the diag logger (folded into its single export-failure line).
+ */
+export function installExitExport(sources: ExitSources, timeoutMs: number): ExitExport {
+  let disabled = false;
+  const onExit = (): void => {
+    if (disabled) return;
+    disabled = true;
+    try {
+      const count = { spans: 0 };
+      const requests: ExitRequest[] = [];
+      const spans = sources.traces?.request(count);
+      if (spans) requests.push(spans);
+      const resource = sources.metrics.length > 0 ? sources.resource() : undefined;
+      for (const m of sources.metrics) {
+        const r = m.request(resource);
+        if (r) requests.push(r);
+      }
+      if (requests.length === 0) {
+        if (count.spans > 0)
+          diag.warn(`genai-ops: ${count.spans} span(s) pending at process exit could not be sent`);
+        return;
+      }
+      const failures = sendSync(requests, timeoutMs);
+      requests.forEach((r, i) => {
+        if (failures[i] === undefined) diag.debug(`genai-ops: sent ${r.what} pending at process exit`);
+        else diag.warn(`genai-ops: ${r.what} pending at process exit could not be sent: ${failures[i]}`);
+      });
+    } catch {
+      // Nothing may escape an exit listener.
+    }
+  };
+  process.on('exit', onExit);
+  return {
+    disable: () => {
+      disabled = true;
+    },
+    uninstall: () => process.removeListener('exit', onExit),
+  };
+}
+
+/**
+ * A resource whose asynchronous attributes (the host detector's `host.id`, read from a file) have not
+ * settled, as a copy holding the attributes that have: nothing can be awaited at exit, and reading the
+ * pending resource's attributes logs an error. Only a process ending within milliseconds of its start
+ * meets one. A settled resource is returned as it is.
+ */
+export function settledResource(resource: Resource): Resource {
+  if (!resource?.asyncAttributesPending) return resource;
+  const attributes: Record<string, unknown> = {};
+  for (const [key, value] of resource.getRawAttributes()) {
+    // The first value of a key wins, as in the resource's own `attributes`.
+    const pending = typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+    if (!pending && value != null && !(key in attributes)) attributes[key] = value;
+  }
+  return resources.resourceFromAttributes(attributes as never, { schemaUrl: resource.schemaUrl });
+}
+
+/** The spans, those with an unsettled resource given a settled copy of it (one copy per resource). */
 export function withSettledResources(spans: ReadableSpan[]): ReadableSpan[] {
   const copies = new Map<Resource, Resource>();
   return spans.map((span) => {
@@ -210,20 +338,14 @@ export function withSettledResources(spans: ReadableSpan[]): ReadableSpan[] {
     if (!resource?.asyncAttributesPending) return span;
     let copy = copies.get(resource);
     if (copy === undefined) {
-      const attributes: Record<string, unknown> = {};
-      for (const [key, value] of resource.getRawAttributes()) {
-        // The first value of a key wins, as in the resource's own `attributes`.
-        const pending = typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
-        if (!pending && value != null && !(key in attributes)) attributes[key] = value;
-      }
-      copy = resources.resourceFromAttributes(attributes as never, { schemaUrl: resource.schemaUrl });
+      copy = settledResource(resource);
       copies.set(resource, copy);
     }
     return Object.create(span, { resource: { value: copy } }) as ReadableSpan;
   });
 }
 
-function otlpTraceExporter(protocol: HttpTraceProtocol): SpanExporter {
+function otlpTraceExporter(protocol: HttpProtocol): SpanExporter {
   return protocol === 'http/json' ? new OTLPTraceExporterJson() : new OTLPTraceExporterProto();
 }
 
@@ -232,27 +354,4 @@ function nonNegative(name: string): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
-}
-
-/**
- * Sends what `traces` still holds when the process exits (an `exit` listener: `process.exit()`, an
- * uncaught exception, the end of the event loop after the SDK shut down, when nothing is left). One line
- * on stderr through the diag logger says what happened when spans were pending. Returns the uninstaller.
- */
-export function installExitExport(traces: ExitSafeTraces, timeoutMs: number): () => void {
-  const onExit = (): void => {
-    try {
-      const outcome = traces.exportPending(timeoutMs);
-      if (outcome.spans === 0) return;
-      if (outcome.sent) diag.debug(`genai-ops: sent ${outcome.spans} pending span(s) at process exit`);
-      else
-        diag.warn(
-          `genai-ops: ${outcome.spans} span(s) pending at process exit could not be sent: ${outcome.detail}`,
-        );
-    } catch {
-      // Nothing may escape an exit listener.
-    }
-  };
-  process.on('exit', onExit);
-  return () => process.removeListener('exit', onExit);
 }

@@ -1,6 +1,7 @@
 import { GenAIMetricsAggregator, GenAIMetricTemporality, getEnv, getEnvList } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import { metrics as sdkMetrics } from '@opentelemetry/sdk-node';
+import { ExitSafeMetrics, type HttpProtocol } from './exit-export.js';
 
 type MetricReader = InstanceType<typeof sdkMetrics.MetricReader>;
 type PushMetricExporter = ConstructorParameters<
@@ -11,6 +12,8 @@ type PushMetricExporter = ConstructorParameters<
 export interface MetricReaders {
   readers: MetricReader[];
   aggregator: GenAIMetricsAggregator;
+  /** The GenAI histograms of each OTLP/HTTP reader, for the exit export (exit-export.ts). */
+  exitMetrics: ExitSafeMetrics[];
 }
 
 function positive(name: string): number | undefined {
@@ -22,20 +25,24 @@ function positive(name: string): number | undefined {
   return undefined;
 }
 
-/** The OTLP metric exporter of OTEL_EXPORTER_OTLP_METRICS_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL. */
-function otlpMetricExporter(): PushMetricExporter {
+/** OTEL_EXPORTER_OTLP_METRICS_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL (an unknown one is warned about). */
+function otlpMetricProtocol(): 'grpc' | HttpProtocol {
   const protocol =
     (getEnv('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL') ?? getEnv('OTEL_EXPORTER_OTLP_PROTOCOL'))?.trim() ||
     'http/protobuf';
+  if (protocol === 'grpc' || protocol === 'http/json' || protocol === 'http/protobuf') return protocol;
+  diag.warn(`Unsupported OTLP metrics protocol: "${protocol}"; using http/protobuf`);
+  return 'http/protobuf';
+}
+
+/** The OTLP metric exporter of `protocol`. */
+function otlpMetricExporter(protocol: 'grpc' | HttpProtocol): PushMetricExporter {
   switch (protocol) {
     case 'grpc':
       return new (require('@opentelemetry/exporter-metrics-otlp-grpc').OTLPMetricExporter)();
     case 'http/json':
       return new (require('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter)();
-    case 'http/protobuf':
-      return new (require('@opentelemetry/exporter-metrics-otlp-proto').OTLPMetricExporter)();
     default:
-      diag.warn(`Unsupported OTLP metrics protocol: "${protocol}"; using http/protobuf`);
       return new (require('@opentelemetry/exporter-metrics-otlp-proto').OTLPMetricExporter)();
   }
 }
@@ -51,28 +58,32 @@ function otlpMetricExporter(): PushMetricExporter {
 export function metricReadersFromEnv(): MetricReaders {
   const aggregator = new GenAIMetricsAggregator();
   const readers: MetricReader[] = [];
+  const exitMetrics: ExitSafeMetrics[] = [];
   const names = [...new Set(getEnvList('OTEL_METRICS_EXPORTER') ?? [])];
   if (names.length === 0) names.push('otlp');
-  if (names.includes('none')) return { readers, aggregator };
+  if (names.includes('none')) return { readers, aggregator, exitMetrics };
   const interval = positive('OTEL_METRIC_EXPORT_INTERVAL') ?? 60_000;
   const timeout = Math.min(positive('OTEL_METRIC_EXPORT_TIMEOUT') ?? 30_000, interval);
-  const periodic = (exporter: PushMetricExporter) =>
-    new sdkMetrics.PeriodicExportingMetricReader({
+  const periodic = (exporter: PushMetricExporter, exitProtocol?: HttpProtocol) => {
+    const producer = aggregator.createProducer(() =>
+      exporter.selectAggregationTemporality?.(sdkMetrics.InstrumentType.HISTOGRAM) ===
+      sdkMetrics.AggregationTemporality.DELTA
+        ? GenAIMetricTemporality.DELTA
+        : GenAIMetricTemporality.CUMULATIVE,
+    );
+    if (exitProtocol) exitMetrics.push(new ExitSafeMetrics(producer, exitProtocol));
+    return new sdkMetrics.PeriodicExportingMetricReader({
       exporter,
       exportIntervalMillis: interval,
       exportTimeoutMillis: timeout,
-      metricProducers: [
-        aggregator.createProducer(() =>
-          exporter.selectAggregationTemporality?.(sdkMetrics.InstrumentType.HISTOGRAM) ===
-          sdkMetrics.AggregationTemporality.DELTA
-            ? GenAIMetricTemporality.DELTA
-            : GenAIMetricTemporality.CUMULATIVE,
-        ),
-      ],
+      metricProducers: [producer],
     });
+  };
   for (const name of names) {
-    if (name === 'otlp') readers.push(periodic(otlpMetricExporter()));
-    else if (name === 'console') readers.push(periodic(new sdkMetrics.ConsoleMetricExporter()));
+    if (name === 'otlp') {
+      const protocol = otlpMetricProtocol();
+      readers.push(periodic(otlpMetricExporter(protocol), protocol === 'grpc' ? undefined : protocol));
+    } else if (name === 'console') readers.push(periodic(new sdkMetrics.ConsoleMetricExporter()));
     else if (name === 'prometheus') {
       const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus');
       readers.push(new PrometheusExporter({ metricProducers: [aggregator.createProducer()] }));
@@ -82,5 +93,5 @@ export function metricReadersFromEnv(): MetricReaders {
       );
     }
   }
-  return { readers, aggregator };
+  return { readers, aggregator, exitMetrics };
 }

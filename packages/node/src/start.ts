@@ -82,7 +82,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   const reinstallDiagLogger = installDiagLogger();
   const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
   const uninstallGuardrails = installGuardrailsFromEnv();
-  const { readers, aggregator } = metricReadersFromEnv();
+  const { readers, aggregator, exitMetrics } = metricReadersFromEnv();
   const exitHooks = config.exitHooks ?? getEnvBoolean('GENAI_OPS_EXIT_HOOKS') ?? true;
   // Traces over OTLP/HTTP: our own exporter and batch processor (what NodeSDK builds from the same
   // variables), so the spans still pending at process.exit() or a crash can be sent (exit-export.ts).
@@ -121,22 +121,33 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   // global itself is shared, so hand it to them directly, or content events would go nowhere.
   const loggerProvider = logs.getLoggerProvider();
   for (const i of instrumentations) i.setLoggerProvider?.(loggerProvider);
+  // The SDK's resource (NodeSDK keeps the merged, detected one in `_resource`, not public API) for the
+  // metrics; spans carry their own.
+  const exitExport = exitHooks
+    ? installExitExport(
+        {
+          traces,
+          metrics: exitMetrics,
+          resource: () => (sdk as unknown as { _resource?: resources.Resource })._resource,
+        },
+        flushTimeoutMs,
+      )
+    : undefined;
   const uninstall = exitHooks
     ? installExitHooks(
         {
           flush: forceFlushGlobals,
           shutdown: () => sdk.shutdown(),
           // The endpoint did not answer within the flush timeout: exiting must not wait for it again.
-          gaveUp: () => traces?.disable(),
+          gaveUp: () => exitExport?.disable(),
         },
         flushTimeoutMs,
       )
     : undefined;
-  const uninstallExitExport = traces ? installExitExport(traces, flushTimeoutMs) : undefined;
   return {
     async shutdown() {
       uninstall?.();
-      uninstallExitExport?.();
+      exitExport?.uninstall();
       uninstallGuardrails?.();
       for (const i of instrumentations) i.disable();
       await withTimeout(() => sdk.shutdown(), flushTimeoutMs);

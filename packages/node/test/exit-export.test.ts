@@ -4,11 +4,21 @@
  * the detectors' asynchronous attributes have not settled. The sending itself runs in real processes
  * (test/e2e/register.test.ts: process.exit(), an unhandled rejection, an unreachable collector).
  */
+
+import { createServer } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { GenAIMetricsAggregator, GenAIMetricTemporality } from '@genai-ops/core';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { resources } from '@opentelemetry/sdk-node';
 import { type ReadableSpan, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ExitSafeTraces, httpTraceProtocolFromEnv, withSettledResources } from '../src/exit-export';
+import {
+  ExitSafeMetrics,
+  ExitSafeTraces,
+  httpTraceProtocolFromEnv,
+  sendSync,
+  withSettledResources,
+} from '../src/exit-export';
 import { collectDiag } from './diag-capture';
 
 afterEach(() => {
@@ -52,6 +62,7 @@ describe('ExitSafeTraces.pending', () => {
   it("holds the processor's queued spans and each batch being exported until its export calls back", async () => {
     vi.stubEnv('OTEL_BSP_SCHEDULE_DELAY', '60000');
     vi.stubEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', '2');
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:9');
     const held = new HeldExporter();
     const traces = new ExitSafeTraces('http/json', held);
     const provider = new TracerProvider({ spanProcessors: [traces.processor] });
@@ -67,9 +78,17 @@ describe('ExitSafeTraces.pending', () => {
     expect(names(traces.pending())).toEqual(['a', 'b', 'c']);
     held.batches[0]!.done({ code: ExportResultCode.SUCCESS });
     expect(names(traces.pending())).toEqual(['c']);
-    // Disabled (the normal shutdown gave up on the endpoint): nothing is sent at exit.
-    traces.disable();
-    expect(traces.exportPending(1000)).toEqual({ spans: 0, sent: false });
+    // The exit request: the pending span, as OTLP/JSON, to the endpoint the exporter would use (resolved
+    // at construction, from a promise: a turn later).
+    await new Promise((r) => setImmediate(r));
+    const count = { spans: 0 };
+    const request = traces.request(count);
+    expect(count.spans).toBe(1);
+    expect(request?.url).toBe('http://127.0.0.1:9/v1/traces');
+    expect(request?.headers['Content-Type']).toBe('application/json');
+    const body = JSON.parse(Buffer.from(request?.body ?? []).toString());
+    expect(body.resourceSpans[0].scopeSpans[0].spans.map((x: { name: string }) => x.name)).toEqual(['c']);
+    expect(request?.what).toBe('1 span(s)');
   });
 });
 
@@ -98,5 +117,55 @@ describe('withSettledResources', () => {
     await resource.waitForAsyncAttributes?.();
     // Settled: the span goes as it is.
     expect(withSettledResources([span])[0]).toBe(span);
+  });
+});
+
+describe('ExitSafeMetrics.request', () => {
+  it('holds what the producer recorded since the last export, in its temporality, once', async () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'http://127.0.0.1:9/custom/metrics');
+    vi.stubEnv('OTEL_EXPORTER_OTLP_COMPRESSION', 'gzip');
+    const aggregator = new GenAIMetricsAggregator();
+    const producer = aggregator.createProducer(() => GenAIMetricTemporality.DELTA);
+    const metrics = new ExitSafeMetrics(producer, 'http/json');
+    await new Promise((r) => setImmediate(r));
+    const resource = resources.resourceFromAttributes({ 'service.name': 'svc' });
+    expect(metrics.request(resource)).toBeUndefined();
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai' };
+    aggregator.recorder('scope').recordCall(attributes, { duration: 0.5, inputTokens: 7, outputTokens: 3 });
+    const request = metrics.request(resource);
+    expect(request?.url).toBe('http://127.0.0.1:9/custom/metrics');
+    expect(request?.headers['Content-Encoding']).toBe('gzip');
+    expect(request?.what).toBe('3 metric point(s)');
+    const body = JSON.parse(gunzipSync(request?.body ?? new Uint8Array()).toString());
+    const rm = body.resourceMetrics[0];
+    expect(rm.resource.attributes).toEqual([{ key: 'service.name', value: { stringValue: 'svc' } }]);
+    const names = rm.scopeMetrics[0].metrics.map((m: { name: string }) => m.name).sort();
+    expect(names).toEqual(['gen_ai.client.operation.duration', 'gen_ai.client.token.usage']);
+    // Taken: nothing left for a second request, nor for the reader's next collection.
+    expect(metrics.request(resource)).toBeUndefined();
+    expect((await producer.collect()).resourceMetrics.scopeMetrics).toEqual([]);
+    // No resource known: nothing is sent (and nothing taken).
+    aggregator.recorder('scope').recordCall(attributes, { duration: 0.5 });
+    expect(metrics.request(undefined)).toBeUndefined();
+    expect(producer.hasUncollected()).toBe(true);
+  });
+});
+
+describe('sendSync', () => {
+  it('reports the failure of each request (a closed port) without throwing', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((r) => server.close(() => r()));
+    const request = {
+      url: `http://127.0.0.1:${port}/v1/traces`,
+      headers: {},
+      body: new Uint8Array([1]),
+      what: 'x',
+    };
+    expect(sendSync([request, { ...request, url: 'http://127.0.0.1:1/v1/metrics' }], 2000)).toEqual([
+      'ECONNREFUSED',
+      'ECONNREFUSED',
+    ]);
   });
 });
