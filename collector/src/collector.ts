@@ -135,6 +135,7 @@ export async function startCollector(
     memoryLimitMb: cfg.storage.memoryLimitMb,
     threads: cfg.storage.threads,
     maxRows: cfg.api.maxRows,
+    queryTimeoutMs: cfg.api.queryTimeoutMs,
     ...(opts.storeFaults ? { faults: opts.storeFaults } : {}),
   };
   const logDir = cfg.storage.ingestLog === false ? undefined : ingestLogDir(paths.dbPath);

@@ -40,6 +40,11 @@ export interface CollectorConfig {
     authToken?: string;
     /** Max rows returned by POST /api/sql. Default 10000. */
     maxRows: number;
+    /**
+     * POST /api/sql queries running longer are interrupted and answered 503. Default 30000. Env
+     * `GENAI_OPS_QUERY_TIMEOUT_MS`.
+     */
+    queryTimeoutMs: number;
   };
   storage: {
     /** DuckDB file. Default `<dataDir>/genai-ops.duckdb`. Env `GENAI_OPS_DB_PATH`. */
@@ -118,7 +123,7 @@ export interface CollectorConfig {
 export const DEFAULT_CONFIG: CollectorConfig = {
   dataDir: './data',
   receiver: { host: '127.0.0.1', port: 4318, maxBodyBytes: 16 * 1024 * 1024, maxInFlightSpans: 20000 },
-  api: { maxRows: 10000 },
+  api: { maxRows: 10000, queryTimeoutMs: 30_000 },
   storage: {
     flushIntervalMs: 4,
     maxBatchSpans: 4096,
@@ -170,7 +175,7 @@ export function configSchema(costSchema: object = { type: 'object' }): object {
       api: {
         type: 'object',
         additionalProperties: false,
-        properties: { authToken: { type: 'string', minLength: 1 }, maxRows: posInt },
+        properties: { authToken: { type: 'string', minLength: 1 }, maxRows: posInt, queryTimeoutMs: posInt },
       },
       storage: {
         type: 'object',
@@ -269,7 +274,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
     maxInFlightSpans: envInt(env, 'GENAI_OPS_MAX_INFLIGHT_SPANS', errors),
     authToken: env.GENAI_OPS_INGEST_TOKEN,
   });
-  set('api', { authToken: env.GENAI_OPS_API_TOKEN });
+  set('api', {
+    authToken: env.GENAI_OPS_API_TOKEN,
+    queryTimeoutMs: envInt(env, 'GENAI_OPS_QUERY_TIMEOUT_MS', errors),
+  });
   set('storage', {
     path: env.GENAI_OPS_DB_PATH,
     checkpointThresholdMb: envInt(env, 'GENAI_OPS_CHECKPOINT_MB', errors),

@@ -23,7 +23,12 @@ export {
   type LoadConfigOptions,
   loadConfig,
 } from './config.js';
-export { DuckDBStore, type DuckDBStoreConfig, QueryRejectedError } from './exporters/duckdb-store.js';
+export {
+  DuckDBStore,
+  type DuckDBStoreConfig,
+  QueryRejectedError,
+  QueryTimeoutError,
+} from './exporters/duckdb-store.js';
 export { CollectorMetrics } from './exporters/metrics.js';
 export { OtlpForwarder, type OtlpForwarderConfig } from './exporters/otlp-forwarder.js';
 export { spanColumns } from './exporters/span-columns.js';

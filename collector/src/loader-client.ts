@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import type { Component, SpanProcessor } from './component.js';
-import { QueryRejectedError } from './exporters/duckdb-store.js';
+import { QueryRejectedError, QueryTimeoutError } from './exporters/duckdb-store.js';
 import type { MetricDeltas } from './exporters/metric-deltas.js';
 import { markLoadError } from './load-errors.js';
 import type { EncodedEntry } from './loader-process.js';
@@ -85,7 +85,13 @@ export class LoaderWorkerClient implements Component, RemoteLoader {
       this._calls.delete(r.id);
       if (r.ok) call.resolve(r.value);
       else {
-        const err = r.name === 'QueryRejectedError' ? new QueryRejectedError(r.error) : new Error(r.error);
+        // The query errors the API answers with their own status keep their class across the thread.
+        const err =
+          r.name === 'QueryRejectedError'
+            ? new QueryRejectedError(r.error)
+            : r.name === 'QueryTimeoutError'
+              ? new QueryTimeoutError(r.error)
+              : new Error(r.error);
         call.reject(r.permanent === undefined ? err : markLoadError(err, r.permanent));
       }
     });

@@ -33,6 +33,8 @@ describe('loadConfig', () => {
     });
     expect(cfg.dataDir).toBe('/var/genai');
     expect(cfg.api.authToken).toBe('t0k');
+    expect(loadConfig({ env: { GENAI_OPS_QUERY_TIMEOUT_MS: '5000' } }).api.queryTimeoutMs).toBe(5000);
+    expect(DEFAULT_CONFIG.api.queryTimeoutMs).toBe(30_000);
     expect(cfg.forward.endpoints).toEqual([{ url: 'http://jaeger:4318/v1/traces', protocol: 'json' }]);
     expect(cfg.cost).toEqual({ prices: [{ model: 'my-ft-*', inputPerMTok: 1, outputPerMTok: 2 }] });
   });

@@ -171,3 +171,40 @@ describe('traces endpoints', () => {
     expect((await fetch(`${c.url}/api/traces?since=yesterday-ish`, { headers: auth })).status).toBe(400);
   });
 });
+
+describe('POST /api/sql time limit', () => {
+  it.each([
+    ['in the loader worker', true],
+    ['on the main thread (storage.ingestLog: false)', false],
+  ])(
+    'interrupts a query running past api.queryTimeoutMs with a 503, and the next query runs (%s)',
+    async (_where, ingestLog) => {
+      const limited = await startTestCollector({ api: { queryTimeoutMs: 300 }, storage: { ingestLog } });
+      try {
+        const run = async (query: string) => {
+          const res = await fetch(`${limited.url}/api/sql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ query }),
+          });
+          return { status: res.status, body: (await res.json()) as { rows?: unknown[]; error?: string } };
+        };
+        const started = Date.now();
+        // 10^12 rows: hours of work, interruptible at any time.
+        const r = await run('SELECT sum(a.range * b.range) AS s FROM range(1000000) a, range(1000000) b');
+        expect(r).toEqual({
+          status: 503,
+          body: { error: 'the query ran longer than 300 ms and was interrupted' },
+        });
+        expect(Date.now() - started).toBeLessThan(15_000);
+        // The reader connection is usable again, and its time limit applies afresh.
+        expect(await run('SELECT 40 + 2 AS answer')).toMatchObject({
+          status: 200,
+          body: { rows: [{ answer: 42 }] },
+        });
+      } finally {
+        await limited.shutdown();
+      }
+    },
+  );
+});

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, Router } from 'express';
 import type { SpanProcessor } from '../component.js';
-import { type DuckDBStore, QueryRejectedError } from '../exporters/duckdb-store.js';
+import { type DuckDBStore, QueryRejectedError, QueryTimeoutError } from '../exporters/duckdb-store.js';
 
 /** The reads the API needs: the store itself, or the loader worker's client that owns it. */
 export type QueryStore = Pick<DuckDBStore, 'sql' | 'listTraces' | 'getTrace' | 'reprice'>;
@@ -99,7 +99,9 @@ export function queryApi(config: QueryApiConfig): Router {
     try {
       res.json(await config.store.sql(query));
     } catch (err) {
-      bad(res, (err as Error).message, err instanceof QueryRejectedError ? 403 : 400);
+      // A timeout is the server's limit (503, as Prometheus answers a query that timed out), not a bad query.
+      const status = err instanceof QueryRejectedError ? 403 : err instanceof QueryTimeoutError ? 503 : 400;
+      bad(res, (err as Error).message, status);
     }
   });
 

@@ -49,6 +49,12 @@ export interface DuckDBStoreConfig {
   /** Max rows returned by `sql()`. Default 10000. */
   maxRows?: number;
   /**
+   * A `sql()` query still running after this many ms is interrupted and fails with
+   * {@link QueryTimeoutError} (reads run one at a time on the reader connection, so a runaway query
+   * would hold up every other read). Default 30000.
+   */
+  queryTimeoutMs?: number;
+  /**
    * Checkpoint once the write-ahead log reaches this many MiB. Default 64 (DuckDB's own default is
    * 16). The store runs the checkpoint itself, asynchronously, between group commits, so the event
    * loop keeps serving HTTP while it runs; DuckDB's automatic checkpoint (inside a commit, which
@@ -86,6 +92,14 @@ export class QueryRejectedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'QueryRejectedError';
+  }
+}
+
+/** A `sql()` query interrupted after `queryTimeoutMs`. */
+export class QueryTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryTimeoutError';
   }
 }
 
@@ -670,8 +684,24 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
         );
       }
       const max = this._config.maxRows ?? 10000;
-      const reader = await prepared.runAndReadUntil(max + 1);
-      const rows = rowsJson(reader);
+      const timeoutMs = this._config.queryTimeoutMs ?? 30_000;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        c.interrupt();
+      }, timeoutMs);
+      let reader: Awaited<ReturnType<typeof prepared.runAndReadUntil>>;
+      let rows: Record<string, unknown>[];
+      try {
+        reader = await prepared.runAndReadUntil(max + 1);
+        rows = rowsJson(reader);
+      } catch (err) {
+        if (timedOut)
+          throw new QueryTimeoutError(`the query ran longer than ${timeoutMs} ms and was interrupted`);
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
       const truncated = rows.length > max;
       // The rows' keys: a name given twice (`SELECT * FROM a JOIN b`) is `name:1` the second time.
       const columns = reader.deduplicatedColumnNames();
