@@ -184,7 +184,29 @@ export function anthropicErrorBody(status: number, message: string) {
   return { type: 'error', error: { type, message } };
 }
 
+/**
+ * Claude on Vertex AI (`@anthropic-ai/vertex-sdk`): the Messages body without `model` (it is in the path)
+ * and with `anthropic_version` in the body instead of a header, posted to the model's `rawPredict` (or
+ * `streamRawPredict`, answered with the same SSE events). A body without `anthropic_version` is refused.
+ */
+async function vertexRawPredict(ctx: RequestContext): Promise<void> {
+  const body = isRecord(ctx.body) ? ctx.body : {};
+  if (typeof body.anthropic_version !== 'string') {
+    sendJson(ctx.res, 400, anthropicErrorBody(400, 'anthropic_version: Field required'));
+    return;
+  }
+  const stream = ctx.params.specifier === 'streamRawPredict';
+  await messages({ ...ctx, body: { ...body, model: ctx.params.model, stream } });
+}
+
 export const ANTHROPIC_ROUTES: Route[] = [
   { method: 'POST', pattern: /^\/v1\/messages$/, provider: 'anthropic', handle: messages },
   { method: 'POST', pattern: /^\/v1\/messages\/count_tokens$/, provider: 'anthropic', handle: countTokens },
+  {
+    method: 'POST',
+    pattern:
+      /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/anthropic\/models\/(?<model>[^/:]+):(?<specifier>rawPredict|streamRawPredict)$/,
+    provider: 'anthropic',
+    handle: vertexRawPredict,
+  },
 ];

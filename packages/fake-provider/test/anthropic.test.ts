@@ -196,3 +196,41 @@ describe.each(SDKS)('%s', (_name, make) => {
     expect(seen).not.toContain('message_stop');
   });
 });
+
+describe('Claude on Vertex AI (rawPredict)', () => {
+  const path = (model: string, specifier: string) =>
+    `${fake.url}/v1/projects/p/locations/us-east5/publishers/anthropic/models/${model}:${specifier}`;
+  const post = (url: string, body: unknown) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const request = {
+    anthropic_version: 'vertex-2023-10-16',
+    max_tokens: 20,
+    messages: [{ role: 'user', content: 'Hello Vertex' }],
+  };
+
+  it('answers the Messages body with the model of the path, plain and streamed', async () => {
+    const plain = await post(path('claude-sonnet-5-5@20260101', 'rawPredict'), request);
+    expect(plain.status).toBe(200);
+    const message = (await plain.json()) as { type: string; model: string; content: Array<{ text: string }> };
+    expect([message.type, message.model]).toEqual(['message', 'claude-sonnet-5-5@20260101']);
+    const streamed = await post(path('claude-sonnet-5-5@20260101', 'streamRawPredict'), request);
+    expect(streamed.headers.get('content-type')).toContain('text/event-stream');
+    const events = (await streamed.text()).match(/^event: (\S+)$/gm)?.map((l) => l.slice(7));
+    expect(events?.[0]).toBe('message_start');
+    expect(events?.at(-1)).toBe('message_stop');
+  });
+
+  it('refuses a body without anthropic_version, as Vertex does', async () => {
+    const { anthropic_version: _omitted, ...bare } = request;
+    const res = await post(path('claude-sonnet-5-5', 'rawPredict'), bare);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'anthropic_version: Field required' },
+    });
+  });
+});

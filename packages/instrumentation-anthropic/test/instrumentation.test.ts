@@ -534,35 +534,49 @@ describe('SDK version outside the supported range (0.39.0)', () => {
   });
 });
 
-describe('Bedrock client', () => {
-  it('reports aws.bedrock through the same patch, streaming or not', async () => {
-    const r = await run('bedrock.cjs', '');
-    const res = r.results.bedrock;
-    const [span, ...rest] = childrenOf(r, 'bedrock');
+describe.each([
+  {
+    client: 'bedrock',
+    provider: 'aws.bedrock',
+    model: 'anthropic.claude-sonnet-5-5-v1:0',
+    text: 'Bedrock',
+    path: '/model/anthropic.claude-sonnet-5-5-v1:0/invoke',
+  },
+  {
+    client: 'vertex',
+    provider: 'gcp.vertex_ai',
+    model: 'claude-sonnet-5-5@20260101',
+    text: 'Vertex',
+    path: '/v1/projects/fake-project/locations/us-east5/publishers/anthropic/models/claude-sonnet-5-5@20260101:rawPredict',
+  },
+])('$client client', ({ client, provider, model, text, path }) => {
+  it(`reports ${provider} through the same patch, streaming or not`, async () => {
+    const before = fake.requests.length;
+    const r = await run('cloud-clients.cjs', client);
+    const res = r.results[client];
+    const [span, ...rest] = childrenOf(r, client);
     expect(rest).toEqual([]);
     expect(span!.scope).toBe(SCOPE);
     const attrs = normalize(span!);
     expect(attrs).toEqual({
-      ...base({
-        'gen_ai.provider.name': 'aws.bedrock',
-        'gen_ai.request.model': 'anthropic.claude-sonnet-5-5-v1:0',
-      }),
+      ...base({ 'gen_ai.provider.name': provider, 'gen_ai.request.model': model }),
       'gen_ai.request.max_tokens': 50,
-      'gen_ai.input.messages': user('Hello from Bedrock'),
+      'gen_ai.input.messages': user(`Hello from ${text}`),
       'gen_ai.response.id': res.id,
       'gen_ai.response.model': res.model,
       'gen_ai.response.finish_reasons': ['stop'],
       ...usage(res.usage),
       'gen_ai.output.messages': assistant(res.text),
     });
-    expect(
-      fake.requests.some((q) => q.path.startsWith('/model/anthropic.claude-sonnet-5-5-v1:0/invoke')),
-    ).toBe(true);
-    const streamed = r.results.bedrockStream;
-    const [streamSpan, ...others] = childrenOf(r, 'bedrockStream');
+    // The client's own wire shape reached the fake provider (not the plain Messages route).
+    const paths = fake.requests.slice(before).map((q) => q.path.split('?')[0]);
+    expect(paths).toContain(path);
+    expect(paths).not.toContain('/v1/messages');
+    const streamed = r.results[`${client}Stream`];
+    const [streamSpan, ...others] = childrenOf(r, `${client}Stream`);
     expect(others).toEqual([]);
     const sAttrs = normalize(streamSpan!);
-    expect(sAttrs['gen_ai.provider.name']).toBe('aws.bedrock');
+    expect(sAttrs['gen_ai.provider.name']).toBe(provider);
     expect(sAttrs['gen_ai.request.stream']).toBe(true);
     expect(sAttrs['gen_ai.response.id']).toBe(streamed.id);
     expect(sAttrs['gen_ai.output.messages']).toEqual(assistant(streamed.text));
