@@ -119,9 +119,21 @@ export function wrapSend(ctx: SendContext, original: SendFunction): SendFunction
   return function send(this: unknown, ...args: unknown[]): unknown {
     const command = args[0] as CommandLike | undefined;
     const planFor = command ? COMMAND_PLANS[command.constructor?.name] : undefined;
-    // The callback form (send(command, cb)) is passed through: it returns no promise to observe.
-    if (!ctx.active() || !planFor || typeof args[args.length - 1] === 'function')
-      return original.apply(this, args);
+    if (!ctx.active() || !planFor) return original.apply(this, args);
+    const last = args[args.length - 1];
+    if (args.length > 1 && typeof last === 'function') {
+      // The callback form, send(command[, options], callback): the promise form observed here, its
+      // outcome handed to the callback as the SDK does (output or error; nothing returned; an error thrown
+      // by the callback swallowed).
+      const callback = last as (error: unknown, output?: unknown) => void;
+      (send.apply(this, args.slice(0, -1)) as Promise<unknown>)
+        .then(
+          (output) => callback(null, output),
+          (error: unknown) => callback(error),
+        )
+        .catch(() => undefined);
+      return undefined;
+    }
     const client = this as ClientLike;
     let call: GenAICall;
     let plan: CommandPlan;

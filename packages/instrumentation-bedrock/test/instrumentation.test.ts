@@ -98,6 +98,26 @@ describe('Converse', () => {
     expectValid(span.attributes);
   });
 
+  it('the callback form send(command[, options], callback): one span per call, the outcome to the callback', async () => {
+    const out = await run('converse-callback');
+    const r = out.result as {
+      ok: { err?: string; text?: string; returned?: string };
+      failed: { err?: string; text?: string; returned?: string };
+    };
+    expect(r.ok.text?.length).toBeGreaterThan(0);
+    expect(r.ok.err).toBeUndefined();
+    // The request for an empty model id fails (the fake provider has no such route): the error is the callback's.
+    expect([typeof r.failed.err, r.failed.text, r.failed.returned]).toEqual(['string', undefined, undefined]);
+    expect(r.ok.returned).toBeUndefined();
+    expect(out.spans).toHaveLength(2);
+    const [ok, failed] = [...out.spans].sort(
+      (a, b) => Number(a.startTimeUnixNano) - Number(b.startTimeUnixNano),
+    );
+    expect(normalize(ok!.attributes)).toMatchObject({ ...BASE, 'gen_ai.usage.output_tokens': 5 });
+    expect(failed!.attributes['error.type']).toBeDefined();
+    expect(failed!.status.code).toBe(2);
+  });
+
   it('content capture off: no message attributes', async () => {
     const out = await run('converse');
     expect(normalize(out.spans[0]!.attributes)).toEqual({
