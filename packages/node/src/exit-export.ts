@@ -235,8 +235,9 @@ export function sendSync(requests: ExitRequest[], timeoutMs: number): Array<stri
     );
     const child = spawnSync(process.execPath, ['-e', SENDER], {
       input,
-      // A clean environment: no NODE_OPTIONS, so the sender does not load the register entry itself.
-      env: { T: String(timeoutMs) },
+      // A clean environment: no NODE_OPTIONS, so the sender does not load the register entry itself
+      // (ELECTRON_RUN_AS_NODE: in an Electron app, execPath is Electron, which then runs as plain Node).
+      env: { T: String(timeoutMs), ELECTRON_RUN_AS_NODE: '1' },
       timeout: timeoutMs + 1000,
       stdio: ['pipe', 'ignore', 'pipe'],
       windowsHide: true,
