@@ -136,6 +136,7 @@ export async function startCollector(
     threads: cfg.storage.threads,
     maxRows: cfg.api.maxRows,
     queryTimeoutMs: cfg.api.queryTimeoutMs,
+    retentionDays: cfg.storage.retentionDays,
     ...(opts.storeFaults ? { faults: opts.storeFaults } : {}),
   };
   const logDir = cfg.storage.ingestLog === false ? undefined : ingestLogDir(paths.dbPath);

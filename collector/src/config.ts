@@ -95,6 +95,11 @@ export interface CollectorConfig {
      * `GENAI_OPS_QUARANTINE_MAX_BYTES`.
      */
     quarantineMaxBytes: number;
+    /**
+     * Days of traces and log records kept in DuckDB; 0 keeps everything (the default). Whole traces are
+     * deleted once their latest span is older, hourly. Env `GENAI_OPS_RETENTION_DAYS`.
+     */
+    retentionDays: number;
   };
   forward: {
     /** Downstream endpoints. Default none. Env `GENAI_OPS_FORWARD_URLS` (comma-separated). */
@@ -131,6 +136,7 @@ export const DEFAULT_CONFIG: CollectorConfig = {
     memoryLimitMb: 512,
     loaderNice: 10,
     quarantineMaxBytes: DEFAULT_QUARANTINE_MAX_BYTES,
+    retentionDays: 0,
   },
   forward: {
     endpoints: [],
@@ -189,6 +195,7 @@ export function configSchema(costSchema: object = { type: 'object' }): object {
           threads: posInt,
           loaderNice: { type: 'integer', minimum: 0, maximum: 19 },
           quarantineMaxBytes: posInt,
+          retentionDays: { type: 'integer', minimum: 0 },
           ingestLog: { type: 'boolean' },
           processWorker: { type: 'boolean' },
         },
@@ -285,6 +292,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, errors: string[] = []): Co
     threads: envInt(env, 'GENAI_OPS_DUCKDB_THREADS', errors),
     loaderNice: envInt(env, 'GENAI_OPS_LOADER_NICE', errors),
     quarantineMaxBytes: envInt(env, 'GENAI_OPS_QUARANTINE_MAX_BYTES', errors),
+    retentionDays: envInt(env, 'GENAI_OPS_RETENTION_DAYS', errors),
   });
   const urls = (env.GENAI_OPS_FORWARD_URLS ?? '')
     .split(',')

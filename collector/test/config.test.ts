@@ -47,6 +47,7 @@ describe('loadConfig', () => {
         GENAI_OPS_CHECKPOINT_MB: '32',
         GENAI_OPS_LOADER_NICE: '0',
         GENAI_OPS_QUARANTINE_MAX_BYTES: '1048576',
+        GENAI_OPS_RETENTION_DAYS: '30',
       },
     });
     expect(cfg.storage).toEqual({
@@ -56,7 +57,9 @@ describe('loadConfig', () => {
       checkpointThresholdMb: 32,
       loaderNice: 0,
       quarantineMaxBytes: 1048576,
+      retentionDays: 30,
     });
+    expect(DEFAULT_CONFIG.storage.retentionDays).toBe(0);
     expect(DEFAULT_CONFIG.storage.loaderNice).toBe(10);
     expect(DEFAULT_CONFIG.storage.quarantineMaxBytes).toBe(1024 ** 3);
     expect(() => loadConfig({ env: { GENAI_OPS_QUARANTINE_MAX_BYTES: '0' } })).toThrow(

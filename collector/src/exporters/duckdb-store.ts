@@ -55,6 +55,13 @@ export interface DuckDBStoreConfig {
    */
   queryTimeoutMs?: number;
   /**
+   * Keep this many days of data, 0 or undefined: forever. Whole traces go (a trace whose latest span
+   * started before the cutoff, with its enrichments), and log records by their time. Checked at start
+   * and then hourly, between group commits. Deleted rows free space inside the file for new rows (after
+   * the next checkpoint); the file does not shrink.
+   */
+  retentionDays?: number;
+  /**
    * Checkpoint once the write-ahead log reaches this many MiB. Default 64 (DuckDB's own default is
    * 16). The store runs the checkpoint itself, asynchronously, between group commits, so the event
    * loop keeps serving HTTP while it runs; DuckDB's automatic checkpoint (inside a commit, which
@@ -107,6 +114,9 @@ interface Waiter {
   resolve: () => void;
   reject: (err: Error) => void;
 }
+
+/** How often the retention pruning runs (`retentionDays`). */
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 /** Default `checkpointThresholdMb`. */
 const DEFAULT_CHECKPOINT_MB = 64;
@@ -175,6 +185,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
   private _waiters: Waiter[] = [];
   private _pendingSeq = 0;
   private _timer?: NodeJS.Timeout;
+  private _retentionTimer?: NodeJS.Timeout;
   private _flushing?: Promise<void>;
   private _readChain: Promise<unknown> = Promise.resolve();
   private _writeChain: Promise<unknown> = Promise.resolve();
@@ -245,6 +256,65 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     this._enrichmentAppender = await this._writer.createAppender('enrichments');
     this._reader = await this._connect();
     this._started = true;
+    if ((this._config.retentionDays ?? 0) > 0) {
+      const prune = (): void => {
+        this.prune().catch((err: unknown) =>
+          diag.warn(`genai-ops collector: retention pruning failed: ${(err as Error).message}`),
+        );
+      };
+      prune();
+      this._retentionTimer = setInterval(prune, RETENTION_INTERVAL_MS);
+      this._retentionTimer.unref();
+    }
+  }
+
+  /**
+   * Deletes what is older than `retentionDays` (nothing when it is not set): the traces whose latest
+   * span started before `nowMs` minus that many days, their enrichments, and the log records of before
+   * then, in one transaction on the writer connection (between group commits). Returns the counts.
+   */
+  prune(nowMs = Date.now()): Promise<{ spans: number; enrichments: number; logRecords: number }> {
+    const days = this._config.retentionDays ?? 0;
+    if (days <= 0 || !this._started || this._stopped)
+      return Promise.resolve({ spans: 0, enrichments: 0, logRecords: 0 });
+    // Span and log times are stored as UTC TIMESTAMP_NS.
+    const cutoff = new Date(nowMs - days * 86_400_000).toISOString().replace('Z', '');
+    return this._exclusive(async () => {
+      const w = this._writer as DuckDBConnection;
+      const t0 = performance.now();
+      await w.run('BEGIN TRANSACTION');
+      try {
+        await w.run(
+          'CREATE TEMP TABLE expired_traces AS SELECT trace_id FROM spans GROUP BY trace_id HAVING max(start_time) < $1::TIMESTAMP_NS',
+          [cutoff],
+        );
+        const enrichments = await w.run(
+          'DELETE FROM enrichments WHERE trace_id IN (SELECT trace_id FROM expired_traces)',
+        );
+        const spans = await w.run(
+          'DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM expired_traces)',
+        );
+        const logs = await w.run(
+          'DELETE FROM log_records WHERE coalesce(time, observed_time) < $1::TIMESTAMP_NS',
+          [cutoff],
+        );
+        await w.run('DROP TABLE expired_traces');
+        await w.run('COMMIT');
+        const out = {
+          spans: Number(spans.rowsChanged),
+          enrichments: Number(enrichments.rowsChanged),
+          logRecords: Number(logs.rowsChanged),
+        };
+        if (out.spans + out.logRecords > 0)
+          diag.info(
+            `genai-ops collector: retention (${days} days) deleted ${out.spans} spans and ${out.logRecords} log records in ${(performance.now() - t0).toFixed(0)} ms`,
+          );
+        return out;
+      } catch (err) {
+        await w.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /** A connection whose default database is the store's (`USE` is per connection). */
@@ -260,6 +330,7 @@ export class DuckDBStore implements Component, TracesConsumer, LogsConsumer {
     this._stopped = true;
     if (!this._started) return;
     if (this._timer) clearTimeout(this._timer);
+    if (this._retentionTimer) clearInterval(this._retentionTimer);
     while (this._flushing || this._pendingRows.length || this._pendingLogs.length || this._pendingSeq) {
       if (this._flushing) await this._flushing;
       else await this._flush();

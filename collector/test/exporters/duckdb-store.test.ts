@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DuckDBStore, type SpanRecord } from '../../dist/index.js';
+import { DuckDBStore, type LogRecordRecord, type SpanRecord } from '../../dist/index.js';
 import { randomHex, tmpDir } from '../helpers.js';
 
 const stores: DuckDBStore[] = [];
@@ -208,5 +208,80 @@ describe('DuckDBStore', () => {
       name: 'PipelineError',
       retryable: true,
     });
+  });
+});
+
+describe('retention (retentionDays)', () => {
+  const DAY = 86_400_000;
+  const nanos = (ms: number): string => `${BigInt(ms) * 1_000_000n}`;
+  /** One span of `traceId` that started `daysAgo` days before `now`, with a guardrails enrichment. */
+  function spanAt(traceId: string, now: number, daysAgo: number): SpanRecord {
+    const [sp] = spans(1, traceId) as [SpanRecord];
+    sp.startTimeUnixNano = nanos(now - daysAgo * DAY);
+    sp.endTimeUnixNano = nanos(now - daysAgo * DAY + 1000);
+    sp.enrichment = { guardrails: [{ name: 'pii', verdict: 'pass' }] };
+    return sp;
+  }
+  function logAt(now: number, daysAgo: number, eventName: string): LogRecordRecord {
+    return {
+      timeUnixNano: nanos(now - daysAgo * DAY),
+      observedTimeUnixNano: nanos(now - daysAgo * DAY),
+      traceId: '',
+      spanId: '',
+      severityNumber: 9,
+      severityText: 'INFO',
+      eventName,
+      body: 'x',
+      attributes: {},
+      resource: { 'service.name': 'unit' },
+      scopeName: '',
+      scopeVersion: '',
+    };
+  }
+
+  it('deletes whole traces whose latest span is older, with their enrichments, and older log records', async () => {
+    const now = Date.now();
+    const [old, straddling, fresh] = [randomHex(16), randomHex(16), randomHex(16)];
+    const s = new DuckDBStore({ path: path.join(tmpDir(), 'r.duckdb'), retentionDays: 7 });
+    await s.start();
+    stores.push(s);
+    await s.consumeTraces({
+      spans: [
+        spanAt(old, now, 10),
+        spanAt(old, now, 9),
+        spanAt(straddling, now, 10),
+        spanAt(straddling, now, 1),
+        spanAt(fresh, now, 0),
+      ],
+    });
+    await s.consumeLogs({ logs: [logAt(now, 8, 'old'), logAt(now, 2, 'recent')] });
+    expect(await s.prune(now)).toEqual({ spans: 2, enrichments: 2, logRecords: 1 });
+    const traces = (await s.sql('SELECT trace_id, count(*) AS n FROM spans GROUP BY ALL ORDER BY n')).rows;
+    // The trace that straddles the cutoff is kept whole.
+    expect(traces).toEqual([
+      { trace_id: fresh, n: 1 },
+      { trace_id: straddling, n: 2 },
+    ]);
+    expect(await s.sql('SELECT DISTINCT trace_id FROM enrichments ORDER BY ALL')).toMatchObject({
+      rows: [fresh, straddling].sort().map((trace_id) => ({ trace_id })),
+    });
+    expect((await s.sql('SELECT event_name FROM log_records')).rows).toEqual([{ event_name: 'recent' }]);
+    // Nothing more to delete; a day later the straddling trace is still within 7 days of its latest span.
+    expect(await s.prune(now + DAY)).toEqual({ spans: 0, enrichments: 0, logRecords: 0 });
+  });
+
+  it('prunes at start, and not at all without retentionDays', async () => {
+    const file = path.join(tmpDir(), 'r.duckdb');
+    const now = Date.now();
+    const keep = new DuckDBStore({ path: file });
+    await keep.start();
+    await keep.consumeTraces({ spans: [spanAt(randomHex(16), now, 30)] });
+    expect(await keep.prune(now)).toEqual({ spans: 0, enrichments: 0, logRecords: 0 });
+    expect(await count(keep)).toBe(1);
+    await keep.shutdown();
+    const pruning = new DuckDBStore({ path: file, retentionDays: 7 });
+    await pruning.start();
+    stores.push(pruning);
+    await expect.poll(() => count(pruning)).toBe(0);
   });
 });
