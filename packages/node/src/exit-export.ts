@@ -39,9 +39,12 @@ type Resource = ReadableSpan['resource'];
 /**
  * The trace protocol the environment asks for, when the register entry can build its pipeline: traces
  * exported by OTLP alone (`OTEL_TRACES_EXPORTER` unset or `otlp`) over HTTP. Anything else (gRPC, zipkin,
- * console, several exporters, `none`) is left to NodeSDK, without the exit export.
+ * console, several exporters, `none`, or the SDK's experimental self-metrics) is left to NodeSDK, without
+ * the exit export.
  */
 export function httpTraceProtocolFromEnv(): HttpProtocol | undefined {
+  // NodeSDK gives its processor the SDK's own metrics then, from a meter provider made after ours.
+  if (getStringFromEnv('OTEL_NODE_EXPERIMENTAL_SDK_METRICS')?.toLowerCase() === 'true') return undefined;
   const exporters = (getStringFromEnv('OTEL_TRACES_EXPORTER') ?? 'otlp')
     .split(',')
     .map((s) => s.trim())

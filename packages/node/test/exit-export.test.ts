@@ -36,8 +36,10 @@ describe('httpTraceProtocolFromEnv', () => {
     [{ OTEL_TRACES_EXPORTER: 'none' }, undefined],
     [{ OTEL_TRACES_EXPORTER: 'console' }, undefined],
     [{ OTEL_TRACES_EXPORTER: 'otlp,console' }, undefined],
+    [{ OTEL_NODE_EXPERIMENTAL_SDK_METRICS: 'true' }, undefined],
   ] as Array<[Record<string, string>, string | undefined]>)('%j -> %s', (env, expected) => {
     for (const key of [
+      'OTEL_NODE_EXPERIMENTAL_SDK_METRICS',
       'OTEL_TRACES_EXPORTER',
       'OTEL_EXPORTER_OTLP_PROTOCOL',
       'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
