@@ -553,6 +553,33 @@ describe('register entry, lifecycle and environment', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('loads the gRPC, zipkin, prometheus, b3 and jaeger modules only when the environment asks for them', async () => {
+    const fixture = resolve(__dirname, 'fixtures/loaded-modules.cjs');
+    const plain = await runNode(fixture, { nodeArgs: REQUIRE, env: env({ OTEL_METRICS_EXPORTER: 'none' }) });
+    expectClean(plain);
+    expect(jsonLine(plain.stdout)).toEqual({
+      loaded: [],
+      grpcLoaded: false,
+      transport: undefined,
+      fields: ['traceparent', 'tracestate', 'baggage'],
+    });
+    const grpc = await runNode(fixture, {
+      nodeArgs: REQUIRE,
+      env: env({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_PROPAGATORS: 'b3,tracecontext',
+        OTEL_METRICS_EXPORTER: 'none',
+      }),
+    });
+    expect(grpc.code).toBe(0);
+    // (@grpc/grpc-js itself loads with the first export.)
+    expect(jsonLine(grpc.stdout)).toMatchObject({
+      loaded: ['exporter-trace-otlp-grpc', 'propagator-b3'],
+      transport: 'GrpcExporterTransport',
+      fields: ['b3', 'traceparent', 'tracestate'],
+    });
+  });
+
   it('OTEL_SDK_DISABLED=true exports nothing and the app runs unchanged', async () => {
     const result = await runNode(CHAT_USAGE, { nodeArgs: REQUIRE, env: env({ OTEL_SDK_DISABLED: 'true' }) });
     expectClean(result);

@@ -28,8 +28,8 @@ import {
   ProtobufMetricsSerializer,
   ProtobufTraceSerializer,
 } from '@opentelemetry/otlp-transformer';
-import { resources } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { sdkNode } from './sdk-node.js';
 
 /** The OTLP/HTTP protocols the exit export speaks (gRPC stays NodeSDK's). */
 export type HttpProtocol = 'http/json' | 'http/protobuf';
@@ -331,7 +331,7 @@ export function settledResource(resource: Resource): Resource {
     const pending = typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
     if (!pending && value != null && !(key in attributes)) attributes[key] = value;
   }
-  return resources.resourceFromAttributes(attributes as never, { schemaUrl: resource.schemaUrl });
+  return sdkNode.resources.resourceFromAttributes(attributes as never, { schemaUrl: resource.schemaUrl });
 }
 
 /** The spans, those with an unsettled resource given a settled copy of it (one copy per resource). */

@@ -1,7 +1,10 @@
 import { GenAIMetricsAggregator, GenAIMetricTemporality, getEnv, getEnvList } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
-import { metrics as sdkMetrics } from '@opentelemetry/sdk-node';
+import type { metrics as SdkMetrics } from '@opentelemetry/sdk-node';
 import { ExitSafeMetrics, type HttpProtocol } from './exit-export.js';
+import { sdkNode } from './sdk-node.js';
+
+const sdkMetrics: typeof SdkMetrics = sdkNode.metrics;
 
 type MetricReader = InstanceType<typeof sdkMetrics.MetricReader>;
 type PushMetricExporter = ConstructorParameters<

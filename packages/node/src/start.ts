@@ -2,8 +2,7 @@ import { bindGenAIMetricsAggregator, getEnv, getEnvBoolean, getEnvInt } from '@g
 import { createNoopMeter, diag, metrics, ProxyTracerProvider, trace } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
-// The resources module of sdk-node's own dependency tree, so the resource we pass merges with its detectors'.
-import { NodeSDK, resources } from '@opentelemetry/sdk-node';
+import type { resources } from '@opentelemetry/sdk-node';
 import { DedupingDiagLogger } from './diag-logger.js';
 import { ExitSafeTraces, httpTraceProtocolFromEnv, installExitExport } from './exit-export.js';
 import { installExitHooks, withTimeout } from './exit-hooks.js';
@@ -11,6 +10,8 @@ import { installGuardrailsFromEnv } from './guardrails.js';
 import { loadInstrumentationsFromEnv } from './instrumentations.js';
 import { DIAG_LEVEL_NAMES, diagLevelFromString, isDiagLevelName } from './log-level.js';
 import { metricReadersFromEnv } from './metric-readers.js';
+// The resources module of sdk-node's own dependency tree, so the resource we pass merges with its detectors'.
+import { sdkNode } from './sdk-node.js';
 import type { StartConfig } from './types.js';
 
 /** Default bound on the exit flush, in milliseconds. */
@@ -92,13 +93,13 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   // step aside while it is built, then put ours (deduping, same level) back.
   const logLevelSet = getEnv('OTEL_LOG_LEVEL') !== undefined;
   if (logLevelSet) diag.disable();
-  const sdk = new NodeSDK({
+  const sdk = new sdkNode.NodeSDK({
     instrumentations,
     metricReaders: readers,
     ...(traces ? { spanProcessors: [traces.processor] } : {}),
     // telemetry.distro.* tell a backend which distribution set the SDK up; env detectors still win.
-    resource: resources.defaultResource().merge(
-      resources.resourceFromAttributes({
+    resource: sdkNode.resources.defaultResource().merge(
+      sdkNode.resources.resourceFromAttributes({
         'telemetry.distro.name': DISTRO_NAME,
         'telemetry.distro.version': DISTRO_VERSION,
       }),
