@@ -19,17 +19,25 @@ import { gzipSync } from 'node:zlib';
 import type { GenAIMetricProducer } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, getStringFromEnv } from '@opentelemetry/core';
-import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
-import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
-import {
-  JsonMetricsSerializer,
-  JsonTraceSerializer,
-  ProtobufMetricsSerializer,
-  ProtobufTraceSerializer,
-} from '@opentelemetry/otlp-transformer';
-import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
-import { sdkNode } from './sdk-node.js';
+import type * as TraceExporterJson from '@opentelemetry/exporter-trace-otlp-http';
+import type * as TraceExporterProto from '@opentelemetry/exporter-trace-otlp-proto';
+import type * as OtlpNodeHttp from '@opentelemetry/otlp-exporter-base/node-http';
+import type * as Transformer from '@opentelemetry/otlp-transformer';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
+import type { BatchSpanProcessor, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { requireFromSdkNode, sdkNode } from './sdk-node.js';
+
+// The copies sdk-node loads (see requireFromSdkNode), required when first used.
+const EXPORTER_JSON = '@opentelemetry/exporter-trace-otlp-http';
+const EXPORTER_PROTO = '@opentelemetry/exporter-trace-otlp-proto';
+const sdkTrace = (): typeof SdkTrace => requireFromSdkNode('@opentelemetry/sdk-trace');
+const nodeHttp = (): typeof OtlpNodeHttp => requireFromSdkNode('@opentelemetry/otlp-exporter-base/node-http');
+/** The transformer of the exporter of `protocol` (its own dependency). */
+const transformer = (protocol: HttpProtocol): typeof Transformer =>
+  requireFromSdkNode(
+    '@opentelemetry/otlp-transformer',
+    protocol === 'http/json' ? EXPORTER_JSON : EXPORTER_PROTO,
+  );
 
 /** The OTLP/HTTP protocols the exit export speaks (gRPC stays NodeSDK's). */
 export type HttpProtocol = 'http/json' | 'http/protobuf';
@@ -78,7 +86,7 @@ class Destination {
     try {
       const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
       const path = signal === 'TRACES' ? 'v1/traces' : 'v1/metrics';
-      const config = convertLegacyHttpOptions({}, signal, path, { 'Content-Type': contentType });
+      const config = nodeHttp().convertLegacyHttpOptions({}, signal, path, { 'Content-Type': contentType });
       config
         .headers()
         .then((headers) => {
@@ -134,7 +142,7 @@ export class ExitSafeTraces {
       forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
     };
     // As NodeSDK's createBatchSpanProcessorFromEnv: the OTEL_BSP_* variables.
-    this.processor = new BatchSpanProcessor({
+    this.processor = new (sdkTrace().BatchSpanProcessor)({
       exporter: tracking,
       maxQueueSize: nonNegative('OTEL_BSP_MAX_QUEUE_SIZE'),
       scheduledDelayMillis: nonNegative('OTEL_BSP_SCHEDULE_DELAY'),
@@ -163,7 +171,8 @@ export class ExitSafeTraces {
     const spans = this.pending();
     count.spans = spans.length;
     if (spans.length === 0) return undefined;
-    const serializer = this._protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
+    const t = transformer(this._protocol);
+    const serializer = this._protocol === 'http/json' ? t.JsonTraceSerializer : t.ProtobufTraceSerializer;
     const body = serializer.serializeRequest(withSettledResources(spans));
     return body === undefined ? undefined : this._destination.request(body, `${spans.length} span(s)`);
   }
@@ -193,7 +202,8 @@ export class ExitSafeMetrics {
       0,
     );
     if (points === 0) return undefined;
-    const serializer = this._protocol === 'http/json' ? JsonMetricsSerializer : ProtobufMetricsSerializer;
+    const t = transformer(this._protocol);
+    const serializer = this._protocol === 'http/json' ? t.JsonMetricsSerializer : t.ProtobufMetricsSerializer;
     const body = serializer.serializeRequest({
       resource: settledResource(resource),
       scopeMetrics: scopeMetrics as never,
@@ -350,7 +360,9 @@ export function withSettledResources(spans: ReadableSpan[]): ReadableSpan[] {
 }
 
 function otlpTraceExporter(protocol: HttpProtocol): SpanExporter {
-  return protocol === 'http/json' ? new OTLPTraceExporterJson() : new OTLPTraceExporterProto();
+  if (protocol === 'http/json')
+    return new (requireFromSdkNode<typeof TraceExporterJson>(EXPORTER_JSON).OTLPTraceExporter)();
+  return new (requireFromSdkNode<typeof TraceExporterProto>(EXPORTER_PROTO).OTLPTraceExporter)();
 }
 
 function nonNegative(name: string): number | undefined {
