@@ -117,9 +117,10 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
     bindGenAIMetricsAggregator(meterProvider, aggregator);
     for (const i of instrumentations) i.setMeterProvider(meterProvider);
   }
-  // sdk-node registers its LoggerProvider through its own copy of @opentelemetry/api-logs (it pins 0.223.0);
-  // the instrumentations took their loggers from ours (0.223.1), whose proxy is never pointed at it. The
-  // global itself is shared, so hand it to them directly, or content events would go nowhere.
+  // sdk-node registers its LoggerProvider through its own copy of @opentelemetry/api-logs; when the app's
+  // tree holds another (a different version hoisted, as in this workspace), the instrumentations took their
+  // loggers from that one, whose proxy is never pointed at it. The global itself is shared, so hand it to
+  // them directly, or content events would go nowhere.
   const loggerProvider = logs.getLoggerProvider();
   for (const i of instrumentations) i.setLoggerProvider?.(loggerProvider);
   // The SDK's resource (NodeSDK keeps the merged, detected one in `_resource`, not public API) for the
