@@ -18,7 +18,12 @@ import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import type { GenAIMetricProducer } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode, getStringFromEnv } from '@opentelemetry/core';
+import {
+  type ExportResult,
+  ExportResultCode,
+  getStringFromEnv,
+  parseKeyPairsIntoRecord,
+} from '@opentelemetry/core';
 import type * as TraceExporterJson from '@opentelemetry/exporter-trace-otlp-http';
 import type * as TraceExporterProto from '@opentelemetry/exporter-trace-otlp-proto';
 import type * as OtlpNodeHttp from '@opentelemetry/otlp-exporter-base/node-http';
@@ -81,16 +86,29 @@ interface ExitRequest {
  */
 class Destination {
   private _resolved: { url: string; headers: Record<string, string>; gzip: boolean } | undefined;
+  /** Until the exporter's headers resolve: the same from the environment, read synchronously. */
+  private _early: { url: string; headers: Record<string, string>; gzip: boolean } | undefined;
 
   constructor(signal: 'TRACES' | 'METRICS', protocol: HttpProtocol) {
     try {
       const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
       const path = signal === 'TRACES' ? 'v1/traces' : 'v1/metrics';
       const config = nodeHttp().convertLegacyHttpOptions({}, signal, path, { 'Content-Type': contentType });
+      const gzip = config.compression === 'gzip';
+      // As the exporters merge them: the signal's headers over the shared ones, the content type over both.
+      this._early = {
+        url: config.url,
+        headers: {
+          ...parseKeyPairsIntoRecord(getStringFromEnv('OTEL_EXPORTER_OTLP_HEADERS')),
+          ...parseKeyPairsIntoRecord(getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal}_HEADERS`)),
+          'Content-Type': contentType,
+        },
+        gzip,
+      };
       config
         .headers()
         .then((headers) => {
-          this._resolved = { url: config.url, headers, gzip: config.compression === 'gzip' };
+          this._resolved = { url: config.url, headers, gzip };
         })
         .catch((error: unknown) => diag.debug('genai-ops: exit export has no exporter headers', error));
     } catch (error) {
@@ -98,9 +116,12 @@ class Destination {
     }
   }
 
-  /** The request of `body` (gzipped when the exporter would), or undefined before the configuration resolved. */
+  /**
+   * The request of `body` (gzipped when the exporter would). The exporter's own headers once they have
+   * resolved (a few microtasks after start), the environment's before: an app may exit in its first turn.
+   */
   request(body: Uint8Array, what: string): ExitRequest | undefined {
-    const d = this._resolved;
+    const d = this._resolved ?? this._early;
     if (d === undefined) return undefined;
     const headers = { ...d.headers };
     if (!d.gzip) return { url: d.url, headers, body, what };

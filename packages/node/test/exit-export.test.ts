@@ -94,6 +94,27 @@ describe('ExitSafeTraces.pending', () => {
   });
 });
 
+describe('ExitSafeTraces.request in the first turn', () => {
+  it('uses the environment headers before the exporter configuration has resolved', () => {
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:9');
+    vi.stubEnv('OTEL_EXPORTER_OTLP_HEADERS', 'authorization=Bearer%20abc,x-a=1');
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'x-a=2');
+    vi.stubEnv('OTEL_BSP_SCHEDULE_DELAY', '60000');
+    const traces = new ExitSafeTraces('http/protobuf', new HeldExporter());
+    const provider = new TracerProvider({ spanProcessors: [traces.processor] });
+    provider.getTracer('t').startSpan('first-turn').end();
+    // No await: an app calling process.exit() in its first turn.
+    const request = traces.request({ spans: 0 });
+    expect(request?.url).toBe('http://127.0.0.1:9/v1/traces');
+    expect(request?.headers).toEqual({
+      authorization: 'Bearer abc',
+      'x-a': '2',
+      'Content-Type': 'application/x-protobuf',
+    });
+    expect(request?.body.length).toBeGreaterThan(0);
+  });
+});
+
 describe('withSettledResources', () => {
   it('gives spans whose resource is still detecting a copy with the settled attributes, quietly', async () => {
     let settle: (v: string) => void = () => undefined;
