@@ -61,15 +61,18 @@ const SPAN_COLUMNS =
 let fake: FakeProvider;
 let dataDir: string;
 let collector: CollectorProcess;
-/** The three app runs (CommonJS over protobuf, CommonJS over JSON, ESM), started together in beforeAll. */
-let runs: { protobuf: AppOutput; json: AppOutput; esm: AppOutput };
+/**
+ * The app runs (CommonJS over protobuf, CommonJS over JSON, ESM, and CommonJS ending with process.exit()),
+ * started together in beforeAll.
+ */
+let runs: { protobuf: AppOutput; json: AppOutput; esm: AppOutput; exit: AppOutput };
 
 beforeAll(async () => {
   fake = await startFakeProvider();
   dataDir = mkdtempSync(join(tmpdir(), 'genai-ops-e2e-pipeline-'));
   collector = await startCollectorProcess(dataDir);
   // Concurrent runs: three real processes exporting to one collector at once, and a shorter test file.
-  const [protobuf, json, esm] = await Promise.all([
+  const [protobuf, json, esm, exit] = await Promise.all([
     runApp(
       ['--require', '@genai-ops/node/register'],
       'pipeline-app.cjs',
@@ -78,8 +81,13 @@ beforeAll(async () => {
     ),
     runApp(['--require', '@genai-ops/node/register'], 'pipeline-app.cjs', 'http/json', 'e2e-cjs-json'),
     runApp(['--import', '@genai-ops/node/register'], 'pipeline-app.mjs', 'http/json', 'e2e-esm'),
+    // The batch processor would hold the spans a minute: only the exit export can deliver them.
+    runApp(['--require', '@genai-ops/node/register'], 'pipeline-app.cjs', 'http/protobuf', 'e2e-exit', {
+      APP_EXIT: '1',
+      OTEL_BSP_SCHEDULE_DELAY: '60000',
+    }),
   ]);
-  runs = { protobuf, json, esm };
+  runs = { protobuf, json, esm, exit };
 }, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -93,6 +101,7 @@ async function runApp(
   script: string,
   protocol: 'http/protobuf' | 'http/json',
   service: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<AppOutput> {
   const r = await runNode(join(FIXTURES, script), {
     nodeArgs,
@@ -105,6 +114,7 @@ async function runApp(
       OTEL_BSP_SCHEDULE_DELAY: '50',
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
+      ...extraEnv,
     },
   });
   if (r.code !== 0) throw new Error(`${script} (${service}) exited ${r.code}:\n${r.stderr}`);
@@ -154,6 +164,10 @@ describe('pipeline: app → OTLP → collector → DuckDB', () => {
     await checkStored(runs.json);
   });
 
+  it('stores an app that ends with process.exit(): its spans sent by the exit export', async () => {
+    await checkStored(runs.exit);
+  });
+
   it('stores an ESM app started with --import', async () => {
     expect(runs.esm.calls.map((c) => c.kind)).toEqual(['chat', 'stream']);
     await checkStored(runs.esm);
@@ -162,7 +176,7 @@ describe('pipeline: app → OTLP → collector → DuckDB', () => {
   it(
     'keeps the rows: the CLI reads the file when stopped, and a restarted collector still has them',
     async () => {
-      const all = [runs.protobuf, runs.json, runs.esm];
+      const all = [runs.protobuf, runs.json, runs.esm, runs.exit];
       const expectedLlmSpans = all.reduce((n, r) => n + r.calls.length, 0);
       const totalCost = all
         .flatMap((r) => r.calls.map((c) => expectedCost(c.kind, c.usage)))
