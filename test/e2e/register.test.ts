@@ -531,6 +531,21 @@ describe('register entry, lifecycle and environment', () => {
     expect(spans[0]!.status.code).toBe(2);
   });
 
+  it('sends the content events still pending at process.exit() (EVENT_ONLY)', async () => {
+    const result = await runEndingEarly('exit', {
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'EVENT_ONLY',
+      OTEL_BLRP_SCHEDULE_DELAY: '60000',
+    });
+    expectClean(result);
+    const span = capture.spansNamed(CHAT_SPAN)[0]!;
+    expect(capture.logs.map((l) => [l.eventName, l.traceId, l.spanId])).toEqual([
+      [EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS, span.traceId, span.spanId],
+    ]);
+    expect(JSON.stringify(capture.logs[0]!.attributes[ATTR_GEN_AI_INPUT_MESSAGES])).toContain(
+      'Tell me about telemetry',
+    );
+  });
+
   it('GENAI_OPS_EXIT_HOOKS=false leaves process.exit() as it was: the pending span is lost', async () => {
     const result = await runEndingEarly('exit', { GENAI_OPS_EXIT_HOOKS: 'false' });
     expectClean(result);

@@ -21,6 +21,7 @@ import { diag } from '@opentelemetry/api';
 import {
   type ExportResult,
   ExportResultCode,
+  getNumberFromEnv,
   getStringFromEnv,
   parseKeyPairsIntoRecord,
 } from '@opentelemetry/core';
@@ -28,6 +29,8 @@ import type * as TraceExporterJson from '@opentelemetry/exporter-trace-otlp-http
 import type * as TraceExporterProto from '@opentelemetry/exporter-trace-otlp-proto';
 import type * as OtlpNodeHttp from '@opentelemetry/otlp-exporter-base/node-http';
 import type * as Transformer from '@opentelemetry/otlp-transformer';
+import type * as SdkLogs from '@opentelemetry/sdk-logs';
+import type { BatchLogRecordProcessor, LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import type { BatchSpanProcessor, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { requireFromSdkNode, sdkNode } from './sdk-node.js';
@@ -37,12 +40,22 @@ const EXPORTER_JSON = '@opentelemetry/exporter-trace-otlp-http';
 const EXPORTER_PROTO = '@opentelemetry/exporter-trace-otlp-proto';
 const sdkTrace = (): typeof SdkTrace => requireFromSdkNode('@opentelemetry/sdk-trace');
 const nodeHttp = (): typeof OtlpNodeHttp => requireFromSdkNode('@opentelemetry/otlp-exporter-base/node-http');
-/** The transformer of the exporter of `protocol` (its own dependency). */
-const transformer = (protocol: HttpProtocol): typeof Transformer =>
-  requireFromSdkNode(
-    '@opentelemetry/otlp-transformer',
-    protocol === 'http/json' ? EXPORTER_JSON : EXPORTER_PROTO,
-  );
+const LOG_EXPORTER_JSON = '@opentelemetry/exporter-logs-otlp-http';
+const LOG_EXPORTER_PROTO = '@opentelemetry/exporter-logs-otlp-proto';
+const sdkLogs = (): typeof SdkLogs => requireFromSdkNode('@opentelemetry/sdk-logs');
+/** The transformer of the trace (or log) exporter of `protocol` (its own dependency). */
+function transformer(protocol: HttpProtocol, signal: 'traces' | 'logs' = 'traces'): typeof Transformer {
+  const json = protocol === 'http/json';
+  const via =
+    signal === 'logs'
+      ? json
+        ? LOG_EXPORTER_JSON
+        : LOG_EXPORTER_PROTO
+      : json
+        ? EXPORTER_JSON
+        : EXPORTER_PROTO;
+  return requireFromSdkNode('@opentelemetry/otlp-transformer', via);
+}
 
 /** The OTLP/HTTP protocols the exit export speaks (gRPC stays NodeSDK's). */
 export type HttpProtocol = 'http/json' | 'http/protobuf';
@@ -50,24 +63,34 @@ export type HttpProtocol = 'http/json' | 'http/protobuf';
 type Resource = ReadableSpan['resource'];
 
 /**
- * The trace protocol the environment asks for, when the register entry can build its pipeline: traces
- * exported by OTLP alone (`OTEL_TRACES_EXPORTER` unset or `otlp`) over HTTP. Anything else (gRPC, zipkin,
- * console, several exporters, `none`, or the SDK's experimental self-metrics) is left to NodeSDK, without
- * the exit export.
+ * The protocol the environment asks for `signal` when the register entry can build its pipeline: exported
+ * by OTLP alone (`OTEL_TRACES_EXPORTER` / `OTEL_LOGS_EXPORTER` unset or `otlp`) over HTTP. Anything else
+ * (gRPC, zipkin, console, several exporters, `none`, or the SDK's experimental self-metrics, which NodeSDK
+ * wires into its processors from a meter provider made after ours) is left to NodeSDK, without the exit
+ * export.
  */
-export function httpTraceProtocolFromEnv(): HttpProtocol | undefined {
-  // NodeSDK gives its processor the SDK's own metrics then, from a meter provider made after ours.
+function httpProtocolFromEnv(signal: 'TRACES' | 'LOGS'): HttpProtocol | undefined {
   if (getStringFromEnv('OTEL_NODE_EXPERIMENTAL_SDK_METRICS')?.toLowerCase() === 'true') return undefined;
-  const exporters = (getStringFromEnv('OTEL_TRACES_EXPORTER') ?? 'otlp')
+  const exporters = (getStringFromEnv(`OTEL_${signal}_EXPORTER`) ?? 'otlp')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '' && s !== 'null');
   if (exporters.length > 1 || (exporters.length === 1 && exporters[0] !== 'otlp')) return undefined;
   const protocol =
-    getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ??
-    getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL') ??
+    getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`)?.trim() ||
+    getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL')?.trim() ||
     'http/protobuf';
   return protocol === 'http/json' || protocol === 'http/protobuf' ? protocol : undefined;
+}
+
+/** The trace protocol, when the register entry builds the trace pipeline (see httpProtocolFromEnv). */
+export function httpTraceProtocolFromEnv(): HttpProtocol | undefined {
+  return httpProtocolFromEnv('TRACES');
+}
+
+/** The log protocol, when the register entry builds the log pipeline (content events). */
+export function httpLogProtocolFromEnv(): HttpProtocol | undefined {
+  return httpProtocolFromEnv('LOGS');
 }
 
 /** One request the exit listener makes. */
@@ -89,10 +112,10 @@ class Destination {
   /** Until the exporter's headers resolve: the same from the environment, read synchronously. */
   private _early: { url: string; headers: Record<string, string>; gzip: boolean } | undefined;
 
-  constructor(signal: 'TRACES' | 'METRICS', protocol: HttpProtocol) {
+  constructor(signal: 'TRACES' | 'METRICS' | 'LOGS', protocol: HttpProtocol) {
     try {
       const contentType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
-      const path = signal === 'TRACES' ? 'v1/traces' : 'v1/metrics';
+      const path = `v1/${signal.toLowerCase()}`;
       const config = nodeHttp().convertLegacyHttpOptions({}, signal, path, { 'Content-Type': contentType });
       const gzip = config.compression === 'gzip';
       // As the exporters merge them: the signal's headers over the shared ones, the content type over both.
@@ -145,26 +168,9 @@ export class ExitSafeTraces {
   constructor(protocol: HttpProtocol, exporter: SpanExporter = otlpTraceExporter(protocol)) {
     this._protocol = protocol;
     this._destination = new Destination('TRACES', protocol);
-    const inFlight = this._inFlight;
-    const tracking: SpanExporter = {
-      export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-        inFlight.add(spans);
-        try {
-          exporter.export(spans, (result) => {
-            inFlight.delete(spans);
-            done(result);
-          });
-        } catch (error) {
-          inFlight.delete(spans);
-          done({ code: ExportResultCode.FAILED, error: error as Error });
-        }
-      },
-      shutdown: () => exporter.shutdown(),
-      forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
-    };
     // As NodeSDK's createBatchSpanProcessorFromEnv: the OTEL_BSP_* variables.
     this.processor = new (sdkTrace().BatchSpanProcessor)({
-      exporter: tracking,
+      exporter: tracking(exporter, this._inFlight),
       maxQueueSize: nonNegative('OTEL_BSP_MAX_QUEUE_SIZE'),
       scheduledDelayMillis: nonNegative('OTEL_BSP_SCHEDULE_DELAY'),
       exportTimeoutMillis: nonNegative('OTEL_BSP_EXPORT_TIMEOUT'),
@@ -176,11 +182,10 @@ export class ExitSafeTraces {
   pending(): ReadableSpan[] {
     // The processor's queue is not public API; `_finishedSpans` is what @opentelemetry/sdk-trace 2.x keeps
     // (a test pins it). Without it only the batches in flight are known.
-    const queued = (this.processor as unknown as { _finishedSpans?: unknown })._finishedSpans;
-    const out: ReadableSpan[] = [];
-    for (const batch of this._inFlight) out.push(...batch);
-    if (Array.isArray(queued)) out.push(...(queued as ReadableSpan[]));
-    return out;
+    return pendingOf(
+      this._inFlight,
+      (this.processor as unknown as { _finishedSpans?: unknown })._finishedSpans,
+    );
   }
 
   /**
@@ -196,6 +201,52 @@ export class ExitSafeTraces {
     const serializer = this._protocol === 'http/json' ? t.JsonTraceSerializer : t.ProtobufTraceSerializer;
     const body = serializer.serializeRequest(withSettledResources(spans));
     return body === undefined ? undefined : this._destination.request(body, `${spans.length} span(s)`);
+  }
+}
+
+/**
+ * The log pipeline of the register entry (the content events of `EVENT_ONLY` / `SPAN_AND_EVENT`):
+ * `processor` goes to NodeSDK as its only log record processor; at exit, `request()` holds the records
+ * still pending.
+ */
+export class ExitSafeLogs {
+  readonly processor: BatchLogRecordProcessor;
+  private readonly _protocol: HttpProtocol;
+  private readonly _destination: Destination;
+  private readonly _inFlight = new Set<ReadableLogRecord[]>();
+
+  /** `exporter`: the OTLP log exporter of `protocol` configured from the environment (tests pass their own). */
+  constructor(protocol: HttpProtocol, exporter: LogRecordExporter = otlpLogExporter(protocol)) {
+    this._protocol = protocol;
+    this._destination = new Destination('LOGS', protocol);
+    // As NodeSDK's getBatchLogRecordProcessorFromEnv: the OTEL_BLRP_* variables.
+    this.processor = new (sdkLogs().BatchLogRecordProcessor)({
+      exporter: tracking(exporter, this._inFlight),
+      maxQueueSize: nonNegative('OTEL_BLRP_MAX_QUEUE_SIZE'),
+      scheduledDelayMillis: nonNegative('OTEL_BLRP_SCHEDULE_DELAY'),
+      exportTimeoutMillis: nonNegative('OTEL_BLRP_EXPORT_TIMEOUT'),
+      maxExportBatchSize: nonNegative('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
+    });
+  }
+
+  /** The records emitted and not yet exported (`_finishedLogRecords` of @opentelemetry/sdk-logs, pinned by a test). */
+  pending(): ReadableLogRecord[] {
+    return pendingOf(
+      this._inFlight,
+      (this.processor as unknown as { _finishedLogRecords?: unknown })._finishedLogRecords,
+    );
+  }
+
+  /** The request of the pending records, if any (as for spans, a batch being sent may arrive twice). */
+  request(): ExitRequest | undefined {
+    const records = this.pending();
+    if (records.length === 0) return undefined;
+    const t = transformer(this._protocol, 'logs');
+    const serializer = this._protocol === 'http/json' ? t.JsonLogsSerializer : t.ProtobufLogsSerializer;
+    const body = serializer.serializeRequest(withSettledResources(records));
+    return body === undefined
+      ? undefined
+      : this._destination.request(body, `${records.length} log record(s)`);
   }
 }
 
@@ -294,6 +345,7 @@ export function sendSync(requests: ExitRequest[], timeoutMs: number): Array<stri
 /** What the exit listener sends from. */
 export interface ExitSources {
   traces?: ExitSafeTraces;
+  logs?: ExitSafeLogs;
   metrics: ExitSafeMetrics[];
   /** The SDK's resource, for the metrics (spans carry their own). */
   resource(): Resource | undefined;
@@ -320,6 +372,8 @@ export function installExitExport(sources: ExitSources, timeoutMs: number): Exit
       const requests: ExitRequest[] = [];
       const spans = sources.traces?.request(count);
       if (spans) requests.push(spans);
+      const logRecords = sources.logs?.request();
+      if (logRecords) requests.push(logRecords);
       const resource = sources.metrics.length > 0 ? sources.resource() : undefined;
       for (const m of sources.metrics) {
         const r = m.request(resource);
@@ -365,19 +419,62 @@ export function settledResource(resource: Resource): Resource {
   return sdkNode.resources.resourceFromAttributes(attributes as never, { schemaUrl: resource.schemaUrl });
 }
 
-/** The spans, those with an unsettled resource given a settled copy of it (one copy per resource). */
-export function withSettledResources(spans: ReadableSpan[]): ReadableSpan[] {
+/** The spans (or log records), those with an unsettled resource given a settled copy of it (one per resource). */
+export function withSettledResources<T extends { resource: Resource }>(items: T[]): T[] {
   const copies = new Map<Resource, Resource>();
-  return spans.map((span) => {
-    const resource = span.resource;
-    if (!resource?.asyncAttributesPending) return span;
+  return items.map((item) => {
+    const resource = item.resource;
+    if (!resource?.asyncAttributesPending) return item;
     let copy = copies.get(resource);
     if (copy === undefined) {
       copy = settledResource(resource);
       copies.set(resource, copy);
     }
-    return Object.create(span, { resource: { value: copy } }) as ReadableSpan;
+    return Object.create(item, { resource: { value: copy } }) as T;
   });
+}
+
+/** What the trace and log exporters have in common. */
+interface BatchExporter<T> {
+  export(items: T[], done: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+  forceFlush?(): Promise<void>;
+}
+
+/** An exporter that keeps each batch in `inFlight` until `exporter` calls back for it. */
+function tracking<T>(
+  exporter: BatchExporter<T>,
+  inFlight: Set<T[]>,
+): BatchExporter<T> & { forceFlush(): Promise<void> } {
+  return {
+    export(items: T[], done: (result: ExportResult) => void): void {
+      inFlight.add(items);
+      try {
+        exporter.export(items, (result) => {
+          inFlight.delete(items);
+          done(result);
+        });
+      } catch (error) {
+        inFlight.delete(items);
+        done({ code: ExportResultCode.FAILED, error: error as Error });
+      }
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
+}
+
+/** The batches in flight, then the processor's queue (when it is the array the SDK keeps). */
+function pendingOf<T>(inFlight: Set<T[]>, queued: unknown): T[] {
+  const out: T[] = [];
+  for (const batch of inFlight) out.push(...batch);
+  if (Array.isArray(queued)) out.push(...(queued as T[]));
+  return out;
+}
+
+function otlpLogExporter(protocol: HttpProtocol): LogRecordExporter {
+  const id = protocol === 'http/json' ? LOG_EXPORTER_JSON : LOG_EXPORTER_PROTO;
+  return new (requireFromSdkNode<{ OTLPLogExporter: new () => LogRecordExporter }>(id).OTLPLogExporter)();
 }
 
 function otlpTraceExporter(protocol: HttpProtocol): SpanExporter {
@@ -386,9 +483,12 @@ function otlpTraceExporter(protocol: HttpProtocol): SpanExporter {
   return new (requireFromSdkNode<typeof TraceExporterProto>(EXPORTER_PROTO).OTLPTraceExporter)();
 }
 
+/** As NodeSDK reads the OTEL_BSP_* / OTEL_BLRP_* numbers: a value of 0 or less is warned about and ignored. */
 function nonNegative(name: string): number | undefined {
-  const raw = getStringFromEnv(name);
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
+  const value = getNumberFromEnv(name);
+  if (value !== undefined && value <= 0) {
+    diag.warn(`${name} (${value}) is invalid, expected number greater than 0, using default.`);
+    return undefined;
+  }
+  return value;
 }

@@ -4,7 +4,13 @@ import { logs } from '@opentelemetry/api-logs';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { resources } from '@opentelemetry/sdk-node';
 import { DedupingDiagLogger } from './diag-logger.js';
-import { ExitSafeTraces, httpTraceProtocolFromEnv, installExitExport } from './exit-export.js';
+import {
+  ExitSafeLogs,
+  ExitSafeTraces,
+  httpLogProtocolFromEnv,
+  httpTraceProtocolFromEnv,
+  installExitExport,
+} from './exit-export.js';
 import { installExitHooks, withTimeout } from './exit-hooks.js';
 import { installGuardrailsFromEnv } from './guardrails.js';
 import { loadInstrumentationsFromEnv } from './instrumentations.js';
@@ -89,6 +95,9 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   // variables), so the spans still pending at process.exit() or a crash can be sent (exit-export.ts).
   const protocol = exitHooks ? httpTraceProtocolFromEnv() : undefined;
   const traces = protocol ? new ExitSafeTraces(protocol) : undefined;
+  // The same for the content events' log pipeline.
+  const logProtocol = exitHooks ? httpLogProtocolFromEnv() : undefined;
+  const exitLogs = logProtocol ? new ExitSafeLogs(logProtocol) : undefined;
   // NodeSDK installs a plain console logger when OTEL_LOG_LEVEL is set, warning that it replaces ours;
   // step aside while it is built, then put ours (deduping, same level) back.
   const logLevelSet = getEnv('OTEL_LOG_LEVEL') !== undefined;
@@ -97,6 +106,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
     instrumentations,
     metricReaders: readers,
     ...(traces ? { spanProcessors: [traces.processor] } : {}),
+    ...(exitLogs ? { logRecordProcessors: [exitLogs.processor] } : {}),
     // telemetry.distro.* tell a backend which distribution set the SDK up; env detectors still win.
     resource: sdkNode.resources.defaultResource().merge(
       sdkNode.resources.resourceFromAttributes({
@@ -129,6 +139,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
     ? installExitExport(
         {
           traces,
+          logs: exitLogs,
           metrics: exitMetrics,
           resource: () => (sdk as unknown as { _resource?: resources.Resource })._resource,
         },

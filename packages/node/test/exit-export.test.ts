@@ -9,12 +9,15 @@ import { createServer } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { GenAIMetricsAggregator, GenAIMetricTemporality } from '@genai-ops/core';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { resources } from '@opentelemetry/sdk-node';
 import { type ReadableSpan, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  ExitSafeLogs,
   ExitSafeMetrics,
   ExitSafeTraces,
+  httpLogProtocolFromEnv,
   httpTraceProtocolFromEnv,
   sendSync,
   withSettledResources,
@@ -112,6 +115,63 @@ describe('ExitSafeTraces.request in the first turn', () => {
       'Content-Type': 'application/x-protobuf',
     });
     expect(request?.body.length).toBeGreaterThan(0);
+  });
+});
+
+describe('httpLogProtocolFromEnv', () => {
+  it.each([
+    [{}, 'http/protobuf'],
+    [{ OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'http/json'],
+    [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, undefined],
+    [{ OTEL_LOGS_EXPORTER: 'none' }, undefined],
+    [{ OTEL_LOGS_EXPORTER: 'console' }, undefined],
+  ] as Array<[Record<string, string>, string | undefined]>)('%j -> %s', (env, expected) => {
+    for (const key of [
+      'OTEL_LOGS_EXPORTER',
+      'OTEL_EXPORTER_OTLP_PROTOCOL',
+      'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL',
+    ])
+      vi.stubEnv(key, env[key] ?? '');
+    expect(httpLogProtocolFromEnv()).toBe(expected);
+  });
+});
+
+/** A log exporter that holds each batch until the test answers for it. */
+class HeldLogExporter implements LogRecordExporter {
+  readonly batches: Array<{ records: ReadableLogRecord[]; done: (result: ExportResult) => void }> = [];
+  export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
+    this.batches.push({ records, done });
+  }
+  async shutdown(): Promise<void> {}
+  async forceFlush(): Promise<void> {}
+}
+
+describe('ExitSafeLogs', () => {
+  it("holds the processor's queued records and the batch being exported; the exit request carries them", async () => {
+    vi.stubEnv('OTEL_BLRP_SCHEDULE_DELAY', '60000');
+    vi.stubEnv('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', '2');
+    vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://127.0.0.1:9');
+    const held = new HeldLogExporter();
+    const exitLogs = new ExitSafeLogs('http/json', held);
+    const provider = new LoggerProvider({ processors: [exitLogs.processor] });
+    const logger = provider.getLogger('t');
+    const names = (records: ReadableLogRecord[]): string[] => records.map((r) => r.eventName ?? '').sort();
+    logger.emit({ eventName: 'a' });
+    // Queued in the processor (the SDK's `_finishedLogRecords`, not public API: this pins it).
+    expect(names(exitLogs.pending())).toEqual(['a']);
+    logger.emit({ eventName: 'b' });
+    logger.emit({ eventName: 'c' });
+    await vi.waitFor(() => expect(held.batches).toHaveLength(1));
+    expect(names(exitLogs.pending())).toEqual(['a', 'b', 'c']);
+    held.batches[0]!.done({ code: ExportResultCode.SUCCESS });
+    expect(names(exitLogs.pending())).toEqual(['c']);
+    const request = exitLogs.request();
+    expect(request?.url).toBe('http://127.0.0.1:9/v1/logs');
+    const body = JSON.parse(Buffer.from(request?.body ?? []).toString());
+    expect(
+      body.resourceLogs[0].scopeLogs[0].logRecords.map((r: { eventName: string }) => r.eventName),
+    ).toEqual(['c']);
+    expect(request?.what).toBe('1 log record(s)');
   });
 });
 
