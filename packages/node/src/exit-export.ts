@@ -153,100 +153,107 @@ class Destination {
   }
 }
 
-/**
- * The trace pipeline of the register entry: `processor` goes to NodeSDK as its only span processor; at
- * exit, `request()` holds the spans still pending.
- */
-export class ExitSafeTraces {
-  readonly processor: BatchSpanProcessor;
-  private readonly _protocol: HttpProtocol;
-  private readonly _destination: Destination;
-  /** Batches handed to the exporter whose export has not called back yet. */
-  private readonly _inFlight = new Set<ReadableSpan[]>();
+/** The OTEL_BSP_* / OTEL_BLRP_* settings of a batch processor, read as NodeSDK reads them. */
+function batchSettingsFromEnv(prefix: 'OTEL_BSP' | 'OTEL_BLRP') {
+  return {
+    maxQueueSize: nonNegative(`${prefix}_MAX_QUEUE_SIZE`),
+    scheduledDelayMillis: nonNegative(`${prefix}_SCHEDULE_DELAY`),
+    exportTimeoutMillis: nonNegative(`${prefix}_EXPORT_TIMEOUT`),
+    maxExportBatchSize: nonNegative(`${prefix}_MAX_EXPORT_BATCH_SIZE`),
+  };
+}
 
+/**
+ * One signal's batch pipeline built by the register entry (`processor` goes to NodeSDK), and what it still
+ * holds at exit: the batches handed to the exporter that have not called back, then the processor's queue.
+ * That queue is not public API: `queueField` names the array the SDK 2.x processor keeps (tests pin it);
+ * without it only the batches in flight are known. A batch being sent when the process ends may reach the
+ * backend twice (its request may have arrived).
+ */
+abstract class PendingBatches<T extends { resource: Resource }, P> {
+  readonly processor: P;
+  /** Batches handed to the exporter whose export has not called back yet. */
+  private readonly _inFlight = new Set<T[]>();
+  private readonly _destination: Destination;
+
+  constructor(
+    protected readonly _protocol: HttpProtocol,
+    signal: 'TRACES' | 'LOGS',
+    exporter: BatchExporter<T>,
+    private readonly _queueField: string,
+    makeProcessor: (exporter: BatchExporter<T>) => P,
+  ) {
+    this._destination = new Destination(signal, _protocol);
+    this.processor = makeProcessor(tracking(exporter, this._inFlight));
+  }
+
+  /** What was ended (emitted) and not yet exported. */
+  pending(): T[] {
+    return pendingOf(this._inFlight, (this.processor as Record<string, unknown>)[this._queueField]);
+  }
+
+  /** The request of `items` (resources settled), as `noun`s for the diagnostic line. */
+  protected _request(
+    items: T[],
+    serializer: { serializeRequest(items: T[]): Uint8Array | undefined },
+    noun: string,
+  ): ExitRequest | undefined {
+    if (items.length === 0) return undefined;
+    const body = serializer.serializeRequest(withSettledResources(items));
+    return body === undefined ? undefined : this._destination.request(body, `${items.length} ${noun}`);
+  }
+}
+
+/** The trace pipeline of the register entry; at exit, `request()` holds the spans still pending. */
+export class ExitSafeTraces extends PendingBatches<ReadableSpan, BatchSpanProcessor> {
   /** `exporter`: the OTLP exporter of `protocol` configured from the environment (tests pass their own). */
   constructor(protocol: HttpProtocol, exporter: SpanExporter = otlpTraceExporter(protocol)) {
-    this._protocol = protocol;
-    this._destination = new Destination('TRACES', protocol);
-    // As NodeSDK's createBatchSpanProcessorFromEnv: the OTEL_BSP_* variables.
-    this.processor = new (sdkTrace().BatchSpanProcessor)({
-      exporter: tracking(exporter, this._inFlight),
-      maxQueueSize: nonNegative('OTEL_BSP_MAX_QUEUE_SIZE'),
-      scheduledDelayMillis: nonNegative('OTEL_BSP_SCHEDULE_DELAY'),
-      exportTimeoutMillis: nonNegative('OTEL_BSP_EXPORT_TIMEOUT'),
-      maxExportBatchSize: nonNegative('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+    // As NodeSDK's createBatchSpanProcessorFromEnv.
+    super(protocol, 'TRACES', exporter, '_finishedSpans', (tracked) => {
+      return new (sdkTrace().BatchSpanProcessor)({
+        exporter: tracked as SpanExporter,
+        ...batchSettingsFromEnv('OTEL_BSP'),
+      });
     });
   }
 
-  /** The spans ended and not yet exported: those being sent, then those queued in the processor. */
-  pending(): ReadableSpan[] {
-    // The processor's queue is not public API; `_finishedSpans` is what @opentelemetry/sdk-trace 2.x keeps
-    // (a test pins it). Without it only the batches in flight are known.
-    return pendingOf(
-      this._inFlight,
-      (this.processor as unknown as { _finishedSpans?: unknown })._finishedSpans,
-    );
-  }
-
-  /**
-   * The request of the pending spans, if any. Spans of a batch the exporter was sending may reach the
-   * backend twice (its request may have arrived before the process ended). `count` is set to their number
-   * even when no request can be made.
-   */
+  /** The request of the pending spans, if any; `count` gets their number even when no request can be made. */
   request(count: { spans: number }): ExitRequest | undefined {
     const spans = this.pending();
     count.spans = spans.length;
-    if (spans.length === 0) return undefined;
     const t = transformer(this._protocol);
-    const serializer = this._protocol === 'http/json' ? t.JsonTraceSerializer : t.ProtobufTraceSerializer;
-    const body = serializer.serializeRequest(withSettledResources(spans));
-    return body === undefined ? undefined : this._destination.request(body, `${spans.length} span(s)`);
+    return this._request(
+      spans,
+      this._protocol === 'http/json' ? t.JsonTraceSerializer : t.ProtobufTraceSerializer,
+      'span(s)',
+    );
   }
 }
 
 /**
- * The log pipeline of the register entry (the content events of `EVENT_ONLY` / `SPAN_AND_EVENT`):
- * `processor` goes to NodeSDK as its only log record processor; at exit, `request()` holds the records
- * still pending.
+ * The log pipeline of the register entry (the content events of `EVENT_ONLY` / `SPAN_AND_EVENT`); at exit,
+ * `request()` holds the records still pending.
  */
-export class ExitSafeLogs {
-  readonly processor: BatchLogRecordProcessor;
-  private readonly _protocol: HttpProtocol;
-  private readonly _destination: Destination;
-  private readonly _inFlight = new Set<ReadableLogRecord[]>();
-
+export class ExitSafeLogs extends PendingBatches<ReadableLogRecord, BatchLogRecordProcessor> {
   /** `exporter`: the OTLP log exporter of `protocol` configured from the environment (tests pass their own). */
   constructor(protocol: HttpProtocol, exporter: LogRecordExporter = otlpLogExporter(protocol)) {
-    this._protocol = protocol;
-    this._destination = new Destination('LOGS', protocol);
-    // As NodeSDK's getBatchLogRecordProcessorFromEnv: the OTEL_BLRP_* variables.
-    this.processor = new (sdkLogs().BatchLogRecordProcessor)({
-      exporter: tracking(exporter, this._inFlight),
-      maxQueueSize: nonNegative('OTEL_BLRP_MAX_QUEUE_SIZE'),
-      scheduledDelayMillis: nonNegative('OTEL_BLRP_SCHEDULE_DELAY'),
-      exportTimeoutMillis: nonNegative('OTEL_BLRP_EXPORT_TIMEOUT'),
-      maxExportBatchSize: nonNegative('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
+    // As NodeSDK's getBatchLogRecordProcessorFromEnv.
+    super(protocol, 'LOGS', exporter, '_finishedLogRecords', (tracked) => {
+      return new (sdkLogs().BatchLogRecordProcessor)({
+        exporter: tracked as LogRecordExporter,
+        ...batchSettingsFromEnv('OTEL_BLRP'),
+      });
     });
   }
 
-  /** The records emitted and not yet exported (`_finishedLogRecords` of @opentelemetry/sdk-logs, pinned by a test). */
-  pending(): ReadableLogRecord[] {
-    return pendingOf(
-      this._inFlight,
-      (this.processor as unknown as { _finishedLogRecords?: unknown })._finishedLogRecords,
-    );
-  }
-
-  /** The request of the pending records, if any (as for spans, a batch being sent may arrive twice). */
+  /** The request of the pending records, if any. */
   request(): ExitRequest | undefined {
-    const records = this.pending();
-    if (records.length === 0) return undefined;
     const t = transformer(this._protocol, 'logs');
-    const serializer = this._protocol === 'http/json' ? t.JsonLogsSerializer : t.ProtobufLogsSerializer;
-    const body = serializer.serializeRequest(withSettledResources(records));
-    return body === undefined
-      ? undefined
-      : this._destination.request(body, `${records.length} log record(s)`);
+    return this._request(
+      this.pending(),
+      this._protocol === 'http/json' ? t.JsonLogsSerializer : t.ProtobufLogsSerializer,
+      'log record(s)',
+    );
   }
 }
 

@@ -25,9 +25,9 @@ export interface StartConfig {
    */
   flushTimeoutMillis?: number;
   /**
-   * Flush on `beforeExit`, SIGTERM and SIGINT, and send the spans, content events and GenAI histograms still pending at
-   * `process.exit()` or a crash from the `exit` listener (full setup only; see docs/node.md). Default true; env
-   * `GENAI_OPS_EXIT_HOOKS=false` turns it off.
+   * Flush on `beforeExit`, SIGTERM and SIGINT, and send the spans, content events and GenAI histograms
+   * still pending at `process.exit()` or a crash from the `exit` listener (full setup only; see
+   * docs/node.md). Default true; env `GENAI_OPS_EXIT_HOOKS=false` turns it off.
    */
   exitHooks?: boolean;
 }
