@@ -2,17 +2,17 @@
  * Telemetry that would die with the process. The register entry flushes on `beforeExit` and on
  * SIGTERM/SIGINT, but a process that ends through `process.exit()` (CLI tools, batch jobs, test runners)
  * or an uncaught exception never gets there: its `exit` listeners run synchronously and the process ends
- * right after, so whatever the BatchSpanProcessor still holds, the batch its exporter is sending, and the
- * GenAI histograms recorded since the last metric export were lost; the span of the call that failed last,
- * the one a crash report needs, among them.
+ * right after, so whatever the batch processors still held, the batches their exporters were sending, and
+ * the GenAI histograms recorded since the last metric export were lost; the span of the call that failed
+ * last, the one a crash report needs, among them.
  *
- * So the register entry builds its OTLP/HTTP trace pipeline itself (the same exporter and batch processor
- * NodeSDK would build from the same OTEL_* variables), and its `exit` listener sends what is still pending
- * synchronously: the spans, serialized with the exporter's own serializer, and the GenAI histograms not
- * yet exported (collected from the in-process aggregator, which can be read synchronously), posted by one
- * short-lived child process (`spawnSync`, the only way to wait for a request inside an `exit` listener),
- * bounded by the flush timeout. Nothing runs per span or per call; at a normal exit the SDK has shut down
- * first and nothing is pending.
+ * So the register entry builds its OTLP/HTTP trace and log pipelines itself (the exporters and batch
+ * processors NodeSDK would build from the same OTEL_* variables, from sdk-node's own copies), and its `exit`
+ * listener sends what is still pending synchronously: spans and log records serialized with the exporters'
+ * own serializers, and the GenAI histograms not yet exported (the in-process aggregator can be read
+ * synchronously), posted by one short-lived child process (`spawnSync`, the only way to wait for a request
+ * inside an `exit` listener), bounded by the flush timeout. Nothing runs per span or per call; at a normal
+ * exit the SDK has shut down first and nothing is pending.
  */
 import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
