@@ -54,8 +54,8 @@ interface QuarantineFile {
 
 /**
  * The quarantine directory, bounded: entries DuckDB can never store are kept as files (one JSON
- * `QuarantinedEntry` each, written durably) until the files pass `maxBytes`; then the oldest (by sequence number) are deleted,
- * and their records counted as dropped, to make room. An entry larger than the bound alone is not
+ * `QuarantinedEntry` each, written durably) until the files pass `maxBytes`; then the oldest (by sequence
+ * number) are deleted, and their records counted as dropped, to make room. An entry larger than the bound alone is not
  * written, and counted. The directory is scanned once, at the first use (`open()` or `write()`): files
  * left by earlier runs count, and temp files of a write a crash interrupted are deleted. One writer.
  */
@@ -86,10 +86,10 @@ export class Quarantine {
         await fs.promises.rm(full, { force: true });
         continue;
       }
-      const m = FILE.exec(name);
-      if (!m) continue;
+      const file = fileOf(name);
+      if (!file) continue;
       const stat = await fs.promises.stat(full).catch(() => undefined);
-      if (stat?.isFile()) files.push({ name, seq: Number(m[1]), ms: Number(m[2]), bytes: stat.size });
+      if (stat?.isFile()) files.push({ ...file, bytes: stat.size });
     }
     files.sort((a, b) => a.seq - b.seq || a.ms - b.ms);
     this._files = files;
@@ -119,11 +119,17 @@ export class Quarantine {
       if (head) this._options.onDrop?.(head.kind, head.records, 'size_limit');
     }
     const file = await writeFileDurably(this._options.dir, entry.seq, json);
-    files.push({ name: path.basename(file), seq: entry.seq, ms: 0, bytes: size });
+    files.push({ ...(fileOf(path.basename(file)) as Omit<QuarantineFile, 'bytes'>), bytes: size });
     this._bytes += size;
     this._options.onSize?.(this._bytes);
     return file;
   }
+}
+
+/** A quarantine file's name, sequence number and time (`<seq>-<ms>.json`), or undefined for another name. */
+function fileOf(name: string): Omit<QuarantineFile, 'bytes'> | undefined {
+  const m = FILE.exec(name);
+  return m ? { name, seq: Number(m[1]), ms: Number(m[2]) } : undefined;
 }
 
 /** The kind and record count of a quarantine file, from its first bytes (the fields come first). */

@@ -76,11 +76,18 @@ function httpProtocolFromEnv(signal: 'TRACES' | 'LOGS'): HttpProtocol | undefine
     .map((s) => s.trim())
     .filter((s) => s !== '' && s !== 'null');
   if (exporters.length > 1 || (exporters.length === 1 && exporters[0] !== 'otlp')) return undefined;
-  const protocol =
-    getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`)?.trim() ||
-    getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL')?.trim() ||
-    'http/protobuf';
+  const protocol = otlpProtocolSetting(signal);
   return protocol === 'http/json' || protocol === 'http/protobuf' ? protocol : undefined;
+}
+
+/** OTEL_EXPORTER_OTLP_<signal>_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else `http/protobuf`, as set. */
+export function otlpProtocolSetting(signal: 'TRACES' | 'METRICS' | 'LOGS'): string {
+  return (
+    (
+      getStringFromEnv(`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`) ??
+      getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL')
+    )?.trim() || 'http/protobuf'
+  );
 }
 
 /** The trace protocol, when the register entry builds the trace pipeline (see httpProtocolFromEnv). */

@@ -1,7 +1,7 @@
 import { GenAIMetricsAggregator, GenAIMetricTemporality, getEnv, getEnvList } from '@genai-ops/core';
 import { diag } from '@opentelemetry/api';
 import type { metrics as SdkMetrics } from '@opentelemetry/sdk-node';
-import { ExitSafeMetrics, type HttpProtocol } from './exit-export.js';
+import { ExitSafeMetrics, type HttpProtocol, otlpProtocolSetting } from './exit-export.js';
 import { sdkNode } from './sdk-node.js';
 
 const sdkMetrics: typeof SdkMetrics = sdkNode.metrics;
@@ -30,9 +30,7 @@ function positive(name: string): number | undefined {
 
 /** OTEL_EXPORTER_OTLP_METRICS_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL (an unknown one is warned about). */
 function otlpMetricProtocol(): 'grpc' | HttpProtocol {
-  const protocol =
-    (getEnv('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL') ?? getEnv('OTEL_EXPORTER_OTLP_PROTOCOL'))?.trim() ||
-    'http/protobuf';
+  const protocol = otlpProtocolSetting('METRICS');
   if (protocol === 'grpc' || protocol === 'http/json' || protocol === 'http/protobuf') return protocol;
   diag.warn(`Unsupported OTLP metrics protocol: "${protocol}"; using http/protobuf`);
   return 'http/protobuf';
@@ -56,9 +54,10 @@ function otlpMetricExporter(protocol: 'grpc' | HttpProtocol): PushMetricExporter
  * collects the GenAI client histograms from a {@link GenAIMetricsAggregator} (in the temporality its
  * exporter asks for), which the instrumentations record into instead of the SDK's instruments (one
  * attribute-set lookup per call instead of one hash per observation). Views cannot be configured through
- * the environment, so nothing the SDK would apply to those histograms is lost.
+ * the environment, so nothing the SDK would apply to those histograms is lost. With `exitExport`, each
+ * OTLP/HTTP reader also gets its ExitSafeMetrics (exit-export.ts).
  */
-export function metricReadersFromEnv(): MetricReaders {
+export function metricReadersFromEnv(exitExport = true): MetricReaders {
   const aggregator = new GenAIMetricsAggregator();
   const readers: MetricReader[] = [];
   const exitMetrics: ExitSafeMetrics[] = [];
@@ -74,7 +73,7 @@ export function metricReadersFromEnv(): MetricReaders {
         ? GenAIMetricTemporality.DELTA
         : GenAIMetricTemporality.CUMULATIVE,
     );
-    if (exitProtocol) exitMetrics.push(new ExitSafeMetrics(producer, exitProtocol));
+    if (exitExport && exitProtocol) exitMetrics.push(new ExitSafeMetrics(producer, exitProtocol));
     return new sdkMetrics.PeriodicExportingMetricReader({
       exporter,
       exportIntervalMillis: interval,

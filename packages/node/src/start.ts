@@ -89,12 +89,12 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   const reinstallDiagLogger = installDiagLogger();
   const instrumentations = config.instrumentations ?? loadInstrumentationsFromEnv();
   const uninstallGuardrails = installGuardrailsFromEnv();
-  const { readers, aggregator, exitMetrics } = metricReadersFromEnv();
   const exitHooks = config.exitHooks ?? getEnvBoolean('GENAI_OPS_EXIT_HOOKS') ?? true;
+  const { readers, aggregator, exitMetrics } = metricReadersFromEnv(exitHooks);
   // Traces over OTLP/HTTP: our own exporter and batch processor (what NodeSDK builds from the same
   // variables), so the spans still pending at process.exit() or a crash can be sent (exit-export.ts).
-  const protocol = exitHooks ? httpTraceProtocolFromEnv() : undefined;
-  const traces = protocol ? new ExitSafeTraces(protocol) : undefined;
+  const traceProtocol = exitHooks ? httpTraceProtocolFromEnv() : undefined;
+  const exitTraces = traceProtocol ? new ExitSafeTraces(traceProtocol) : undefined;
   // The same for the content events' log pipeline.
   const logProtocol = exitHooks ? httpLogProtocolFromEnv() : undefined;
   const exitLogs = logProtocol ? new ExitSafeLogs(logProtocol) : undefined;
@@ -105,7 +105,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   const sdk = new sdkNode.NodeSDK({
     instrumentations,
     metricReaders: readers,
-    ...(traces ? { spanProcessors: [traces.processor] } : {}),
+    ...(exitTraces ? { spanProcessors: [exitTraces.processor] } : {}),
     ...(exitLogs ? { logRecordProcessors: [exitLogs.processor] } : {}),
     // telemetry.distro.* tell a backend which distribution set the SDK up; env detectors still win.
     resource: sdkNode.resources.defaultResource().merge(
@@ -138,7 +138,7 @@ function fullSetup(config: StartConfig, flushTimeoutMs: number): Running | undef
   const exitExport = exitHooks
     ? installExitExport(
         {
-          traces,
+          traces: exitTraces,
           logs: exitLogs,
           metrics: exitMetrics,
           resource: () => (sdk as unknown as { _resource?: resources.Resource })._resource,
