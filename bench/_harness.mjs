@@ -273,6 +273,91 @@ export function spanFloor(tracerProvider) {
   };
 }
 
+/** The name of the conventions-floor variant (see `conventionsFloor`). */
+export const CONVENTIONS_FLOOR = 'conventions-floor';
+
+/**
+ * The span floor carrying the span our instrumentation makes for the same call: its name, kind, the
+ * attributes it has at start (passed to `startSpan`, as the conventions ask for the sampling-relevant ones)
+ * and those it gains by the end (set before `span.end()`). It is the least any instrumentation adds that
+ * emits the conventions' span for the call, with no code of its own: no parsing, no metrics, no stream
+ * observation. "Above the conventions floor" is then what our own code costs.
+ *
+ * The shape is captured per scenario function, from one call made with `instrumentation` (ours, registered
+ * with the same providers) enabled, the first time the wrapped function runs with the floor on; the
+ * instrumentation is disabled (the SDK unpatched, or its wrappers passing through) after each capture and
+ * whenever the floor is switched off. It is left enabled until then, so clients created after the setup are
+ * patched as under ours (the Google SDK's are patched at construction). Same `wrap`/`toggle` contract as
+ * `spanFloor`.
+ */
+export function conventionsFloor(tracerProvider, instrumentation) {
+  const require = createRequire(import.meta.url);
+  const api = require('@opentelemetry/api');
+  const tracer = tracerProvider.getTracer(CONVENTIONS_FLOOR);
+  let on = true;
+  const inSpan = async (shape, fn, self, args) => {
+    const parent = api.context.active();
+    const span = tracer.startSpan(shape.name, { kind: shape.kind, attributes: { ...shape.start } }, parent);
+    try {
+      return await api.context.with(api.trace.setSpan(parent, span), fn, self, ...args);
+    } finally {
+      span.setAttributes({ ...shape.end });
+      span.end();
+    }
+  };
+  return {
+    wrap: (fn) => {
+      let shape;
+      return function floored(...args) {
+        if (!on) return fn.apply(this, args);
+        if (shape !== undefined) return inSpan(shape, fn, this, args);
+        return captureShape(instrumentation, fn, this, args).then((captured) => {
+          shape = captured;
+          return inSpan(shape, fn, this, args);
+        });
+      };
+    },
+    toggle: {
+      on: () => {
+        on = true;
+      },
+      off: () => {
+        on = false;
+        instrumentation.disable();
+      },
+    },
+  };
+}
+
+/** One call of `fn` with `instrumentation` enabled; returns the shape of the GenAI span it made. */
+async function captureShape(instrumentation, fn, self, args) {
+  const tracer = instrumentation.tracer;
+  const startSpan = tracer.startSpan;
+  let shape;
+  tracer.startSpan = function capturing(name, options, ctx) {
+    const span = startSpan.call(this, name, options, ctx);
+    if (shape === undefined) {
+      const s = { name, kind: options?.kind, start: { ...span.attributes }, end: undefined };
+      shape = s;
+      const end = span.end;
+      span.end = function capturedEnd(...endArgs) {
+        s.end = Object.fromEntries(Object.entries(span.attributes).filter(([k, v]) => s.start[k] !== v));
+        return end.apply(this, endArgs);
+      };
+    }
+    return span;
+  };
+  instrumentation.enable();
+  try {
+    await fn.apply(self, args);
+  } finally {
+    instrumentation.disable();
+    delete tracer.startSpan;
+  }
+  if (shape?.end === undefined) throw new Error(`${CONVENTIONS_FLOOR}: the call made no span that ended`);
+  return shape;
+}
+
 /**
  * What a benchmark child needs from its variant's setup (`instrumentation`: ours, a reference one, the
  * `spanFloor()` object, or undefined when uninstrumented): `wrap` for each scenario function (the floor's, or
@@ -287,8 +372,70 @@ export function pairedHooks(instrumentation) {
   };
 }
 
-/** The line each benchmark prints after its paired table: `parts` are [scenario, µs above the floor]. */
-export function aboveFloorLine(parts) {
-  const list = parts.map(([name, us]) => `${name} ${us.toFixed(1)} µs`).join(', ');
-  return `\nAbove the span floor (genai-ops paired minus ${SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine): ${list}.`;
+/**
+ * The least an instrumentation that sees each chunk as it arrives can do: one `then` on the promise of
+ * each `next()` of the stream's iterator, passing the result through, nothing read, timed nor folded. Paired
+ * inside the span floor (`bareObserverLine`), its per-chunk slope is the per-chunk floor of any
+ * chunk-observing instrumentation on the machine at hand, as the span floors are the per-call one.
+ */
+export function bareChunkObserver(stream) {
+  const iterator = stream[Symbol.asyncIterator]();
+  return {
+    next: () => iterator.next().then(passResult),
+    return: (value) => iterator.return(value),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function passResult(result) {
+  return result;
+}
+
+/** The line a streaming benchmark prints for the bare chunk observer's paired figures. */
+export function bareObserverLine(addedShort, addedLong, slope, short, long) {
+  return `A bare chunk observer (bareChunkObserver: one \`then\` per chunk and nothing else; paired, observer off/on inside the span floor, so the context manager's promise hooks run as under ours): stream(${short}) ${addedShort.toFixed(1)} µs, stream(${long}) ${addedLong.toFixed(1)} µs, per-chunk slope ${slope.toFixed(2)} µs: the least any instrumentation that sees each chunk as it arrives adds per chunk on this machine.`;
+}
+
+/** The floor variants every replay benchmark runs after its own. */
+export const FLOORS = [SPAN_FLOOR, CONVENTIONS_FLOOR];
+
+/** A `pairedCpu` toggle that sets a flag of the benchmark: `set(true)` on, `set(false)` off. */
+export function flagToggle(set) {
+  return { on: () => set(true), off: () => set(false) };
+}
+
+/** Whether a variant is one of the floors (no instrumentation code, paired like ours). */
+export function isFloor(variant) {
+  return FLOORS.includes(variant);
+}
+
+/** What each floor's line says, after "Above the …" (see `floorLines`). */
+const FLOOR_LINES = [
+  [
+    SPAN_FLOOR,
+    `span floor (genai-ops paired minus ${SPAN_FLOOR} paired; the floor is one SDK span made active around the call and nothing else, the least any span-per-call instrumentation adds on this machine)`,
+  ],
+  [
+    CONVENTIONS_FLOOR,
+    `conventions floor (genai-ops paired minus ${CONVENTIONS_FLOOR} paired; that floor is the same span carrying the attributes ours carries, set at start and end, with no code of ours: what our own parsing, metrics and stream observation cost)`,
+  ],
+];
+
+/**
+ * The lines each benchmark prints after its paired table: ours minus each floor, per scenario. `rows` maps
+ * a variant to its paired figures (a missing or failed floor prints no line), `ours` is our row, `parts`
+ * are [scenario label, (row) => paired µs].
+ */
+export function floorLines(rows, ours, parts) {
+  if (!ours || ours.error) return '';
+  const lines = [];
+  for (const [floor, what] of FLOOR_LINES) {
+    const fl = rows[floor];
+    if (!fl || fl.error) continue;
+    const list = parts.map(([name, get]) => `${name} ${(get(ours) - get(fl)).toFixed(1)} µs`).join(', ');
+    lines.push(`Above the ${what}: ${list}.`);
+  }
+  return lines.length === 0 ? '' : `\n${lines.join('\n')}`;
 }

@@ -11,6 +11,10 @@
 // 500 text chunks: the per-event slope (added(500) - added(10)) / events difference leaves the per-call cost out.
 // The span-floor variant (spanFloor in bench/_harness.mjs: one bare SDK span made active around each call) is
 // paired the same way: what any span-per-call instrumentation adds here; ours minus it is our own code's cost.
+// The conventions-floor variant (conventionsFloor in bench/_harness.mjs: that span carrying the attributes ours
+// puts on the span of the same call, captured from one call of ours) is paired too: the least any
+// instrumentation emitting the conventions' span adds; ours minus it is what our parsing, metrics and stream
+// observation cost.
 // Usage: npx tsc -b packages/instrumentation-anthropic packages/fake-provider && node --expose-gc bench/anthropic.mjs [calls=5000]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -18,8 +22,10 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import {
-  aboveFloorLine,
+  CONVENTIONS_FLOOR,
+  conventionsFloor,
   discardingProviders,
+  floorLines,
   LONG_CHUNKS,
   nodeCommand,
   pairedCpu,
@@ -130,6 +136,7 @@ async function pairedChild(mode, recorded) {
     const { AnthropicInstrumentation } = require('@genai-ops/instrumentation-anthropic');
     instrumentation = new AnthropicInstrumentation({ captureMessageContent: mode === 'content' });
     registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
+    if (mode === CONVENTIONS_FLOOR) instrumentation = conventionsFloor(tracerProvider, instrumentation);
   }
   const { wrap, toggle } = pairedHooks(instrumentation);
   const scenarios = [
@@ -234,7 +241,7 @@ if (process.argv[2] === '--paired') {
     }
   }
   // Three rounds, the two modes interleaved; the median of the rounds.
-  const pairedRuns = { off: [], content: [], [SPAN_FLOOR]: [] };
+  const pairedRuns = { off: [], content: [], [SPAN_FLOOR]: [], [CONVENTIONS_FLOOR]: [] };
   for (let round = 0; round < 3; round++) {
     for (const content of Object.keys(pairedRuns)) {
       const r = spawnSync(...nodeCommand([self, '--paired', content, file]), {
@@ -282,6 +289,7 @@ if (process.argv[2] === '--paired') {
     ['off', 'genai-ops'],
     ['content', 'genai-ops+content'],
     [SPAN_FLOOR, SPAN_FLOOR],
+    [CONVENTIONS_FLOOR, CONVENTIONS_FLOOR],
   ]) {
     const p = paired[content];
     if (!p) continue;
@@ -291,13 +299,10 @@ if (process.argv[2] === '--paired') {
       `| ${name} | ${p['non-streaming'].added.toFixed(1)} | ${p[SHORT].added.toFixed(1)} | ${s.added.toFixed(1)} | ${p[LONG].added.toFixed(1)} | ${(s.added / s.events).toFixed(2)} | ${slope.toFixed(2)} |`,
     );
   }
-  const ours = paired.off;
-  const fl = paired[SPAN_FLOOR];
-  if (ours && fl) {
-    console.log(
-      aboveFloorLine(
-        ['non-streaming', SHORT, 'stream 50 chunks'].map((sc) => [sc, ours[sc].added - fl[sc].added]),
-      ),
-    );
-  }
+  const floors = floorLines(
+    paired,
+    paired.off,
+    ['non-streaming', SHORT, 'stream 50 chunks'].map((sc) => [sc, (p) => p[sc].added]),
+  );
+  if (floors) console.log(floors);
 }

@@ -11,6 +11,10 @@
 // and enabled in alternating blocks of one process, the order flipped every other block (pairedCpu in
 // bench/_harness.mjs), with streams of 10, 50 and 500 chunks; the per-chunk slope (added(500) - added(10))
 // / chunks difference leaves the per-call cost out.
+// The conventions-floor variant (conventionsFloor in bench/_harness.mjs: that span carrying the attributes ours
+// puts on the span of the same call, captured from one call of ours) is paired too: the least any
+// instrumentation emitting the conventions' span adds; ours minus it is what our parsing, metrics and stream
+// observation cost.
 // Usage: npx tsc -b packages/instrumentation-openai packages/fake-provider && node bench/openai.mjs [calls=3000] [rounds=3]
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -25,6 +29,7 @@ const ALL_VARIANTS = [
   'genai-ops-no-chunk-metric',
   'genai-ops-no-usage-request',
   harness.SPAN_FLOOR,
+  harness.CONVENTIONS_FLOOR,
   'otel-contrib@0.21.0',
   'traceloop@0.27.0',
 ];
@@ -52,6 +57,12 @@ function setupOtel(variant) {
   const { tracerProvider, meterProvider } = harness.discardingProviders();
   if (variant === harness.SPAN_FLOOR) return harness.spanFloor(tracerProvider);
   let instrumentation;
+  if (variant === harness.CONVENTIONS_FLOOR) {
+    const { OpenAIInstrumentation } = require('../packages/instrumentation-openai/dist/index.js');
+    instrumentation = new OpenAIInstrumentation();
+    registerInstrumentations({ instrumentations: [instrumentation], tracerProvider, meterProvider });
+    return harness.conventionsFloor(tracerProvider, instrumentation);
+  }
   if (variant.startsWith('genai-ops')) {
     const { OpenAIInstrumentation } = require('../packages/instrumentation-openai/dist/index.js');
     instrumentation = new OpenAIInstrumentation({
@@ -142,6 +153,9 @@ async function child(variant, recorded, calls) {
   );
   // The caller asks for usage itself (only the uninstrumented child's "usage bytes" pairs switch it on).
   let callerUsage = false;
+  // A bare chunk observer around the SDK's stream (only the span-floor child's second paired loop
+  // switches it on).
+  let observeBare = false;
   const withUsage = { include_usage: true };
   const streamOf = (chunks) => {
     const options = { headers: { 'x-fake-chunks': String(chunks) } };
@@ -153,7 +167,7 @@ async function child(variant, recorded, calls) {
         options,
       );
       let n = 0;
-      for await (const _c of s) n++;
+      for await (const _c of observeBare ? harness.bareChunkObserver(s) : s) n++;
       return n;
     });
   };
@@ -183,7 +197,7 @@ async function child(variant, recorded, calls) {
   // Paired figures (ours only): the same process with the instrumentation switched off and on in
   // alternating blocks (bench/_harness.mjs), so load from other processes hits both sides alike; streams
   // of two more lengths give the per-chunk slope.
-  if (variant.startsWith('genai-ops') || variant === harness.SPAN_FLOOR) {
+  if (variant.startsWith('genai-ops') || harness.isFloor(variant)) {
     const short = streamOf(SHORT);
     const long = streamOf(LONG);
     const p = await harness.pairedCpu(
@@ -202,22 +216,34 @@ async function child(variant, recorded, calls) {
     result.pairedLong = p.long;
     result.shortSeen = await short();
     result.longSeen = await long();
+    if (variant === harness.SPAN_FLOOR) {
+      // The least any instrumentation that sees each chunk as it arrives adds per chunk, on this machine:
+      // measured here, inside the span floor, so the context manager's promise hooks run as they do under
+      // ours (the uninstrumented child never enables them).
+      const bare = await harness.pairedCpu(
+        harness.flagToggle((on) => {
+          observeBare = on;
+        }),
+        [
+          { name: 'short', fn: short, block: 100 },
+          { name: 'long', fn: long, block: harness.streamBlock(LONG) },
+        ],
+        21,
+      );
+      observeBare = false;
+      result.bareShort = bare.short;
+      result.bareLong = bare.long;
+    }
   } else if (variant === 'uninstrumented') {
     // What asking for usage costs the SDK alone: the same streams with and without the caller's
     // stream_options.include_usage (the API then adds `"usage":null` to every chunk and sends one usage
     // chunk more), in the same paired loop. Our usage request costs the instrumented SDK this much.
     const short = streamOf(SHORT);
     const long = streamOf(LONG);
-    const toggle = {
-      on: () => {
-        callerUsage = true;
-      },
-      off: () => {
-        callerUsage = false;
-      },
-    };
     const p = await harness.pairedCpu(
-      toggle,
+      harness.flagToggle((on) => {
+        callerUsage = on;
+      }),
       [
         { name: 'short', fn: short, block: 100 },
         { name: 'long', fn: long, block: harness.streamBlock(LONG) },
@@ -290,6 +316,8 @@ async function main() {
       pairedLong: harness.median(list.map((r) => r.pairedLong ?? Number.NaN)),
       usageShort: harness.median(list.map((r) => r.usageShort ?? Number.NaN)),
       usageLong: harness.median(list.map((r) => r.usageLong ?? Number.NaN)),
+      bareShort: harness.median(list.map((r) => r.bareShort ?? Number.NaN)),
+      bareLong: harness.median(list.map((r) => r.bareLong ?? Number.NaN)),
       shortSeen: list[0].shortSeen,
       longSeen: list[0].longSeen,
     };
@@ -323,7 +351,7 @@ async function main() {
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const f2 = (n) => (typeof n === 'number' ? n.toFixed(2) : '-');
-  for (const v of VARIANTS.filter((x) => x.startsWith('genai-ops') || x === harness.SPAN_FLOOR)) {
+  for (const v of VARIANTS.filter((x) => x.startsWith('genai-ops') || harness.isFloor(x))) {
     const r = rows[v];
     if (r.error) continue;
     const slope = harness.perChunkSlope(r.pairedShort, r.pairedLong, r.shortSeen, r.longSeen);
@@ -332,20 +360,22 @@ async function main() {
     );
   }
   const fl = rows[harness.SPAN_FLOOR];
-  const ours = rows['genai-ops'];
-  if (fl && !fl.error && ours && !ours.error) {
-    console.log(
-      harness.aboveFloorLine([
-        ['chat', ours.pairedChat - fl.pairedChat],
-        [`stream(${SHORT})`, ours.pairedShort - fl.pairedShort],
-        [`stream(${CHUNKS})`, ours.pairedStream - fl.pairedStream],
-      ]),
-    );
-  }
+  console.log(
+    harness.floorLines(rows, rows['genai-ops'], [
+      ['chat', (r) => r.pairedChat],
+      [`stream(${SHORT})`, (r) => r.pairedShort],
+      [`stream(${CHUNKS})`, (r) => r.pairedStream],
+    ]),
+  );
   const u = rows.uninstrumented;
   if (u && !u.error && Number.isFinite(u.usageShort)) {
     console.log(
       `\nThe SDK alone, uninstrumented, the caller asking for usage vs not (same paired loop): stream(${SHORT}) ${f(u.usageShort)} µs, stream(${LONG}) ${f(u.usageLong)} µs, per-chunk slope ${f2(harness.perChunkSlope(u.usageShort, u.usageLong, u.shortSeen, u.longSeen))} µs. That is what the usage request we add costs the SDK (parsing the \`"usage":null\` the API then adds to every chunk, and the usage chunk); the genai-ops-no-usage-request row is our own code without it.`,
+    );
+  }
+  if (fl && !fl.error && Number.isFinite(fl.bareShort)) {
+    console.log(
+      `\n${harness.bareObserverLine(fl.bareShort, fl.bareLong, harness.perChunkSlope(fl.bareShort, fl.bareLong, fl.shortSeen, fl.longSeen), SHORT, LONG)}`,
     );
   }
 }
