@@ -26,6 +26,39 @@ const METHODS: ReadonlyArray<readonly [string, Factory]> = [
 /** Marks the accessors we install, so patching twice or unpatching something else is impossible. */
 const ACCESSOR = Symbol.for('genai-ops.google-genai.accessor');
 
+/** Marks the methods we wrapped (on the prototype or on an instance), so none is wrapped twice. */
+const WRAPPED = Symbol.for('genai-ops.google-genai.wrapped');
+
+function ourWrapper(
+  factory: Factory,
+  ctx: WrapperContext,
+  original: AsyncFunction,
+  owner?: GeminiModelsLike,
+) {
+  const wrapped = factory(ctx, original, owner);
+  Object.defineProperty(wrapped, WRAPPED, { value: true });
+  return wrapped;
+}
+
+function isOurWrapper(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { [WRAPPED]?: boolean })[WRAPPED] === true;
+}
+
+/** The `Models` instance of a `GoogleGenAI` client, or the argument itself when it is one. */
+function modelsOf(client: unknown): Record<string, unknown> | undefined {
+  if (typeof client !== 'object' || client === null) return undefined;
+  const candidates = [(client as { models?: unknown }).models, client];
+  for (const c of candidates) {
+    if (
+      typeof c === 'object' &&
+      c !== null &&
+      typeof (c as Record<string, unknown>).generateContent === 'function'
+    )
+      return c as Record<string, unknown>;
+  }
+  return undefined;
+}
+
 interface ModuleExports {
   Models?: { prototype: Record<string, unknown> };
 }
@@ -37,7 +70,7 @@ interface ModuleExports {
  * properties assigned in the `Models` constructor, not prototype methods. So for those we install an
  * accessor on `Models.prototype` whose setter wraps the function the constructor assigns; methods that
  * are on the prototype are wrapped there. Clients created before the instrumentation is enabled are not
- * instrumented.
+ * instrumented by the patch: pass them to {@link GoogleGenAIInstrumentation.instrumentClient}.
  *
  * @example
  * ```ts
@@ -84,7 +117,9 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
       try {
         const own = Object.getOwnPropertyDescriptor(proto, name);
         if (own && typeof own.value === 'function') {
-          this._wrap(proto, name, (original: unknown) => factory(this._ctx, original as AsyncFunction));
+          this._wrap(proto, name, (original: unknown) =>
+            ourWrapper(factory, this._ctx, original as AsyncFunction),
+          );
         } else if (!own) {
           this._installAccessor(proto, name, factory);
         }
@@ -96,6 +131,45 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
       }
     }
     return exports;
+  }
+
+  /**
+   * Instruments a client created before this instrumentation was enabled: its `generateContent`,
+   * `generateContentStream` and `embedContent` are instance properties the `Models` constructor assigned,
+   * which patching the module cannot reach. Takes a `GoogleGenAI` client (or its `models`); its chats are
+   * covered too (they call the client's `models`). Methods already wrapped by us are left as they are, so it
+   * is safe on any client; while the instrumentation is disabled the wrappers call straight through.
+   * Returns the argument.
+   *
+   * @example
+   * ```ts
+   * const ai = new GoogleGenAI({ apiKey }); // created before the instrumentation
+   * instrumentation.instrumentClient(ai);
+   * ```
+   */
+  instrumentClient<T>(client: T): T {
+    const models = modelsOf(client);
+    if (models === undefined) {
+      diag.warn(
+        'genai-ops google-genai: instrumentClient got no GoogleGenAI client nor Models; not instrumenting',
+      );
+      return client;
+    }
+    for (const [name, factory] of METHODS) {
+      try {
+        const current = models[name];
+        if (typeof current !== 'function' || isOurWrapper(current)) continue;
+        Object.defineProperty(models, name, {
+          value: ourWrapper(factory, this._ctx, current as AsyncFunction, models as GeminiModelsLike),
+          writable: true,
+          configurable: true,
+          enumerable: true,
+        });
+      } catch (err) {
+        diag.warn(`genai-ops google-genai: could not instrument the client's ${name}`, err);
+      }
+    }
+    return client;
   }
 
   private _unpatch(exports: ModuleExports): void {
@@ -118,7 +192,7 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
       let stored = value;
       if (typeof value === 'function') {
         try {
-          stored = factory(ctx, value as AsyncFunction, this as GeminiModelsLike);
+          stored = ourWrapper(factory, ctx, value as AsyncFunction, this as GeminiModelsLike);
         } catch (err) {
           diag.warn(`genai-ops google-genai: could not wrap ${name}`, err);
         }
