@@ -148,7 +148,12 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
    * ```
    */
   instrumentClient<T>(client: T): T {
-    const models = modelsOf(client);
+    let models: Record<string, unknown> | undefined;
+    try {
+      models = modelsOf(client);
+    } catch {
+      // A getter of the argument threw: not a client of the SDK.
+    }
     if (models === undefined) {
       diag.warn(
         'genai-ops google-genai: instrumentClient got no GoogleGenAI client nor Models; not instrumenting',

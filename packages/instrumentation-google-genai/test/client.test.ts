@@ -127,5 +127,11 @@ describe('instrumentClient', () => {
     const notAClient = { models: {} };
     expect(instrumentation.instrumentClient(notAClient)).toBe(notAClient);
     expect(instrumentation.instrumentClient(undefined)).toBeUndefined();
+    const hostile = {
+      get models(): never {
+        throw new Error('no models here');
+      },
+    };
+    expect(instrumentation.instrumentClient(hostile)).toBe(hostile);
   });
 });
