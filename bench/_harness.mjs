@@ -247,30 +247,36 @@ export function spanFloor(tracerProvider) {
   const require = createRequire(import.meta.url);
   const api = require('@opentelemetry/api');
   const tracer = tracerProvider.getTracer(SPAN_FLOOR);
+  const shape = { name: SPAN_FLOOR, kind: api.SpanKind.CLIENT, start: undefined, end: undefined };
   let on = true;
-  const inSpan = async (fn, self, args) => {
-    const parent = api.context.active();
-    const span = tracer.startSpan(SPAN_FLOOR, { kind: api.SpanKind.CLIENT }, parent);
-    try {
-      return await api.context.with(api.trace.setSpan(parent, span), fn, self, ...args);
-    } finally {
-      span.end();
-    }
-  };
   return {
     wrap: (fn) =>
       function floored(...args) {
-        return on ? inSpan(fn, this, args) : fn.apply(this, args);
+        return on ? inActiveSpan(api, tracer, shape, fn, this, args) : fn.apply(this, args);
       },
-    toggle: {
-      on: () => {
-        on = true;
-      },
-      off: () => {
-        on = false;
-      },
-    },
+    toggle: flagToggle((value) => {
+      on = value;
+    }),
   };
+}
+
+/**
+ * Runs `fn` inside a span of `shape` (name, kind, attributes at start and by the end, either may be
+ * undefined) made active with `context.with`, and ends the span after it: the body of both floors.
+ */
+async function inActiveSpan(api, tracer, shape, fn, self, args) {
+  const parent = api.context.active();
+  const span = tracer.startSpan(
+    shape.name,
+    { kind: shape.kind, attributes: shape.start && { ...shape.start } },
+    parent,
+  );
+  try {
+    return await api.context.with(api.trace.setSpan(parent, span), fn, self, ...args);
+  } finally {
+    if (shape.end) span.setAttributes({ ...shape.end });
+    span.end();
+  }
 }
 
 /** The name of the conventions-floor variant (see `conventionsFloor`). */
@@ -295,37 +301,22 @@ export function conventionsFloor(tracerProvider, instrumentation) {
   const api = require('@opentelemetry/api');
   const tracer = tracerProvider.getTracer(CONVENTIONS_FLOOR);
   let on = true;
-  const inSpan = async (shape, fn, self, args) => {
-    const parent = api.context.active();
-    const span = tracer.startSpan(shape.name, { kind: shape.kind, attributes: { ...shape.start } }, parent);
-    try {
-      return await api.context.with(api.trace.setSpan(parent, span), fn, self, ...args);
-    } finally {
-      span.setAttributes({ ...shape.end });
-      span.end();
-    }
-  };
   return {
     wrap: (fn) => {
       let shape;
       return function floored(...args) {
         if (!on) return fn.apply(this, args);
-        if (shape !== undefined) return inSpan(shape, fn, this, args);
+        if (shape !== undefined) return inActiveSpan(api, tracer, shape, fn, this, args);
         return captureShape(instrumentation, fn, this, args).then((captured) => {
           shape = captured;
-          return inSpan(shape, fn, this, args);
+          return inActiveSpan(api, tracer, shape, fn, this, args);
         });
       };
     },
-    toggle: {
-      on: () => {
-        on = true;
-      },
-      off: () => {
-        on = false;
-        instrumentation.disable();
-      },
-    },
+    toggle: flagToggle((value) => {
+      on = value;
+      if (!value) instrumentation.disable();
+    }),
   };
 }
 
