@@ -239,7 +239,8 @@ export const SPAN_FLOOR = 'span-floor';
  * as `discardingProviders` sets up) made active with `context.with` around the call and ended after it; no
  * attributes, no metrics, no parsing. `wrap(fn)` returns a function that calls `fn` bare while the floor is
  * off and inside the span while it is on (a plain function when off, so the off side pays no extra
- * promise); `toggle` switches it, for `pairedCpu`. The targets are absolute, but an instrumentation cannot
+ * promise); `toggle` switches it, for `pairedCpu`. `wrap(fn, onFn)` calls `onFn` inside the span instead: the
+ * call as an instrumentation must make it (the Anthropic SDK's own span suppressed, as the issue asks of ours). The targets are absolute, but an instrumentation cannot
  * add less than this floor on the same machine, and what ours adds above it is what its own code costs.
  * Call after `discardingProviders()`, with the tracer provider it returned.
  */
@@ -250,9 +251,9 @@ export function spanFloor(tracerProvider) {
   const shape = { name: SPAN_FLOOR, kind: api.SpanKind.CLIENT, start: undefined, end: undefined };
   let on = true;
   return {
-    wrap: (fn) =>
+    wrap: (fn, onFn = fn) =>
       function floored(...args) {
-        return on ? inActiveSpan(api, tracer, shape, fn, this, args) : fn.apply(this, args);
+        return on ? inActiveSpan(api, tracer, shape, onFn, this, args) : fn.apply(this, args);
       },
     toggle: flagToggle((value) => {
       on = value;
@@ -302,14 +303,14 @@ export function conventionsFloor(tracerProvider, instrumentation) {
   const tracer = tracerProvider.getTracer(CONVENTIONS_FLOOR);
   let on = true;
   return {
-    wrap: (fn) => {
+    wrap: (fn, onFn = fn) => {
       let shape;
       return function floored(...args) {
         if (!on) return fn.apply(this, args);
-        if (shape !== undefined) return inActiveSpan(api, tracer, shape, fn, this, args);
+        if (shape !== undefined) return inActiveSpan(api, tracer, shape, onFn, this, args);
         return captureShape(instrumentation, fn, this, args).then((captured) => {
           shape = captured;
-          return inActiveSpan(api, tracer, shape, fn, this, args);
+          return inActiveSpan(api, tracer, shape, onFn, this, args);
         });
       };
     },

@@ -15,6 +15,8 @@
 // puts on the span of the same call, captured from one call of ours) is paired too: the least any
 // instrumentation emitting the conventions' span adds; ours minus it is what our parsing, metrics and stream
 // observation cost.
+// What our usage request (stream_options.include_usage) costs the SDK is paired twice: in the uninstrumented
+// child and in the span floor's, with the floor's span active around each call as in a traced process.
 // Usage: npx tsc -b packages/instrumentation-openai packages/fake-provider && node bench/openai.mjs [calls=3000] [rounds=3]
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -194,6 +196,31 @@ async function child(variant, recorded, calls) {
     stream: await time(stream, Math.ceil(calls / 3), Math.ceil(WARM_UP / 5)),
     embeddings: await time(embed, calls, WARM_UP),
   };
+  // The short and long streams paired with a flag of this child switched off and on; the flag is off
+  // again afterwards.
+  const pairedFlag = async (set, short, long) => {
+    const p = await harness.pairedCpu(
+      harness.flagToggle(set),
+      [
+        { name: 'short', fn: short, block: 100 },
+        { name: 'long', fn: long, block: harness.streamBlock(LONG) },
+      ],
+      21,
+    );
+    set(false);
+    return p;
+  };
+  // What asking for usage costs the SDK: the same streams with and without the caller's
+  // stream_options.include_usage (the API then adds `"usage":null` to every chunk and sends one usage
+  // chunk more). Our usage request costs the instrumented SDK this much.
+  const usageRequestCost = (short, long) =>
+    pairedFlag(
+      (on) => {
+        callerUsage = on;
+      },
+      short,
+      long,
+    );
   // Paired figures (ours only): the same process with the instrumentation switched off and on in
   // alternating blocks (bench/_harness.mjs), so load from other processes hits both sides alike; streams
   // of two more lengths give the per-chunk slope.
@@ -220,37 +247,25 @@ async function child(variant, recorded, calls) {
       // The least any instrumentation that sees each chunk as it arrives adds per chunk, on this machine:
       // measured here, inside the span floor, so the context manager's promise hooks run as they do under
       // ours (the uninstrumented child never enables them).
-      const bare = await harness.pairedCpu(
-        harness.flagToggle((on) => {
+      const bare = await pairedFlag(
+        (on) => {
           observeBare = on;
-        }),
-        [
-          { name: 'short', fn: short, block: 100 },
-          { name: 'long', fn: long, block: harness.streamBlock(LONG) },
-        ],
-        21,
+        },
+        short,
+        long,
       );
-      observeBare = false;
       result.bareShort = bare.short;
       result.bareLong = bare.long;
+      // The usage request's cost again, with the floor's span active around every call (pairedCpu leaves
+      // it on), as in a traced process.
+      const usage = await usageRequestCost(short, long);
+      result.usageShort = usage.short;
+      result.usageLong = usage.long;
     }
   } else if (variant === 'uninstrumented') {
-    // What asking for usage costs the SDK alone: the same streams with and without the caller's
-    // stream_options.include_usage (the API then adds `"usage":null` to every chunk and sends one usage
-    // chunk more), in the same paired loop. Our usage request costs the instrumented SDK this much.
     const short = streamOf(SHORT);
     const long = streamOf(LONG);
-    const p = await harness.pairedCpu(
-      harness.flagToggle((on) => {
-        callerUsage = on;
-      }),
-      [
-        { name: 'short', fn: short, block: 100 },
-        { name: 'long', fn: long, block: harness.streamBlock(LONG) },
-      ],
-      21,
-    );
-    callerUsage = false;
+    const p = await usageRequestCost(short, long);
     result.usageShort = p.short;
     result.usageLong = p.long;
     result.shortSeen = await short();
@@ -371,6 +386,11 @@ async function main() {
   if (u && !u.error && Number.isFinite(u.usageShort)) {
     console.log(
       `\nThe SDK alone, uninstrumented, the caller asking for usage vs not (same paired loop): stream(${SHORT}) ${f(u.usageShort)} µs, stream(${LONG}) ${f(u.usageLong)} µs, per-chunk slope ${f2(harness.perChunkSlope(u.usageShort, u.usageLong, u.shortSeen, u.longSeen))} µs. That is what the usage request we add costs the SDK (parsing the \`"usage":null\` the API then adds to every chunk, and the usage chunk); the genai-ops-no-usage-request row is our own code without it.`,
+    );
+  }
+  if (fl && !fl.error && Number.isFinite(fl.usageShort)) {
+    console.log(
+      `\nThe same, in the span floor's process with its span active around each call (as in any traced process): stream(${SHORT}) ${f(fl.usageShort)} µs, stream(${LONG}) ${f(fl.usageLong)} µs, per-chunk slope ${f2(harness.perChunkSlope(fl.usageShort, fl.usageLong, fl.shortSeen, fl.longSeen))} µs.`,
     );
   }
   if (fl && !fl.error && Number.isFinite(fl.bareShort)) {
