@@ -240,8 +240,9 @@ export const SPAN_FLOOR = 'span-floor';
  * attributes, no metrics, no parsing. `wrap(fn)` returns a function that calls `fn` bare while the floor is
  * off and inside the span while it is on (a plain function when off, so the off side pays no extra
  * promise); `toggle` switches it, for `pairedCpu`. `wrap(fn, onFn)` calls `onFn` inside the span instead: the
- * call as an instrumentation must make it (the Anthropic SDK's own span suppressed, as the issue asks of ours). The targets are absolute, but an instrumentation cannot
- * add less than this floor on the same machine, and what ours adds above it is what its own code costs.
+ * call as an instrumentation must make it (the Anthropic SDK's own span suppressed, as the issue asks of
+ * ours). The targets are absolute, but an instrumentation cannot add less than this floor on the same
+ * machine, and what ours adds above it is what its own code costs.
  * Call after `discardingProviders()`, with the tracer provider it returned.
  */
 export function spanFloor(tracerProvider) {
